@@ -1,0 +1,3 @@
+from koss_rpa.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,201 @@
+"""Which browser to drive, and launching it.
+
+`auto` tries, in order: Playwright's own Chromium, a system Chromium (Debian/Ubuntu's
+`chromium`), Google Chrome, Microsoft Edge (every Windows machine has it).
+Run `python -m koss_rpa.browser` to see which one would be used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from koss_rpa.errors import BrowserNotFound
+from koss_rpa.i18n import _
+
+#: For runs against the bundled mock on a closed network only: Chromium otherwise keeps looking
+#: up Google's hosts. Never used against the real portal.
+CLOSED_NETWORK_ARGS: tuple[str, ...] = (
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+)
+
+CHANNELS = ("chrome", "chrome-beta", "msedge", "msedge-beta", "msedge-dev")
+
+_SYSTEM_CHROMIUM = ("chromium", "chromium-browser")
+_CHANNEL_PATHS: dict[str, tuple[str, ...]] = {
+    "chrome": (
+        "/opt/google/chrome/chrome",
+        "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+        r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+        r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
+    ),
+    "msedge": (
+        "/opt/microsoft/msedge/msedge",
+        "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+        r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+        r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    """A browser Playwright can launch: its own Chromium, a channel, or an executable."""
+
+    description: str
+    channel: str | None = None
+    executable_path: Path | None = None
+
+    def launch_kwargs(self) -> dict[str, Any]:
+        if self.executable_path is not None:
+            return {"executable_path": str(self.executable_path)}
+        if self.channel is not None:
+            return {"channel": self.channel}
+        return {}
+
+
+def playwright_chromium_path(pw: Any = None) -> Path | None:
+    """Playwright's own Chromium, if `playwright install chromium` has put it on disk.
+
+    `pw` is a running Playwright; without one, a driver is started just to ask (about 0.3 s).
+    """
+    if pw is not None:
+        path = Path(pw.chromium.executable_path)
+        return path if path.is_file() else None
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as started:  # only outside an event loop (doctor, conftest)
+            return playwright_chromium_path(started)
+    except Exception:  # no driver, or a driver that cannot start: no bundled browser
+        return None
+
+
+def _system_chromium() -> Path | None:
+    for name in _SYSTEM_CHROMIUM:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    for candidate in ("/usr/bin/chromium", "/snap/bin/chromium"):
+        if Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def _channel_installed(channel: str) -> bool:
+    base = channel.split("-")[0]
+    paths = list(_CHANNEL_PATHS.get(base, ()))
+    if sys.platform == "win32" and base == "chrome" and os.environ.get("LOCALAPPDATA"):
+        local = os.environ["LOCALAPPDATA"]
+        paths.append(str(Path(local) / "Google/Chrome/Application/chrome.exe"))
+    return any(Path(p).is_file() for p in paths) or bool(shutil.which(f"google-{base}"))
+
+
+def resolve_browser(spec: str = "auto", pw: Any = None) -> BrowserChoice:
+    """Turn the `browser` setting into something Playwright can launch.
+
+    Raises:
+        BrowserNotFound: nothing usable, with what to install.
+    """
+    value = spec.strip()
+    if value in ("", "auto"):
+        bundled = playwright_chromium_path(pw)
+        if bundled is not None:
+            return BrowserChoice(f"Playwright Chromium ({bundled})")
+        system = _system_chromium()
+        if system is not None:
+            return BrowserChoice(f"Chromium ({system})", executable_path=system)
+        for channel in ("chrome", "msedge"):
+            if _channel_installed(channel):
+                return BrowserChoice(f"{channel} (installed)", channel=channel)
+        raise BrowserNotFound(install_hint())
+    if value == "chromium":
+        bundled = playwright_chromium_path(pw)
+        if bundled is None:
+            raise BrowserNotFound(
+                _("Playwright's Chromium is not installed: run 'playwright install chromium'.")
+            )
+        return BrowserChoice(f"Playwright Chromium ({bundled})")
+    if value in CHANNELS:
+        if not _channel_installed(value):
+            raise BrowserNotFound(
+                _("The browser channel {channel!r} is not installed on this machine.").format(
+                    channel=value
+                )
+            )
+        return BrowserChoice(f"{value} (installed)", channel=value)
+    path = Path(value).expanduser()
+    if path.is_file() and os.access(path, os.X_OK):
+        return BrowserChoice(f"{path}", executable_path=path)
+    raise BrowserNotFound(
+        _(
+            "The browser {spec!r} is neither auto, chromium, a channel ({channels}) "
+            "nor an executable file."
+        ).format(spec=value, channels=", ".join(CHANNELS))
+    )
+
+
+def install_hint() -> str:
+    return _(
+        "No browser found. Run 'playwright install chromium', or on Debian/Ubuntu "
+        '\'apt-get install chromium\', or set browser = "msedge" / "chrome" / a path.'
+    )
+
+
+@asynccontextmanager
+async def launched(
+    spec: str, *, headless: bool = True, args: tuple[str, ...] = ()
+) -> AsyncIterator[Browser]:
+    """Start Playwright and the browser named by `spec`; yields the `Browser`.
+
+    Raises:
+        BrowserNotFound: no such browser, or it would not start.
+    """
+    async with async_playwright() as pw:
+        choice = resolve_browser(spec, pw)
+        try:
+            browser = await pw.chromium.launch(
+                headless=headless, args=list(args), **choice.launch_kwargs()
+            )
+        except PlaywrightError as exc:
+            lines = str(exc).strip().splitlines()
+            raise BrowserNotFound(
+                _("Could not start {browser}: {error}").format(
+                    browser=choice.description, error=lines[0] if lines else type(exc).__name__
+                )
+            ) from exc
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m koss_rpa.browser [--quiet] [SPEC]`: say which browser would be used."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    quiet = "--quiet" in args
+    rest = [a for a in args if a != "--quiet"]
+    try:
+        choice = resolve_browser(rest[0] if rest else "auto")
+    except BrowserNotFound as exc:
+        if not quiet:
+            print(f"✗ {exc}", file=sys.stderr)
+        return 1
+    print(f"✓ browser: {choice.description}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

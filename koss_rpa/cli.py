@@ -1,0 +1,424 @@
+"""`koss-rpa`: arguments → settings → flow → exit code. Nothing else lives here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from pydantic import SecretStr
+
+from koss_rpa import __version__, storage
+from koss_rpa.credentials import CredentialStore, check_backend, meets_policy
+from koss_rpa.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    KossError,
+    SettingsInvalid,
+)
+from koss_rpa.i18n import _, set_language
+from koss_rpa.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="koss-rpa",
+    help=(
+        "Fetch the まとめ納付管理ファイル from the 軽自動車OSS 利用者情報マイページ,"
+        " unattended.\n\n"
+        "Global options (--config, --json, --debug, --lang) may stand anywhere on the line."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+credentials_app = typer.Typer(
+    help="Passwords in the OS keyring: set, status, delete, show.", no_args_is_help=True
+)
+app.add_typer(credentials_app, name="credentials")
+
+
+class OncePer(StrEnum):
+    run = "run"
+    month = "month"
+
+
+@dataclass
+class Globals:
+    config: Path | None = None
+    as_json: bool = False
+    debug: bool = False
+    lang: str | None = None
+
+
+STATE = Globals()
+UserIdOption = Annotated[
+    str | None, typer.Option("--user-id", "-u", help="納付利用者ID (default: the user_id setting).")
+]
+
+
+@app.callback()
+def _globals(
+    config: Annotated[
+        Path | None, typer.Option(help="TOML config file (default: KOSS_CONFIG, then the user's).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks and debug logs.")] = False,
+    lang: Annotated[str | None, typer.Option(help="ja or en (default: from the locale).")] = None,
+) -> None:
+    STATE.config, STATE.as_json, STATE.debug, STATE.lang = config, as_json, debug, lang
+    set_language(lang)
+
+
+def _settings(**overrides: Any) -> Settings:
+    settings = load_settings(STATE.config, **overrides)
+    if STATE.lang is None and settings.lang:
+        set_language(settings.lang)
+    return settings
+
+
+def _output() -> Any:
+    from koss_rpa.console import Output
+
+    return Output(as_json=STATE.as_json)
+
+
+def _run_account_job(
+    command: str,
+    user_id: str | None,
+    job: Callable[[Any, str], Awaitable[Any]],
+    **overrides: Any,
+) -> Any:
+    """Settings, checks before any login, the account's lock, the runtime, the job."""
+    from koss_rpa.flows import account_lock, open_runtime
+
+    settings = _settings(**overrides)
+    uid = settings.validated_user_id(user_id)
+    check_backend()
+    storage.check_writable(settings.download_dir)
+    out = _output()
+    with account_lock(settings, uid):
+
+        async def go() -> Any:
+            async with open_runtime(settings, command, uid, out.progress) as rt:
+                return await job(rt, uid)
+
+        return asyncio.run(go()), out
+
+
+@app.command()
+def download(
+    user_id: UserIdOption = None,
+    once_per: Annotated[
+        OncePer,
+        typer.Option(help="'month': do nothing if this month's file is already saved."),
+    ] = OncePer.run,
+    download_dir: Annotated[
+        Path | None, typer.Option(help="Where files go (default: the download_dir setting).")
+    ] = None,
+    headed: Annotated[bool, typer.Option(help="Show the browser window.")] = False,
+) -> None:
+    """Log in, download this month's まとめ納付管理ファイル and save it.
+
+    The file goes to DOWNLOAD_DIR/<納付利用者ID>/<YYYY-MM>/ under the portal's own name; an earlier
+    file is never overwritten. An expired password is changed on the way (on_expired = rotate).
+
+    Examples:
+
+        koss-rpa download --user-id KNAB1234
+
+        koss-rpa download --once-per month --json      # from cron / Task Scheduler
+    """
+    from koss_rpa.flows.download import download as download_flow
+    from koss_rpa.flows.download import skipped_if_done
+
+    overrides: dict[str, Any] = {"download_dir": download_dir}
+    if headed:
+        overrides["headless"] = False
+    if once_per is OncePer.month:
+        settings = _settings(**overrides)
+        uid = settings.validated_user_id(user_id)
+        month = storage.month_of(datetime.now(UTC))
+        skipped = skipped_if_done(settings.download_dir, uid, month)
+        if skipped is not None:
+            out = _output()
+            out.line(_("Already saved this month: {path}").format(path=skipped.path))
+            out.result("download", skipped.to_json())
+            return
+    result, out = _run_account_job("download", user_id, download_flow, **overrides)
+    if result.rotated:
+        out.line(_("The password was changed; the new one is in the keyring."))
+    out.line(_("Saved: {path}").format(path=result.path))
+    out.result("download", result.to_json())
+
+
+@app.command("change-password")
+def change_password(user_id: UserIdOption = None) -> None:
+    """Change the password now, through the login screen's パスワード変更 link.
+
+    The new password is generated, kept in the keyring as pending before it is submitted,
+    and becomes current once the portal confirms it.
+
+    Example:
+
+        koss-rpa change-password --user-id KNAB1234
+    """
+    from koss_rpa.flows.password import change_password as change_flow
+
+    result, out = _run_account_job("change-password", user_id, change_flow)
+    out.line(_("The password was changed; the new one is in the keyring."))
+    out.result("change-password", result.to_json())
+
+
+@app.command()
+def info(user_id: UserIdOption = None) -> None:
+    """Show the マイページ's 利用者情報 and 国庫金ダイレクト納付口座情報.
+
+    Example:
+
+        koss-rpa info --user-id KNAB1234 --json
+    """
+    from koss_rpa.flows.info import read_info
+
+    result, out = _run_account_job("info", user_id, read_info)
+    for label, value in result.user_info.items():
+        out.line(f"{label}: {value}")
+    for row in result.direct_payment_accounts:
+        out.line(" / ".join(f"{k}: {v}" for k, v in row.items()))
+    out.result("info", result.to_json())
+
+
+@credentials_app.command("set")
+def credentials_set(
+    user_id: Annotated[str | None, typer.Argument(help="納付利用者ID.")] = None,
+    stdin: Annotated[bool, typer.Option(help="Read the password from standard input.")] = False,
+    changed_on: Annotated[
+        str | None,
+        typer.Option(help="When it was last changed on the portal (YYYY-MM-DD), for its age."),
+    ] = None,
+) -> None:
+    """Store the current portal password of an account in the OS keyring.
+
+    Examples:
+
+        koss-rpa credentials set KNAB1234                 # asks, without echo
+
+        printf '%s\\n' "$PW" | koss-rpa credentials set KNAB1234 --stdin
+    """
+    settings = _settings()
+    uid = settings.validated_user_id(user_id)
+    check_backend()
+    when = _parse_date(changed_on)
+    if stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(
+            _("納付利用者パスワード for {user_id}").format(user_id=uid),
+            hide_input=True,
+            confirmation_prompt=True,
+        )
+    if not password:
+        raise SettingsInvalid(_("No password given."))
+    out = _output()
+    if not meets_policy(password, settings.password_policy):
+        out.line(_("Note: this password does not meet the configured password policy."))
+    CredentialStore(settings.keyring_service).set_password(uid, SecretStr(password), when)
+    out.line(_("Stored the password of {user_id} in the keyring.").format(user_id=uid))
+    out.result("credentials set", {"user_id": uid})
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), time(), tzinfo=storage.JST)
+    except ValueError as exc:
+        raise SettingsInvalid(
+            _("--changed-on must be a date like 2026-11-01, not {value!r}.").format(value=value)
+        ) from exc
+
+
+@credentials_app.command("status")
+def credentials_status(
+    user_id: Annotated[str | None, typer.Argument(help="納付利用者ID.")] = None,
+) -> None:
+    """Which keyring entries exist for an account, and the password's age. Never the value."""
+    settings = _settings()
+    uid = settings.validated_user_id(user_id)
+    check_backend()
+    status = CredentialStore(settings.keyring_service).status(uid)
+    out = _output()
+    age = status.age_days()
+    out.check(status.has_current, _("current password stored"), _("koss-rpa credentials set"))
+    out.line(_("pending password: {v}").format(v=_("yes") if status.has_pending else _("no")))
+    out.line(_("previous password: {v}").format(v=_("yes") if status.has_previous else _("no")))
+    out.line(
+        _("password age: {age}").format(
+            age=f"{age:.1f} " + _("days") if age is not None else _("unknown")
+        )
+    )
+    if status.rejected_at:
+        out.line(_("rejected by the portal at {when}").format(when=status.rejected_at))
+    out.result(
+        "credentials status",
+        {
+            "user_id": uid,
+            "current": status.has_current,
+            "pending": status.has_pending,
+            "previous": status.has_previous,
+            "age_days": age,
+            "rejected_at": status.rejected_at,
+        },
+    )
+    if not status.has_current:
+        raise typer.Exit(13)
+
+
+@credentials_app.command("delete")
+def credentials_delete(
+    user_id: Annotated[str, typer.Argument(help="納付利用者ID.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+) -> None:
+    """Remove every keyring entry of an account (current, pending, previous)."""
+    settings = _settings()
+    uid = settings.validated_user_id(user_id)
+    check_backend()
+    if not yes and not typer.confirm(_("Delete the stored passwords of {u}?").format(u=uid)):
+        raise typer.Exit(1)
+    CredentialStore(settings.keyring_service).delete(uid)
+    _output().line(_("Deleted the stored passwords of {user_id}.").format(user_id=uid))
+
+
+@credentials_app.command("show")
+def credentials_show(
+    user_id: Annotated[str, typer.Argument(help="納付利用者ID.")],
+    reveal: Annotated[bool, typer.Option("--reveal", help="Really print the password.")] = False,
+) -> None:
+    """Print an account's current password — only with --reveal, and only to a terminal."""
+    settings = _settings()
+    uid = settings.validated_user_id(user_id)
+    if not reveal:
+        raise SettingsInvalid(_("Add --reveal to print the password."))
+    if not sys.stdout.isatty():
+        raise SettingsInvalid(_("The password is printed only to a terminal, never to a pipe."))
+    check_backend()
+    password = CredentialStore(settings.keyring_service).current(uid)
+    if password is None:
+        raise SettingsInvalid(_("No password is stored for {user_id}.").format(user_id=uid))
+    typer.echo(password.get_secret_value())
+
+
+@app.command()
+def doctor(user_id: UserIdOption = None) -> None:
+    """Check the set-up as this user sees it: settings, folder, keyring, browser, portal.
+
+    Run it once by hand, and once the way the scheduler will (same user, same environment).
+    """
+    from koss_rpa.doctor import run_doctor
+
+    out = _output()
+    code = run_doctor(STATE.config, user_id, out)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    headed: Annotated[bool, typer.Option(help="Show the browser window.")] = False,
+) -> None:
+    """Run the real download flow against the bundled mock portal, with an expired password.
+
+    Shows the menu, the forced password change, the new login and the saved file. Uses a
+    throw-away keyring; touches neither the real portal nor your keyring.
+    """
+    from koss_rpa.demo import run_demo
+
+    run_demo(_output(), headed=headed)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+_GLOBAL_FLAGS = {"--json", "--debug"}
+_GLOBAL_VALUED = {"--config", "--lang"}
+
+
+def hoist_globals(argv: list[str]) -> list[str]:
+    """Move global options to the front, so `koss-rpa download --json` works too."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg in _GLOBAL_FLAGS or (name in _GLOBAL_VALUED and "=" in arg):
+            front.append(arg)
+        elif arg in _GLOBAL_VALUED and i + 1 < len(argv):
+            front.extend(argv[i : i + 2])
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the CLI and turns every outcome into a documented exit code."""
+    args = hoist_globals(list(sys.argv[1:] if argv is None else argv))
+    debug = "--debug" in args
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not debug:
+        logging.getLogger("koss_rpa").propagate = False
+    STATE.config, STATE.as_json, STATE.debug, STATE.lang = None, False, False, None
+    try:
+        result = app(args=args, prog_name="koss-rpa", standalone_mode=False)
+    except KossError as exc:
+        from koss_rpa.console import Output
+
+        Output(as_json=STATE.as_json).error(_command(args), exc)
+        if debug:
+            traceback.print_exc()
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write(_("interrupted") + "\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(
+            _("internal error: {error} (run again with --debug for the traceback)").format(
+                error=type(exc).__name__
+            )
+            + "\n"
+        )
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else 0
+
+
+def _command(args: list[str]) -> str:
+    return next((a for a in args if not a.startswith("-")), "koss-rpa")

@@ -1,0 +1,274 @@
+"""Passwords in the OS keyring: current, pending and previous, and the password generator.
+
+Rotation never loses a password (DESIGN.md §3): the new password is stored as *pending* before
+the change is submitted, and promoted to *current* (keeping the old one as *previous*) only once
+the portal has confirmed it. Metadata that is not secret (when the password changed, whether the
+portal rejected it) is kept beside the passwords as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+from pydantic import SecretStr
+
+from koss_rpa.errors import KeyringUnavailable
+from koss_rpa.i18n import _
+from koss_rpa.settings import PasswordPolicy
+
+_SLOTS = ("current", "pending", "previous")
+
+
+def keyring_remedy() -> str:
+    return _(
+        "No usable keyring backend. Use a desktop keychain (Windows Credential Manager, "
+        "macOS Keychain, GNOME Keyring/KWallet), or install keyrings.cryptfile and set "
+        "KEYRING_CRYPTFILE_PASSWORD, or name a backend with PYTHON_KEYRING_BACKEND."
+    )
+
+
+def check_backend() -> str:
+    """The name of the keyring backend in use; raises `KeyringUnavailable` when there is none."""
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if name.startswith("keyring.backends.fail.") or (
+        name == "keyring.backends.chainer.ChainerBackend" and not getattr(backend, "backends", None)
+    ):
+        raise KeyringUnavailable(keyring_remedy())
+    return name
+
+
+@contextmanager
+def _keyring_errors() -> Iterator[None]:
+    try:
+        yield
+    except keyring.errors.NoKeyringError as exc:
+        raise KeyringUnavailable(keyring_remedy()) from exc
+    except keyring.errors.KeyringLocked as exc:
+        raise KeyringUnavailable(
+            _("The keyring is locked; unlock it (or log in to the desktop) and run again.")
+        ) from exc
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(
+            _("The keyring refused the operation: {error}").format(error=type(exc).__name__)
+        ) from exc
+
+
+@dataclass(frozen=True)
+class CredentialStatus:
+    """What is stored for one 納付利用者ID, never the values."""
+
+    user_id: str
+    has_current: bool
+    has_pending: bool
+    has_previous: bool
+    changed_at: datetime | None
+    rejected_at: datetime | None
+
+    def age_days(self, now: datetime | None = None) -> float | None:
+        if self.changed_at is None:
+            return None
+        return ((now or datetime.now(UTC)) - self.changed_at).total_seconds() / 86400
+
+
+class CredentialStore:
+    """The keyring entries of koss-rpa, under one service name."""
+
+    def __init__(self, service: str = "koss-rpa") -> None:
+        self.service = service
+
+    def _key(self, user_id: str, slot: str) -> str:
+        return user_id if slot == "current" else f"{user_id}:{slot}"
+
+    def _get(self, user_id: str, slot: str) -> SecretStr | None:
+        with _keyring_errors():
+            value = keyring.get_password(self.service, self._key(user_id, slot))
+        return SecretStr(value) if value else None
+
+    def _set(self, user_id: str, slot: str, value: SecretStr) -> None:
+        with _keyring_errors():
+            keyring.set_password(self.service, self._key(user_id, slot), value.get_secret_value())
+
+    def _delete(self, user_id: str, slot: str) -> None:
+        with _keyring_errors(), suppress(keyring.errors.PasswordDeleteError):
+            keyring.delete_password(self.service, self._key(user_id, slot))
+
+    def _meta(self, user_id: str) -> dict[str, Any]:
+        with _keyring_errors():
+            raw = keyring.get_password(self.service, f"{user_id}:meta")
+        try:
+            data = json.loads(raw) if raw else {}
+        except json.JSONDecodeError:
+            data = {}
+        return data if isinstance(data, dict) else {}
+
+    def _update_meta(self, user_id: str, **changes: Any) -> None:
+        meta = self._meta(user_id)
+        meta.update(changes)
+        # None removes a key, so "unknown" is never stored as a value.
+        meta = {k: v for k, v in meta.items() if v is not None}
+        with _keyring_errors():
+            keyring.set_password(self.service, f"{user_id}:meta", json.dumps(meta))
+
+    def current(self, user_id: str) -> SecretStr | None:
+        return self._get(user_id, "current")
+
+    def pending(self, user_id: str) -> SecretStr | None:
+        return self._get(user_id, "pending")
+
+    def previous(self, user_id: str) -> SecretStr | None:
+        return self._get(user_id, "previous")
+
+    def set_password(
+        self, user_id: str, password: SecretStr, changed_at: datetime | None = None
+    ) -> None:
+        """Store a password a person gave (`credentials set`); clears pending and any rejection."""
+        old = self.current(user_id)
+        if old is not None and old.get_secret_value() != password.get_secret_value():
+            self._set(user_id, "previous", old)
+        self._set(user_id, "current", password)
+        self._delete(user_id, "pending")
+        self._update_meta(
+            user_id,
+            changed_at=changed_at.isoformat() if changed_at else None,
+            rejected_at=None,
+            set_at=_now().isoformat(),
+        )
+
+    def begin_rotation(self, user_id: str, new_password: SecretStr) -> None:
+        """Step 1 of a rotation: keep the new password as pending *before* it is submitted."""
+        self._set(user_id, "pending", new_password)
+        self._update_meta(user_id, pending_since=_now().isoformat())
+
+    def promote_pending(self, user_id: str) -> None:
+        """The portal accepted the pending password: it becomes current, current becomes previous.
+
+        The order of writes keeps a password findable if the process dies between any two.
+        """
+        pending = self.pending(user_id)
+        if pending is None:
+            return
+        current = self.current(user_id)
+        if current is not None and current.get_secret_value() != pending.get_secret_value():
+            self._set(user_id, "previous", current)
+        self._set(user_id, "current", pending)
+        self._update_meta(
+            user_id, changed_at=_now().isoformat(), pending_since=None, rejected_at=None
+        )
+        self._delete(user_id, "pending")
+
+    def discard_pending(self, user_id: str) -> None:
+        """The portal never took the pending password (the current one still works)."""
+        self._delete(user_id, "pending")
+        self._update_meta(user_id, pending_since=None)
+
+    def mark_confirmed(self, user_id: str) -> None:
+        """The current password was accepted by the portal."""
+        if self._meta(user_id).get("rejected_at"):
+            self._update_meta(user_id, rejected_at=None)
+
+    def mark_rejected(self, user_id: str) -> None:
+        """The portal rejected every password we hold: later runs must not guess again."""
+        self._update_meta(user_id, rejected_at=_now().isoformat())
+
+    def status(self, user_id: str) -> CredentialStatus:
+        meta = self._meta(user_id)
+        return CredentialStatus(
+            user_id=user_id,
+            has_current=self.current(user_id) is not None,
+            has_pending=self.pending(user_id) is not None,
+            has_previous=self.previous(user_id) is not None,
+            changed_at=_parse(meta.get("changed_at")),
+            rejected_at=_parse(meta.get("rejected_at")),
+        )
+
+    def delete(self, user_id: str) -> None:
+        for slot in (*_SLOTS, "meta"):
+            self._delete(user_id, slot)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _parse(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+LETTERS = string.ascii_letters
+DIGITS = string.digits
+
+
+def generate_password(policy: PasswordPolicy, avoid: Iterable[str] = ()) -> SecretStr:
+    """A random password the portal's policy accepts: half-width letters and digits, both kinds.
+
+    `avoid` holds passwords it must differ from (the current and recent ones).
+    """
+    length = min(max(policy.generated_length, policy.min_length), policy.max_length)
+    required = [secrets.choice(LETTERS)] if policy.require_letter else []
+    required += [secrets.choice(DIGITS)] if policy.require_digit else []
+    if length < len(required):
+        raise ValueError("password policy cannot be met: max_length too small")
+    excluded = set(avoid)
+    while True:
+        chars = required + [secrets.choice(LETTERS + DIGITS) for _ in range(length - len(required))]
+        secrets.SystemRandom().shuffle(chars)
+        candidate = "".join(chars)
+        if candidate not in excluded:
+            return SecretStr(candidate)
+
+
+def meets_policy(password: str, policy: PasswordPolicy) -> bool:
+    """Whether `password` satisfies `policy` (the same rules the portal applies)."""
+    return (
+        policy.min_length <= len(password) <= policy.max_length
+        and all(c in LETTERS + DIGITS for c in password)
+        and (not policy.require_letter or any(c in LETTERS for c in password))
+        and (not policy.require_digit or any(c in DIGITS for c in password))
+    )
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives in memory: for `koss-rpa demo` and tests. Never picked on its own."""
+
+    priority = -1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.entries.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+
+
+@contextmanager
+def use_keyring(backend: KeyringBackend) -> Iterator[KeyringBackend]:
+    """Use `backend` for the duration of the block (demo, tests)."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

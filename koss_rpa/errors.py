@@ -1,0 +1,181 @@
+"""The one exception tree of koss-rpa.
+
+```
+KossError                         exit 1 unless a subclass says otherwise
+├── ConfigError                   fatal before any browser starts                 3
+│   ├── SettingsInvalid           a setting or the config file is wrong           3
+│   ├── BrowserNotFound           no Chromium / Edge / Chrome to drive            4
+│   ├── KeyringUnavailable        no usable keyring backend                       5
+│   ├── DownloadDirNotWritable    the download folder cannot be written           6
+│   └── PortalUnreachable         the preflight could not reach the portal       7
+├── BusinessError                 never retried
+│   ├── LoginRejected             wrong ID or password                            10
+│   ├── AccountLocked             the portal locked the account                   11
+│   ├── PasswordRejected          the portal refused the new password             12
+│   ├── CredentialsMissing        no password in the keyring for the ID           13
+│   ├── PasswordExpired           expired and the expiry setting is `fail`        14
+│   └── RunLocked                 another run holds this account's lock           15
+└── TransientError                retried with back-off; exit codes 20–29
+    ├── PortalUnavailable         time-out, 5xx, dropped connection               20
+    ├── Maintenance               the portal's maintenance page                   21
+    ├── ScreenNotReached          an unexpected screen                            22
+    └── DownloadIncomplete        an empty, truncated or HTML "download"          23
+```
+Every error has a stable `code` (for reports and scripts) and an `exit_code`; its message is
+meant for the person in the dealer's office and says what to do.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from koss_rpa.i18n import _
+
+
+class KossError(Exception):
+    """Base of every error koss-rpa raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(KossError):
+    """Fatal before any browser starts."""
+
+    code = "config"
+    exit_code = 3
+
+
+class SettingsInvalid(ConfigError):
+    code = "settings_invalid"
+    exit_code = 3
+
+
+class BrowserNotFound(ConfigError):
+    code = "browser_not_found"
+    exit_code = 4
+
+
+class KeyringUnavailable(ConfigError):
+    code = "keyring_unavailable"
+    exit_code = 5
+
+
+class DownloadDirNotWritable(ConfigError):
+    code = "download_dir_not_writable"
+    exit_code = 6
+
+
+class PortalUnreachable(ConfigError):
+    code = "portal_unreachable"
+    exit_code = 7
+
+
+class BusinessError(KossError):
+    """A refusal by the portal or the set-up: retrying would not help and might lock the account."""
+
+    code = "business"
+    exit_code = 10
+
+
+class LoginRejected(BusinessError):
+    code = "login_rejected"
+    exit_code = 10
+
+
+class AccountLocked(BusinessError):
+    code = "account_locked"
+    exit_code = 11
+
+
+class PasswordRejected(BusinessError):
+    code = "password_rejected"
+    exit_code = 12
+
+
+class CredentialsMissing(BusinessError):
+    code = "credentials_missing"
+    exit_code = 13
+
+
+class PasswordExpired(BusinessError):
+    code = "password_expired"
+    exit_code = 14
+
+
+class RunLocked(BusinessError):
+    code = "run_locked"
+    exit_code = 15
+
+
+class TransientError(KossError):
+    """A passing fault of the portal or the network: retried with back-off, then reported."""
+
+    code = "transient"
+    exit_code = 20
+
+
+class PortalUnavailable(TransientError):
+    code = "portal_unavailable"
+    exit_code = 20
+
+
+class Maintenance(TransientError):
+    code = "maintenance"
+    exit_code = 21
+
+
+class ScreenNotReached(TransientError):
+    code = "screen_not_reached"
+    exit_code = 22
+
+    def __init__(self, expected: str, seen: str) -> None:
+        super().__init__(
+            _("Expected the screen {expected}, but the portal showed {seen}.").format(
+                expected=expected, seen=seen
+            )
+        )
+        self.expected = expected
+        self.seen = seen
+
+
+class DownloadIncomplete(TransientError):
+    code = "download_incomplete"
+    exit_code = 23
+
+
+#: Exit codes not tied to one error class, documented with the rest in the README.
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_BATCH_PARTIAL = 30
+EXIT_INTERRUPTED = 130
+
+ALL_ERRORS: tuple[type[KossError], ...] = (
+    KossError,
+    ConfigError,
+    SettingsInvalid,
+    BrowserNotFound,
+    KeyringUnavailable,
+    DownloadDirNotWritable,
+    PortalUnreachable,
+    BusinessError,
+    LoginRejected,
+    AccountLocked,
+    PasswordRejected,
+    CredentialsMissing,
+    PasswordExpired,
+    RunLocked,
+    TransientError,
+    PortalUnavailable,
+    Maintenance,
+    ScreenNotReached,
+    DownloadIncomplete,
+)

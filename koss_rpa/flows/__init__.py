@@ -1,0 +1,53 @@
+"""Flows: screens composed into jobs, with retries, error translation and evidence.
+
+`open_runtime()` sets up one run (run folder and log, keyring, browser); `account_lock()` keeps a
+second run off an account that is being worked on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from filelock import FileLock, Timeout
+
+from koss_rpa.browser import launched
+from koss_rpa.credentials import CredentialStore
+from koss_rpa.errors import RunLocked
+from koss_rpa.flows.runtime import Progress, Runtime, _silent
+from koss_rpa.i18n import _
+from koss_rpa.runs import run_folder
+from koss_rpa.settings import Settings
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, command: str, label: str = "", progress: Progress = _silent
+) -> AsyncIterator[Runtime]:
+    store = CredentialStore(settings.keyring_service)
+    with run_folder(settings.run_dir, command, label, settings.keep_runs) as folder:
+        async with launched(
+            settings.browser, headless=settings.headless, args=settings.browser_args
+        ) as browser:
+            yield Runtime(settings, store, browser, folder, progress)
+
+
+@contextmanager
+def account_lock(settings: Settings, user_id: str) -> Iterator[None]:
+    """One run per account at a time. The OS drops the lock when a process dies, so a lock
+    left by a killed run never blocks the next one."""
+    lock_dir = settings.run_dir.parent / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_dir / f"{user_id}.lock", timeout=settings.lock_wait_seconds)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise RunLocked(
+            _(
+                "Another koss-rpa run is working on {user_id}; try again when it has finished."
+            ).format(user_id=user_id)
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()

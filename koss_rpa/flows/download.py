@@ -1,0 +1,138 @@
+"""The main job: log in, download the まとめ納付管理ファイル, save it safely, 終了."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Download
+from playwright.async_api import Error as PlaywrightError
+
+from koss_rpa import storage
+from koss_rpa.errors import DownloadIncomplete
+from koss_rpa.flows.login import sign_in
+from koss_rpa.flows.password import rotate_if_due
+from koss_rpa.flows.runtime import AccountRun, Runtime, account_session, retrying
+from koss_rpa.i18n import _
+from koss_rpa.pages import MyPage
+
+log = logging.getLogger("koss_rpa.flows")
+
+
+@dataclass
+class DownloadResult:
+    """What a download run did for one account."""
+
+    user_id: str
+    month: str
+    outcome: str  # "downloaded" | "skipped"
+    path: Path | None = None
+    size: int | None = None
+    sha256: str | None = None
+    rotated: bool = False
+    attempts: int = 0
+    retries: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "month": self.month,
+            "outcome": self.outcome,
+            "path": str(self.path) if self.path else None,
+            "size": self.size,
+            "sha256": self.sha256,
+            "rotated": self.rotated,
+            "attempts": self.attempts,
+            "retries": self.retries,
+        }
+
+
+def skipped_if_done(settings_dir: Path, user_id: str, month: str) -> DownloadResult | None:
+    """`--once-per month`: the month's file is in the manifest already, so nothing to do."""
+    entry = storage.already_saved(settings_dir, user_id, month)
+    if entry is None:
+        return None
+    path = storage.account_dir(settings_dir, user_id) / entry.path
+    return DownloadResult(user_id, month, "skipped", path, entry.size, entry.sha256)
+
+
+async def save_download(
+    rt: Runtime, download: Download, user_id: str, month: str
+) -> storage.SavedFile:
+    """Temporary name in the target folder → validate → real name → manifest."""
+    folder = storage.account_dir(rt.settings.download_dir, user_id) / month
+    partial = storage.partial_path(folder, rt.folder.run_id)
+    try:
+        failure = await download.failure()
+        if failure:
+            raise DownloadIncomplete(_("The download broke off: {error}").format(error=failure))
+        await download.save_as(partial)
+        storage.validate_workbook(partial)
+        name = storage.safe_name(download.suggested_filename)
+        if not name.lower().endswith(storage.EXPECTED_SUFFIXES):
+            raise DownloadIncomplete(
+                _("The portal sent {name!r}, not an Excel workbook.").format(name=name)
+            )
+        size, digest = partial.stat().st_size, storage.sha256_of(partial)
+        final = storage.publish(partial, folder, name)
+    finally:
+        storage.discard(partial)
+    saved = storage.SavedFile(
+        user_id=user_id,
+        month=month,
+        path=final.relative_to(storage.account_dir(rt.settings.download_dir, user_id)).as_posix(),
+        size=size,
+        sha256=digest,
+        saved_at=datetime.now(storage.JST).isoformat(timespec="seconds"),
+        run_id=rt.folder.run_id,
+    )
+    storage.record(rt.settings.download_dir, saved)
+    return saved
+
+
+async def close_quietly(mypage: MyPage) -> None:
+    """終了 at the end; the file is safe already, so a failure here is only logged."""
+    try:
+        await mypage.close()
+    except PlaywrightError as exc:
+        log.info("終了 did not complete: %s", str(exc).splitlines()[0] if str(exc) else exc)
+
+
+async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) -> DownloadResult:
+    """Download this month's まとめ納付管理ファイル for `user_id`, retrying transient faults."""
+    month = storage.month_of(now or datetime.now(UTC))
+    account = AccountRun(user_id)
+    saved: storage.SavedFile | None = None
+    async for attempt in retrying(rt, account):
+        with attempt:
+            async with account_session(rt, account) as session:
+                signed = await sign_in(rt, session, account)
+                if saved is None:
+                    rt.step(user_id, "download", _("Downloading the まとめ納付管理ファイル…"))
+                    timeout = rt.settings.timeouts.download_seconds * 1000
+                    got = await signed.mypage.download_summary_file(timeout)
+                    saved = await save_download(rt, got, user_id, month)
+                    rt.step(
+                        user_id,
+                        "saved",
+                        _("Saved {path}").format(
+                            path=storage.account_dir(rt.settings.download_dir, user_id) / saved.path
+                        ),
+                    )
+                await rotate_if_due(rt, session, account, signed)
+                await close_quietly(signed.mypage)
+    assert saved is not None  # the loop returns only after a successful attempt
+    return DownloadResult(
+        user_id=user_id,
+        month=month,
+        outcome="downloaded",
+        path=storage.account_dir(rt.settings.download_dir, user_id) / saved.path,
+        size=saved.size,
+        sha256=saved.sha256,
+        rotated=account.rotated,
+        attempts=account.attempts,
+        retries=account.retry_reasons,
+    )

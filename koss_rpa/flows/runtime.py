@@ -1,0 +1,253 @@
+"""What every flow runs with: settings, keyring, browser, run folder, progress, retries."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from koss_rpa.credentials import CredentialStore
+from koss_rpa.errors import KossError, PortalUnavailable, TransientError
+from koss_rpa.i18n import _
+from koss_rpa.runs import RunFolder
+from koss_rpa.settings import Settings
+
+log = logging.getLogger("koss_rpa.flows")
+
+#: Password inputs, and inputs a page may have switched to text with パスワード表示.
+SECRET_INPUTS = "input[type=password], input[name*=password i], input[autocomplete*=password i]"
+_MASKED_HTML_JS = """(selector) => {
+    const clone = document.documentElement.cloneNode(true);
+    for (const input of clone.querySelectorAll(selector)) {
+        input.removeAttribute('value');
+    }
+    return '<!DOCTYPE html>\\n' + clone.outerHTML;
+}"""
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of a flow, for the person watching (`message` is in their language)."""
+
+    user_id: str | None
+    key: str
+    message: str
+
+
+Progress = Callable[[Step], None]
+
+
+def _silent(step: Step) -> None:
+    del step
+
+
+@dataclass
+class Runtime:
+    """One run of the tool: what the flows need, and nothing that prints."""
+
+    settings: Settings
+    store: CredentialStore
+    browser: Browser
+    folder: RunFolder
+    progress: Progress = _silent
+
+    def step(self, user_id: str | None, key: str, message: str) -> None:
+        log.info("%s: %s", user_id or "-", message)
+        self.progress(Step(user_id, key, message))
+
+    @property
+    def timeout_ms(self) -> float:
+        return self.settings.timeouts.action_seconds * 1000
+
+
+@dataclass
+class AccountRun:
+    """What one account's job learns across its retry attempts."""
+
+    user_id: str
+    #: Logins submitted with a password the portal had not yet accepted in this run.
+    unconfirmed_logins: int = 0
+    confirmed: bool = False
+    rotated: bool = False
+    attempts: int = 0
+    retry_reasons: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def portal_errors() -> Iterator[None]:
+    """Playwright's time-outs and network errors become the project's transient errors."""
+    try:
+        yield
+    except KossError:
+        raise
+    except PlaywrightTimeoutError as exc:
+        raise PortalUnavailable(
+            _("The portal did not respond in time: {error}").format(error=_first_line(exc))
+        ) from exc
+    except PlaywrightError as exc:
+        raise PortalUnavailable(
+            _("The connection to the portal failed: {error}").format(error=_first_line(exc))
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def retrying(rt: Runtime, account: AccountRun) -> AsyncRetrying:
+    """Transient errors are retried with exponential back-off and jitter, bounded in attempts
+    and total time; business errors go straight through."""
+    policy = rt.settings.retry
+
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        reason = f"{getattr(error, 'code', 'error')}: {error}"
+        account.retry_reasons.append(reason)
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "%s: attempt %d failed (%s); retrying in %.1f s",
+            account.user_id,
+            state.attempt_number,
+            reason,
+            wait,
+        )
+        rt.step(
+            account.user_id,
+            "retry",
+            _("Attempt {n} failed ({reason}); trying again in {seconds:.0f} s.").format(
+                n=state.attempt_number, reason=getattr(error, "code", "error"), seconds=wait
+            ),
+        )
+
+    return AsyncRetrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_seconds),
+        wait=wait_exponential_jitter(
+            initial=policy.initial_wait_seconds,
+            max=policy.max_wait_seconds,
+            jitter=policy.jitter_seconds,
+        ),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+
+
+class AccountSession:
+    """A fresh, isolated browser context for one attempt of one account's job.
+
+    Tracing runs in chunks and is paused while credentials are typed, so that no trace holds
+    a password; on failure the evidence (screenshot, HTML, trace) is written to the run folder.
+    """
+
+    def __init__(self, rt: Runtime, account: AccountRun, context: BrowserContext) -> None:
+        self.rt = rt
+        self.account = account
+        self.context = context
+        self.trace_files: list[Path] = []
+        self._tracing = False
+
+    async def new_page(self) -> Page:
+        return await self.context.new_page()
+
+    @property
+    def current_page(self) -> Page | None:
+        pages = [p for p in self.context.pages if not p.is_closed()]
+        return pages[-1] if pages else None
+
+    def _trace_path(self) -> Path:
+        label = f"{self.account.user_id}-{self.account.attempts}-{len(self.trace_files) + 1}"
+        path = self.rt.folder.evidence_path("trace.zip", label)
+        self.trace_files.append(path)
+        return path
+
+    async def start_tracing(self) -> None:
+        await self.context.tracing.start(screenshots=True, snapshots=True, sources=False)
+        await self.context.tracing.start_chunk()
+        self._tracing = True
+
+    @asynccontextmanager
+    async def secret_entry(self) -> AsyncIterator[None]:
+        """Typing credentials and submitting them: nothing of it goes into a trace."""
+        if self._tracing:
+            await self.context.tracing.stop_chunk(path=self._trace_path())
+            self._tracing = False
+        try:
+            yield
+        finally:
+            if any(not p.is_closed() for p in self.context.pages):
+                await self.context.tracing.start_chunk()
+                self._tracing = True
+
+    async def finish(self, failed: bool) -> None:
+        keep = failed or self.rt.settings.keep_success_artifacts
+        try:
+            if self._tracing:
+                await self.context.tracing.stop_chunk(path=self._trace_path() if keep else None)
+                self._tracing = False
+            await self.context.tracing.stop()
+        except PlaywrightError as exc:
+            log.warning("could not save the trace: %s", _first_line(exc))
+        if not keep:
+            for path in self.trace_files:
+                path.unlink(missing_ok=True)
+
+    async def capture_evidence(self) -> None:
+        """Screenshot and HTML of what is on display, password fields masked."""
+        page = self.current_page
+        if page is None:
+            return
+        label = f"{self.account.user_id}-{self.account.attempts}"
+        try:
+            await page.screenshot(
+                path=self.rt.folder.evidence_path("screenshot.png", label),
+                full_page=True,
+                mask=[page.locator(SECRET_INPUTS)],
+                timeout=self.rt.timeout_ms,
+            )
+        except PlaywrightError as exc:
+            log.warning("could not take a screenshot: %s", _first_line(exc))
+        try:
+            html = await page.evaluate(_MASKED_HTML_JS, SECRET_INPUTS)
+            self.rt.folder.evidence_path("page.html", label).write_text(
+                self.rt.folder.redactor.redact(str(html)), encoding="utf-8"
+            )
+        except PlaywrightError as exc:
+            log.warning("could not save the page's HTML: %s", _first_line(exc))
+
+
+@asynccontextmanager
+async def account_session(rt: Runtime, account: AccountRun) -> AsyncIterator[AccountSession]:
+    """One attempt: a new context, closed afterwards; evidence kept if the attempt fails."""
+    account.attempts += 1
+    context = await rt.browser.new_context(accept_downloads=True, locale="ja-JP")
+    context.set_default_timeout(rt.timeout_ms)
+    context.set_default_navigation_timeout(rt.settings.timeouts.navigation_seconds * 1000)
+    session = AccountSession(rt, account, context)
+    failed = True
+    try:
+        await session.start_tracing()
+        with portal_errors():
+            yield session
+        failed = False
+    except BaseException as exc:
+        log.warning("%s: %s: %s", account.user_id, getattr(exc, "code", type(exc).__name__), exc)
+        await session.capture_evidence()
+        raise
+    finally:
+        await session.finish(failed)
+        await context.close()

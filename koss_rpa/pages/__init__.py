@@ -1,0 +1,17 @@
+"""One class per screen of the manual; see DESIGN.md §1."""
+
+from koss_rpa.pages.base import Screen
+from koss_rpa.pages.login import LoginPage
+from koss_rpa.pages.mypage import MyPage
+from koss_rpa.pages.password_change import PasswordChangePage
+from koss_rpa.pages.password_result import PasswordResultPage
+from koss_rpa.pages.portal_top import PortalTopPage
+
+__all__ = [
+    "LoginPage",
+    "MyPage",
+    "PasswordChangePage",
+    "PasswordResultPage",
+    "PortalTopPage",
+    "Screen",
+]

@@ -1,0 +1,48 @@
+"""Shared fixtures: the system Chromium, the mock portal in a thread, an in-memory keyring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser
+from mock_portal.testing import ControlClient, PortalServer, serve_in_thread
+from tests.support.memkeyring import MemoryKeyring, use_memory_keyring
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Drive the same browser the tool would pick (here: Debian's /usr/bin/chromium)."""
+    choice = resolve_browser("auto")
+    args = list(browser_type_launch_args.get("args", [])) + list(CLOSED_NETWORK_ARGS)
+    return {**browser_type_launch_args, **choice.launch_kwargs(), "args": args}
+
+
+@pytest.fixture(scope="session")
+def portal_server() -> Iterator[PortalServer]:
+    """One mock portal per test session (per xdist worker), on a free loopback port."""
+    with serve_in_thread() as server:
+        yield server
+
+
+@pytest.fixture
+def portal(portal_server: PortalServer) -> Iterator[ControlClient]:
+    """The mock's control client; the mock is reset before each test."""
+    with ControlClient(portal_server.url) as client:
+        client.reset()
+        yield client
+
+
+@pytest.fixture(scope="session")
+def base_url(portal_server: PortalServer) -> str:
+    """pytest-playwright's base_url points at the mock portal."""
+    return portal_server.url
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Every test gets a fresh in-memory keyring; the OS keyring is never touched."""
+    with use_memory_keyring() as backend:
+        yield backend

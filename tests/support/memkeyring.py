@@ -1,0 +1,17 @@
+"""The in-memory keyring for tests (DESIGN.md §4), from the package itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from koss_rpa.credentials import MemoryKeyring, use_keyring
+
+__all__ = ["MemoryKeyring", "use_memory_keyring"]
+
+
+@contextmanager
+def use_memory_keyring() -> Iterator[MemoryKeyring]:
+    backend = MemoryKeyring()
+    with use_keyring(backend):
+        yield backend
