@@ -138,7 +138,7 @@ def retrying(rt: Runtime, account: AccountRun) -> AsyncRetrying:
         retry=retry_if_exception_type(TransientError),
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_seconds),
         wait=wait_exponential_jitter(
-            initial=policy.initial_wait_seconds,
+            multiplier=policy.initial_wait_seconds,
             max=policy.max_wait_seconds,
             jitter=policy.jitter_seconds,
         ),
