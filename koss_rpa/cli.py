@@ -27,6 +27,7 @@ from koss_rpa.errors import (
     SettingsInvalid,
 )
 from koss_rpa.i18n import _, set_language
+from koss_rpa.preflight import preflight
 from koss_rpa.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -103,8 +104,7 @@ def _run_account_job(
 
     settings = _settings(**overrides)
     uid = settings.validated_user_id(user_id)
-    check_backend()
-    storage.check_writable(settings.download_dir)
+    preflight(settings)
     out = _output()
     with account_lock(settings, uid):
 

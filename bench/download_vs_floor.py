@@ -1,0 +1,83 @@
+"""`koss-rpa download` against the mock portal, against the floor of any Playwright job.
+
+The floor is a process that only starts Playwright, launches the same Chromium, opens one page
+and closes. Both run as separate processes, alternately, N times each, in one run; the script
+prints the medians, their ratio (target: at most 2.0x) and the peak memory (PSS) of each tree.
+
+    python bench/download_vs_floor.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._measure import median, mib, run_measured  # noqa: E402
+from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser  # noqa: E402
+from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
+from tests.support import filekeyring  # noqa: E402
+
+USER_ID, PASSWORD = "KNAB1234", "Keiji2019"
+FLOOR = """
+import sys
+from playwright.sync_api import sync_playwright
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path=sys.argv[1] or None, args=sys.argv[3:])
+    page = browser.new_page()
+    page.goto(sys.argv[2])
+    browser.close()
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    choice = resolve_browser("auto")
+    exe = str(choice.executable_path or "")
+    work = Path(tempfile.mkdtemp(prefix="koss-bench-"))
+    keyring_file = work / "keyring.json"
+    filekeyring.write(keyring_file, {USER_ID: PASSWORD})
+    config = work / "config.toml"
+    env = {
+        **os.environ,
+        "PYTHON_KEYRING_BACKEND": "tests.support.filekeyring.FileKeyring",
+        "KOSS_TEST_KEYRING_FILE": str(keyring_file),
+        "PYTHONPATH": str(ROOT),
+    }
+    # The mock serves from this process's thread; the tool under test is a separate process.
+    with serve_in_thread() as server, ControlClient(server.url) as control:
+        control.reset()
+        config.write_text(
+            f'portal_url = "{server.url}"\nuser_id = "{USER_ID}"\n'
+            f'download_dir = "{work / "downloads"}"\nrun_dir = "{work / "runs"}"\n'
+            f'browser = "{exe or "auto"}"\nbrowser_args = {list(CLOSED_NETWORK_ARGS)!r}\n'
+            .replace("'", '"'),
+            encoding="utf-8",
+        )
+        tool = [sys.executable, "-m", "koss_rpa", "--config", str(config), "download"]
+        floor = [sys.executable, "-c", FLOOR, exe, f"{server.url}/", *CLOSED_NETWORK_ARGS]
+        run_measured(floor, env)  # warm the page cache for both
+        run_measured(tool, env)
+        tool_runs, floor_runs = [], []
+        for _ in range(args.runs):
+            floor_runs.append(run_measured(floor, env))
+            tool_runs.append(run_measured(tool, env))
+    tool_s = median([r.seconds for r in tool_runs])
+    floor_s = median([r.seconds for r in floor_runs])
+    print(f"runs: {args.runs} each, browser: {choice.description}")
+    print(f"koss-rpa download  median {tool_s:.2f} s  peak {mib(max(r.peak_bytes for r in tool_runs))}")
+    print(f"floor              median {floor_s:.2f} s  peak {mib(max(r.peak_bytes for r in floor_runs))}")
+    ratio = tool_s / floor_s
+    print(f"ratio {ratio:.2f}x (target <= 2.0x): {'OK' if ratio <= 2.0 else 'OVER'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
