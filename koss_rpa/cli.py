@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 import traceback
@@ -159,6 +160,61 @@ def download(
         out.line(_("The password was changed; the new one is in the keyring."))
     out.line(_("Saved: {path}").format(path=result.path))
     out.result("download", result.to_json())
+
+
+@app.command()
+def batch(
+    accounts_file: Annotated[Path, typer.Argument(help="TOML file listing the accounts.")],
+    once_per: Annotated[
+        OncePer,
+        typer.Option(help="'month': skip accounts whose file of this month is already saved."),
+    ] = OncePer.run,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, max=16, help="Accounts at once (default: setting).")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Write the JSON run report here too.")] = None,
+) -> None:
+    """Download for every account in ACCOUNTS_FILE with one browser, a few at a time.
+
+    Exit code 0 only when every account succeeded (or was already done); 30 when some failed.
+    The JSON report (per account: outcome, file, SHA-256, duration, error code, whether the
+    password was changed) is kept in the run folder, and printed with --json.
+
+    Example (daily from cron / systemd / Task Scheduler; one file per account per month):
+
+        koss-rpa batch accounts.toml --once-per month
+    """
+    from koss_rpa.accounts import load_accounts
+    from koss_rpa.console import BatchDisplay
+    from koss_rpa.flows.batch import run_batch
+    from koss_rpa.runs import run_folder
+
+    settings = _settings(**({"concurrency": concurrency} if concurrency else {}))
+    parsed, entries = load_accounts(accounts_file, settings)
+    out = _output()
+    labels = {e.user_id: e.label for e in entries}
+    with run_folder(settings.run_dir, "batch", "", settings.keep_runs) as folder:
+        with BatchDisplay(out, labels) as display:
+            result = asyncio.run(
+                run_batch(
+                    settings,
+                    entries,
+                    parsed.defaults,
+                    folder,
+                    display,
+                    once_per_month=once_per is OncePer.month,
+                )
+            )
+        payload = result.to_json()
+        text = json.dumps(payload, ensure_ascii=False, indent=2)
+        for target in filter(None, (folder.path / "report.json", report)):
+            target.write_text(text + "\n", encoding="utf-8")
+        if not result.browser_started:
+            folder.drop_evidence()
+    display.summary(result)
+    out.result("batch", payload)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command("change-password")

@@ -56,3 +56,79 @@ class Output:
         self.err.print(
             _("error [{code}]: {message}").format(code=exc.code, message=exc), markup=False
         )
+
+
+class BatchDisplay:
+    """Progress of a batch: a live bar per account on a terminal, plain lines otherwise."""
+
+    def __init__(self, output: Output, labels: dict[str, str]) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.output = output
+        self.labels = labels
+        self.live = output.err.is_terminal and not output.as_json and not output.quiet
+        self.progress = Progress(
+            TextColumn("{task.fields[who]}"),
+            BarColumn(bar_width=12),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=output.err,
+            disable=not self.live,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> BatchDisplay:
+        self.progress.start()
+        for user_id, label in self.labels.items():
+            who = f"{user_id} {label}".strip()
+            self.tasks[user_id] = self.progress.add_task(_("waiting"), total=1, who=who)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def started(self, entry: Any) -> None:
+        self._update(entry.user_id, _("starting"))
+
+    def step(self, step: Step) -> None:
+        if step.user_id:
+            self._update(step.user_id, step.message)
+
+    def finished(self, report: Any) -> None:
+        text = {
+            "downloaded": _("downloaded"),
+            "skipped": _("already saved this month"),
+            "failed": _("failed: {error}").format(error=report.error_code),
+        }[report.outcome]
+        self._update(report.user_id, text, done=True)
+
+    def _update(self, user_id: str, text: str, done: bool = False) -> None:
+        if self.live:
+            self.progress.update(self.tasks[user_id], description=text, completed=1 if done else 0)
+        elif not (self.output.as_json or self.output.quiet):
+            self.output.err.print(f"[{user_id}] {text}", markup=False)
+
+    def summary(self, report: Any) -> None:
+        if self.output.as_json:
+            return
+        from rich.table import Table
+
+        table = Table(title=_("Batch result ({month})").format(month=report.month))
+        for column in (_("納付利用者ID"), _("result"), _("file / error"), _("password"), _("s")):
+            table.add_column(column)
+        for a in report.accounts:
+            outcome = {
+                "downloaded": _("downloaded"),
+                "skipped": _("skipped"),
+                "failed": _("failed"),
+            }[a.outcome]
+            detail = a.file if a.ok else f"{a.error_code}: {a.error}"
+            rotated = _("changed") if a.rotated else ""
+            table.add_row(
+                f"{a.user_id} {a.label}".strip(),
+                outcome,
+                detail or "",
+                rotated,
+                f"{a.duration_seconds:.1f}",
+            )
+        self.output.out.print(table)

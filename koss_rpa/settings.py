@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     on_expired: Literal["rotate", "fail"] = "rotate"
     #: Rotate proactively once the password is this many days old (None: only when forced).
     rotate_after_days: int | None = Field(None, ge=1)
+    #: Run this command after a password change (environment: KOSS_EVENT, KOSS_USER_ID,
+    #: KOSS_CHANGED_AT; never the password), e.g. to send a mail to the office.
+    notify_command: str | None = None
+    #: POST {"event", "user_id", "changed_at"} as JSON here after a password change.
+    notify_webhook: HttpUrl | None = None
     keyring_service: str = APP_NAME
     run_dir: Path = Field(
         default_factory=lambda: platformdirs.user_state_path(APP_NAME, appauthor=False) / "runs"

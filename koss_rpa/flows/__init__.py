@@ -32,21 +32,31 @@ async def open_runtime(
             yield Runtime(settings, store, browser, folder, progress)
 
 
-@contextmanager
-def account_lock(settings: Settings, user_id: str) -> Iterator[None]:
-    """One run per account at a time. The OS drops the lock when a process dies, so a lock
-    left by a killed run never blocks the next one."""
+def account_lock_file(settings: Settings, user_id: str) -> FileLock:
+    """The lock of one account. The OS drops it when a process dies, so a lock left by a
+    killed run never blocks the next one."""
     lock_dir = settings.run_dir.parent / "locks"
     lock_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(lock_dir / f"{user_id}.lock", timeout=settings.lock_wait_seconds)
+    return FileLock(lock_dir / f"{user_id}.lock", thread_local=False)
+
+
+def acquire_account_lock(lock: FileLock, user_id: str, wait_seconds: float) -> None:
+    """Take the lock, waiting at most `wait_seconds`; raises `RunLocked` otherwise."""
     try:
-        lock.acquire()
+        lock.acquire(timeout=wait_seconds)
     except Timeout as exc:
         raise RunLocked(
             _(
                 "Another koss-rpa run is working on {user_id}; try again when it has finished."
             ).format(user_id=user_id)
         ) from exc
+
+
+@contextmanager
+def account_lock(settings: Settings, user_id: str) -> Iterator[None]:
+    """One run per account at a time (see `account_lock_file`)."""
+    lock = account_lock_file(settings, user_id)
+    acquire_account_lock(lock, user_id, settings.lock_wait_seconds)
     try:
         yield
     finally:

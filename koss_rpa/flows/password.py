@@ -6,6 +6,7 @@ Both go the manual's way: マイページログイン → パスワード変更 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from koss_rpa.errors import CredentialsMissing, LoginRejected, ScreenNotReached
 from koss_rpa.flows.login import _submit_login, change_password_on, open_login, sign_in
 from koss_rpa.flows.runtime import AccountRun, AccountSession, Runtime, account_session, retrying
 from koss_rpa.i18n import _
+from koss_rpa.notify import notify_rotation
 from koss_rpa.pages import MyPage
 
 if TYPE_CHECKING:
@@ -81,6 +83,8 @@ async def change_password(rt: Runtime, user_id: str) -> ChangeResult:
                 if not account.rotated:
                     mypage = await change_via_link(rt, session, account)
                     await mypage.close()
+    if account.rotated:
+        await asyncio.to_thread(notify_rotation, rt.settings, user_id)
     return ChangeResult(user_id, account.rotated, account.attempts, account.retry_reasons)
 
 

@@ -20,6 +20,11 @@ USER_ID = "KNAB1234"
 PASSWORD = "Keiji2019"
 
 
+def reveal(secret: SecretStr | None) -> str | None:
+    """A stored password's value, for comparing with the mock's."""
+    return secret.get_secret_value() if secret is not None else None
+
+
 @dataclass
 class CliResult:
     code: int

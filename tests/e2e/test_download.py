@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import openpyxl
 import pytest
@@ -13,7 +14,7 @@ from pydantic import SecretStr
 from koss_rpa import storage
 from koss_rpa.errors import AccountLocked, LoginRejected, PasswordExpired
 from mock_portal.testing import ControlClient
-from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv
+from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv, reveal
 
 pytestmark = pytest.mark.e2e
 
@@ -33,10 +34,11 @@ def test_download_should_save_the_file_with_a_valid_password(
     assert result.code == 0, result.stderr
     [saved] = env.workbooks()
     assert saved.name == "まとめ納付管理ファイル_軽自動車OSS用.xlsm"
-    assert saved.parent.name == storage.month_of(__import__("datetime").datetime.now().astimezone())
+    assert saved.parent.name == storage.month_of(datetime.now(UTC))
     assert saved.parent.parent.name == USER_ID
     workbook = openpyxl.load_workbook(saved, keep_vba=True)
-    assert USER_ID in str([c.value for row in workbook.active.iter_rows() for c in row])
+    cells = [c.value for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row]
+    assert USER_ID in cells
     [entry] = storage.read_manifest(env.download_dir, USER_ID)
     assert entry.sha256 == hashlib.sha256(saved.read_bytes()).hexdigest()
     assert entry.size == saved.stat().st_size
@@ -60,8 +62,8 @@ def test_download_should_change_an_expired_password_and_keep_both_in_the_keyring
     new = portal.get_account(USER_ID)["password"]
     assert new != PASSWORD
     current, previous = env.store.current(USER_ID), env.store.previous(USER_ID)
-    assert current is not None and current.get_secret_value() == new
-    assert previous is not None and previous.get_secret_value() == PASSWORD
+    assert reveal(current) == new
+    assert reveal(previous) == PASSWORD
     assert env.store.pending(USER_ID) is None
     assert logins(portal) == ["login_expired", "login_ok"]
     assert len(portal.journal(outcome="password_changed")) == 1
@@ -125,8 +127,8 @@ def test_change_password_should_rotate_through_the_login_screen_link(
     new = portal.get_account(USER_ID)["password"]
     assert new != PASSWORD
     current, previous = env.store.current(USER_ID), env.store.previous(USER_ID)
-    assert current is not None and current.get_secret_value() == new
-    assert previous is not None and previous.get_secret_value() == PASSWORD
+    assert reveal(current) == new
+    assert reveal(previous) == PASSWORD
     assert len(portal.journal(outcome="password_changed")) == 1
     assert logins(portal) == ["login_ok"]  # the check with the new password
 
@@ -142,7 +144,7 @@ def test_download_should_finish_a_rotation_interrupted_after_the_portal_took_it(
 
     assert result.code == 0, result.stderr
     current = env.store.current(USER_ID)
-    assert current is not None and current.get_secret_value() == "Pend1ngNew22"
+    assert reveal(current) == "Pend1ngNew22"
     assert env.store.pending(USER_ID) is None
     assert logins(portal) == ["login_ok"]
 
@@ -157,7 +159,7 @@ def test_download_should_drop_a_pending_password_the_portal_never_took(
 
     assert result.code == 0, result.stderr
     current = env.store.current(USER_ID)
-    assert current is not None and current.get_secret_value() == PASSWORD
+    assert reveal(current) == PASSWORD
     assert env.store.pending(USER_ID) is None
     assert logins(portal) == ["login_failed", "login_ok"]  # pending first, then current: two
 
@@ -217,7 +219,7 @@ def test_info_should_read_the_user_tables(portal: ControlClient, env: KossEnv, c
     assert row["金融機関名"] == "東京三葉銀"
 
 
-def test_demo_should_run_end_to_end(cli: Cli, tmp_path: __import__("pathlib").Path) -> None:
+def test_demo_should_run_end_to_end(cli: Cli) -> None:
     result = cli("demo", "--json")
 
     assert result.code == 0, result.stderr

@@ -1,0 +1,162 @@
+"""`koss-rpa batch`: many accounts, one browser, one isolated context each, a few at a time.
+
+One account's failure never stops the others; the report says what happened to each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from koss_rpa import storage
+from koss_rpa.accounts import AccountEntry, AccountOptions
+from koss_rpa.browser import launched
+from koss_rpa.credentials import CredentialStore, check_backend
+from koss_rpa.errors import EXIT_BATCH_PARTIAL, EXIT_OK, KossError
+from koss_rpa.flows import account_lock_file, acquire_account_lock
+from koss_rpa.flows.download import download, skipped_if_done
+from koss_rpa.flows.runtime import Runtime, Step
+from koss_rpa.preflight import check_portal_name
+from koss_rpa.runs import RunFolder
+from koss_rpa.settings import Settings
+
+
+@dataclass
+class AccountReport:
+    """One account's line in the run report."""
+
+    user_id: str
+    label: str
+    outcome: str  # "downloaded" | "skipped" | "failed"
+    file: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    duration_seconds: float = 0.0
+    rotated: bool = False
+    attempts: int = 0
+    error_code: str | None = None
+    error: str | None = None
+    exit_code: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome != "failed"
+
+
+@dataclass
+class BatchReport:
+    started_at: str
+    month: str
+    accounts: list[AccountReport] = field(default_factory=list)
+    finished_at: str = ""
+    browser_started: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if all(a.ok for a in self.accounts) else EXIT_BATCH_PARTIAL
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "month": self.month,
+            "browser_started": self.browser_started,
+            "ok": self.exit_code == EXIT_OK,
+            "exit_code": self.exit_code,
+            "counts": {
+                outcome: sum(a.outcome == outcome for a in self.accounts)
+                for outcome in ("downloaded", "skipped", "failed")
+            },
+            "accounts": [dataclasses.asdict(a) for a in self.accounts],
+        }
+
+
+class BatchProgress(Protocol):
+    def started(self, entry: AccountEntry) -> None: ...
+    def step(self, step: Step) -> None: ...
+    def finished(self, report: AccountReport) -> None: ...
+
+
+async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountReport:
+    began = time.perf_counter()
+    report = AccountReport(entry.user_id, entry.label, "failed")
+    lock = account_lock_file(settings, entry.user_id)
+    try:
+        acquire_account_lock(lock, entry.user_id, 0)
+        try:
+            result = await download(dataclasses.replace(rt, settings=settings), entry.user_id)
+        finally:
+            lock.release()
+        report.outcome = "downloaded"
+        report.file = str(result.path)
+        report.sha256, report.size = result.sha256, result.size
+        report.rotated, report.attempts = result.rotated, result.attempts
+    except KossError as exc:
+        report.error_code, report.error, report.exit_code = exc.code, str(exc), exc.exit_code
+    except Exception as exc:  # one account's bug must not stop the others
+        report.error_code, report.error, report.exit_code = "internal", type(exc).__name__, 1
+    report.duration_seconds = round(time.perf_counter() - began, 2)
+    return report
+
+
+async def run_batch(
+    base: Settings,
+    entries: Sequence[AccountEntry],
+    defaults: AccountOptions,
+    folder: RunFolder,
+    progress: BatchProgress,
+    *,
+    once_per_month: bool = False,
+    now: datetime | None = None,
+) -> BatchReport:
+    """Download for every account; never raises for one account's failure."""
+    month = storage.month_of(now or datetime.now(UTC))
+    report = BatchReport(datetime.now(storage.JST).isoformat(timespec="seconds"), month)
+    per_account = {e.user_id: e.settings_for(base, defaults) for e in entries}
+    check_backend()
+    for settings in {s.download_dir: s for s in per_account.values()}.values():
+        storage.check_writable(settings.download_dir)
+    check_portal_name(base.login_url or str(base.portal_url))
+
+    reports: dict[str, AccountReport] = {}
+    todo: list[AccountEntry] = []
+    for entry in entries:
+        done = (
+            skipped_if_done(per_account[entry.user_id].download_dir, entry.user_id, month)
+            if once_per_month
+            else None
+        )
+        if done is None:
+            todo.append(entry)
+            continue
+        reports[entry.user_id] = AccountReport(
+            entry.user_id, entry.label, "skipped", str(done.path), done.sha256, done.size
+        )
+        progress.finished(reports[entry.user_id])
+
+    if todo:  # a month that is complete starts no browser at all
+        report.browser_started = True
+        limit = asyncio.Semaphore(base.concurrency)
+        async with launched(
+            base.browser, headless=base.headless, args=base.browser_args
+        ) as browser:
+            rt = Runtime(
+                base, CredentialStore(base.keyring_service), browser, folder, progress.step
+            )
+
+            async def guarded(entry: AccountEntry) -> None:
+                async with limit:
+                    progress.started(entry)
+                    one = await _one(rt, entry, per_account[entry.user_id])
+                    reports[entry.user_id] = one
+                    progress.finished(one)
+
+            await asyncio.gather(*(guarded(e) for e in todo))
+    report.accounts = [reports[e.user_id] for e in entries]
+    report.finished_at = datetime.now(storage.JST).isoformat(timespec="seconds")
+    return report
