@@ -9,8 +9,10 @@ portal rejected it) is kept beside the passwords as JSON.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import string
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -37,14 +39,32 @@ def keyring_remedy() -> str:
     )
 
 
+#: keyrings.cryptfile asks for its master password on the terminal; a scheduled job has none,
+#: so koss-rpa hands it this variable's value instead.
+CRYPTFILE_PASSWORD_VAR = "KEYRING_CRYPTFILE_PASSWORD"
+
+
 def check_backend() -> str:
-    """The name of the keyring backend in use; raises `KeyringUnavailable` when there is none."""
+    """The name of the keyring backend in use; raises `KeyringUnavailable` when there is none
+    (or when it would have to ask for a master password that nobody can type)."""
     backend = keyring.get_keyring()
     name = f"{type(backend).__module__}.{type(backend).__name__}"
     if name.startswith("keyring.backends.fail.") or (
         name == "keyring.backends.chainer.ChainerBackend" and not getattr(backend, "backends", None)
     ):
         raise KeyringUnavailable(keyring_remedy())
+    if name.startswith("keyrings.cryptfile."):
+        master = os.environ.get(CRYPTFILE_PASSWORD_VAR)
+        if master:
+            with _keyring_errors():  # a wrong master password raises ValueError here
+                backend.keyring_key = master  # type: ignore[attr-defined]
+        elif not sys.stdin.isatty():
+            raise KeyringUnavailable(
+                _(
+                    "The keyrings.cryptfile backend needs its master password and nobody can "
+                    "type it here: set {var}."
+                ).format(var=CRYPTFILE_PASSWORD_VAR)
+            )
     return name
 
 
@@ -57,6 +77,17 @@ def _keyring_errors() -> Iterator[None]:
     except keyring.errors.KeyringLocked as exc:
         raise KeyringUnavailable(
             _("The keyring is locked; unlock it (or log in to the desktop) and run again.")
+        ) from exc
+    except EOFError as exc:  # a backend prompted for a master password with nobody to answer
+        raise KeyringUnavailable(
+            _(
+                "The keyring asked for its master password and nobody can type it here: "
+                "set {var}, or run from a terminal."
+            ).format(var=CRYPTFILE_PASSWORD_VAR)
+        ) from exc
+    except ValueError as exc:  # keyrings.cryptfile: a wrong master password
+        raise KeyringUnavailable(
+            _("The keyring could not be opened (wrong master password?): {error}").format(error=exc)
         ) from exc
     except keyring.errors.KeyringError as exc:
         raise KeyringUnavailable(
@@ -84,28 +115,50 @@ class CredentialStatus:
 class CredentialStore:
     """The keyring entries of koss-rpa, under one service name."""
 
-    def __init__(self, service: str = "koss-rpa") -> None:
+    def __init__(self, service: str = "koss-rpa", *, cache: bool = False) -> None:
+        """`cache`: remember what was read, for one run that holds the account's lock (some
+        backends, keyrings.cryptfile among them, take a second per read)."""
         self.service = service
+        self._cache: dict[str, str | None] | None = {} if cache else None
+
+    def _read(self, username: str) -> str | None:
+        if self._cache is not None and username in self._cache:
+            return self._cache[username]
+        with _keyring_errors():
+            value = keyring.get_password(self.service, username)
+        if self._cache is not None:
+            self._cache[username] = value
+        return value
+
+    def _write(self, username: str, value: str) -> None:
+        with _keyring_errors():
+            keyring.set_password(self.service, username, value)
+        if self._cache is not None:
+            self._cache[username] = value
+
+    def _remove(self, username: str) -> None:
+        if self._cache is not None and self._cache.get(username, "") is None:
+            return  # known to be absent
+        with _keyring_errors(), suppress(keyring.errors.PasswordDeleteError):
+            keyring.delete_password(self.service, username)
+        if self._cache is not None:
+            self._cache[username] = None
 
     def _key(self, user_id: str, slot: str) -> str:
         return user_id if slot == "current" else f"{user_id}:{slot}"
 
     def _get(self, user_id: str, slot: str) -> SecretStr | None:
-        with _keyring_errors():
-            value = keyring.get_password(self.service, self._key(user_id, slot))
+        value = self._read(self._key(user_id, slot))
         return SecretStr(value) if value else None
 
     def _set(self, user_id: str, slot: str, value: SecretStr) -> None:
-        with _keyring_errors():
-            keyring.set_password(self.service, self._key(user_id, slot), value.get_secret_value())
+        self._write(self._key(user_id, slot), value.get_secret_value())
 
     def _delete(self, user_id: str, slot: str) -> None:
-        with _keyring_errors(), suppress(keyring.errors.PasswordDeleteError):
-            keyring.delete_password(self.service, self._key(user_id, slot))
+        self._remove(self._key(user_id, slot))
 
     def _meta(self, user_id: str) -> dict[str, Any]:
-        with _keyring_errors():
-            raw = keyring.get_password(self.service, f"{user_id}:meta")
+        raw = self._read(f"{user_id}:meta")
         try:
             data = json.loads(raw) if raw else {}
         except json.JSONDecodeError:
@@ -117,8 +170,7 @@ class CredentialStore:
         meta.update(changes)
         # None removes a key, so "unknown" is never stored as a value.
         meta = {k: v for k, v in meta.items() if v is not None}
-        with _keyring_errors():
-            keyring.set_password(self.service, f"{user_id}:meta", json.dumps(meta))
+        self._write(f"{user_id}:meta", json.dumps(meta))
 
     def current(self, user_id: str) -> SecretStr | None:
         return self._get(user_id, "current")

@@ -24,7 +24,7 @@ from koss_rpa.settings import Settings
 async def open_runtime(
     settings: Settings, command: str, label: str = "", progress: Progress = _silent
 ) -> AsyncIterator[Runtime]:
-    store = CredentialStore(settings.keyring_service)
+    store = CredentialStore(settings.keyring_service, cache=True)
     with run_folder(settings.run_dir, command, label, settings.keep_runs) as folder:
         async with launched(
             settings.browser, headless=settings.headless, args=settings.browser_args

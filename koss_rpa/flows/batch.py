@@ -146,7 +146,11 @@ async def run_batch(
             base.browser, headless=base.headless, args=base.browser_args
         ) as browser:
             rt = Runtime(
-                base, CredentialStore(base.keyring_service), browser, folder, progress.step
+                base,
+                CredentialStore(base.keyring_service, cache=True),
+                browser,
+                folder,
+                progress.step,
             )
 
             async def guarded(entry: AccountEntry) -> None:
