@@ -53,19 +53,25 @@ def check_backend() -> str:
         name == "keyring.backends.chainer.ChainerBackend" and not getattr(backend, "backends", None)
     ):
         raise KeyringUnavailable(keyring_remedy())
-    if name.startswith("keyrings.cryptfile."):
-        master = os.environ.get(CRYPTFILE_PASSWORD_VAR)
-        if master:
-            with _keyring_errors():  # a wrong master password raises ValueError here
-                backend.keyring_key = master  # type: ignore[attr-defined]
-        elif not sys.stdin.isatty():
-            raise KeyringUnavailable(
-                _(
-                    "The keyrings.cryptfile backend needs its master password and nobody can "
-                    "type it here: set {var}."
-                ).format(var=CRYPTFILE_PASSWORD_VAR)
-            )
+    for candidate in [backend, *getattr(backend, "backends", [])]:
+        if type(candidate).__module__.startswith("keyrings.cryptfile."):
+            _unlock_cryptfile(candidate)
     return name
+
+
+def _unlock_cryptfile(backend: Any) -> None:
+    """Give keyrings.cryptfile its master password, which it would otherwise ask for."""
+    master = os.environ.get(CRYPTFILE_PASSWORD_VAR)
+    if master:
+        with _keyring_errors():  # a wrong master password raises ValueError here
+            backend.keyring_key = master
+    elif not sys.stdin.isatty():
+        raise KeyringUnavailable(
+            _(
+                "The keyrings.cryptfile backend needs its master password and nobody can "
+                "type it here: set {var}."
+            ).format(var=CRYPTFILE_PASSWORD_VAR)
+        )
 
 
 @contextmanager

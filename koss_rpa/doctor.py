@@ -104,6 +104,18 @@ def _portal(settings: Settings) -> Check:
     return check
 
 
+def session_context() -> str:
+    """What a scheduled job differs in: a terminal, and on Linux a desktop session (D-Bus)."""
+    terminal = _("terminal") if sys.stdin.isatty() else _("no terminal (as under a scheduler)")
+    parts = [terminal, f"HOME={os.environ.get('HOME') or os.environ.get('USERPROFILE', '?')}"]
+    if sys.platform.startswith("linux"):
+        bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+        parts.append(
+            _("D-Bus session: yes") if bus else _("D-Bus session: none (no GNOME Keyring/KWallet)")
+        )
+    return " · ".join(parts)
+
+
 def run_doctor(config: Path | None, user_id: str | None, out: Any) -> int:
     """Runs every check; returns 0, or the exit code of the first failed one."""
     out.line(
@@ -111,6 +123,7 @@ def run_doctor(config: Path | None, user_id: str | None, out: Any) -> int:
             user=getpass.getuser(), system=platform.platform(), python=sys.version.split()[0]
         )
     )
+    out.line(session_context())
     checks: list[Check] = []
     try:
         settings = load_settings(config, **({"user_id": user_id} if user_id else {}))
