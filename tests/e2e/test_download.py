@@ -36,8 +36,9 @@ def test_download_should_save_the_file_with_a_valid_password(
     assert saved.name == "まとめ納付管理ファイル_軽自動車OSS用.xlsm"
     assert saved.parent.name == storage.month_of(datetime.now(UTC))
     assert saved.parent.parent.name == USER_ID
-    workbook = openpyxl.load_workbook(saved, keep_vba=True)
+    workbook = openpyxl.load_workbook(saved)
     cells = [c.value for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row]
+    workbook.close()
     assert USER_ID in cells
     [entry] = storage.read_manifest(env.download_dir, USER_ID)
     assert entry.sha256 == hashlib.sha256(saved.read_bytes()).hexdigest()

@@ -1,0 +1,63 @@
+"""Settings of the mock portal: the rules the manual states and the ones we had to infer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: The manual's example IDs are `KNAB1234` (納付利用者ID) and `KIAB1234` (一括利用者ID).
+DEFAULT_USER_ID_PATTERN = r"KN[A-Z]{2}[0-9]{4}"
+DEFAULT_BULK_USER_ID_PATTERN = r"KI[A-Z]{2}[0-9]{4}"
+
+
+class PasswordPolicy(BaseModel):
+    """What a new 納付利用者パスワード must satisfy (inferred; the manual gives no policy)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_length: int = Field(8, ge=1, le=64)
+    max_length: int = Field(16, ge=1, le=64)
+    require_letters_and_digits: bool = True
+    history: int = Field(
+        3, ge=0, le=24, description="How many earlier passwords may not be reused."
+    )
+
+
+class MockConfig(BaseModel):
+    """Behaviour of the mock portal.
+
+    Only `password_valid_days` (60) comes from the manual; everything else is inferred and
+    can be changed through `PATCH /_control/config`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    password_valid_days: int = Field(60, ge=1)
+    lockout_threshold: int = Field(5, ge=1)
+    session_idle_minutes: float = Field(30, gt=0)
+    password_policy: PasswordPolicy = Field(default_factory=PasswordPolicy)
+    max_field_length: int = Field(64, ge=8, description="Longer form values are rejected.")
+    user_id_pattern: str = DEFAULT_USER_ID_PATTERN
+    journal_size: int = Field(10_000, ge=10, description="Older journal entries are dropped.")
+
+    @field_validator("user_id_pattern")
+    @classmethod
+    def _must_compile(cls, value: str) -> str:
+        re.compile(value)
+        return value
+
+    def merged(self, changes: dict[str, Any]) -> MockConfig:
+        """Return a copy with `changes` applied; nested models merge key by key."""
+        data = self.model_dump()
+        for key, value in changes.items():
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        return MockConfig.model_validate(data)
+
+    def user_id_ok(self, user_id: str) -> bool:
+        """Whether `user_id` has the shape of a 納付利用者ID."""
+        return re.fullmatch(self.user_id_pattern, user_id) is not None

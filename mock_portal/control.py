@@ -1,0 +1,216 @@
+"""The control API (`/_control`): accounts, clock, config, faults and the journal, as JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, HTTPException, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mock_portal.accounts import AccountSeed, DirectAccount, plausible_date
+from mock_portal.faults import FaultSpec
+from mock_portal.state import AccountExists, PortalState
+
+
+class AccountPatch(BaseModel):
+    """Fields `PATCH /_control/accounts/{user_id}` may change; omitted or null ones stay."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(None, min_length=1, max_length=64)
+    password_age_days: float | None = Field(None, ge=0, le=36_500)
+    password_changed_at: datetime | None = None
+    locked: bool | None = None
+    failed_logins: int | None = Field(None, ge=0)
+    must_change: bool | None = None
+    bulk_user_id: str | None = Field(None, pattern=r"^K[A-Z]{3}[0-9]{4}$")
+    name_kana: str | None = Field(None, max_length=64)
+    name: str | None = Field(None, max_length=64)
+    admin_email: str | None = Field(None, max_length=128, pattern=r"^[^@\s]+@[^@\s]+$")
+    notify_email: str | None = Field(None, max_length=128, pattern=r"^[^@\s]+@[^@\s]+$")
+    updated_at: datetime | None = None
+    direct_accounts: list[DirectAccount] | None = None
+
+    _dates = field_validator("updated_at", "password_changed_at")(plausible_date)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields given a value (models kept as models)."""
+        return {
+            name: getattr(self, name)
+            for name in self.model_fields_set
+            if getattr(self, name) is not None
+        }
+
+
+class ClockSet(BaseModel):
+    """Body of `PUT /_control/clock`; a naive time means JST."""
+
+    model_config = ConfigDict(extra="forbid")
+    now: datetime
+
+    _plausible = field_validator("now")(plausible_date)
+
+
+class ClockAdvance(BaseModel):
+    """Body of `POST /_control/clock/advance` (negative values go back)."""
+
+    model_config = ConfigDict(extra="forbid")
+    seconds: float = Field(0, ge=-3e9, le=3e9)
+    days: float = Field(0, ge=-36_500, le=36_500)
+
+
+def _invalid(exc: ValidationError) -> HTTPException:
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    return HTTPException(422, detail=errors)
+
+
+def build_control_app(state: PortalState) -> FastAPI:
+    """The control API as an app of its own, mounted at `/_control` with docs at `/docs`."""
+    api = FastAPI(
+        title="K-OSS mock portal — control API",
+        description="Test hooks of the mock portal. Never journaled; never faulted.",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+
+    @api.post("/reset", tags=["state"])
+    def reset() -> dict[str, bool]:
+        state.reset()
+        return {"ok": True}
+
+    api.include_router(_accounts(state), prefix="/accounts", tags=["accounts"])
+    api.include_router(_config_and_clock(state))
+    api.include_router(_faults_and_journal(state))
+    return api
+
+
+def _accounts(state: PortalState) -> APIRouter:
+    router = APIRouter()
+
+    def view_or_404(user_id: str) -> dict[str, Any]:
+        with state.lock:
+            account = state.account(user_id)
+            if account is None:
+                raise HTTPException(404, detail=f"no account {user_id}")
+            return account.view(state.now())
+
+    @router.get("")
+    def list_accounts() -> list[dict[str, Any]]:
+        with state.lock:
+            now = state.now()
+            return [account.view(now) for account in state.accounts.values()]
+
+    @router.post("", status_code=201)
+    def create_account(seed: AccountSeed) -> dict[str, Any]:
+        try:
+            account = state.add_account(seed)
+        except AccountExists as exc:
+            raise HTTPException(409, detail=f"account {exc} exists") from exc
+        except ValueError as exc:
+            raise HTTPException(422, detail=str(exc)) from exc
+        return account.view(state.now())
+
+    @router.get("/{user_id}")
+    def get_account(user_id: str) -> dict[str, Any]:
+        return view_or_404(user_id)
+
+    @router.patch("/{user_id}")
+    def update_account(user_id: str, patch: AccountPatch) -> dict[str, Any]:
+        if state.update_account(user_id, patch.changes()) is None:
+            raise HTTPException(404, detail=f"no account {user_id}")
+        return view_or_404(user_id)
+
+    @router.delete("/{user_id}", status_code=204)
+    def delete_account(user_id: str) -> Response:
+        if not state.delete_account(user_id):
+            raise HTTPException(404, detail=f"no account {user_id}")
+        return Response(status_code=204)
+
+    return router
+
+
+def _config_and_clock(state: PortalState) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/config", tags=["config"])
+    def get_config() -> dict[str, Any]:
+        return state.config.model_dump()
+
+    @router.patch("/config", tags=["config"])
+    def update_config(changes: dict[str, Any]) -> dict[str, Any]:
+        try:
+            state.set_config(state.config.merged(changes))
+        except ValidationError as exc:
+            raise _invalid(exc) from exc
+        return state.config.model_dump()
+
+    def clock_view() -> dict[str, Any]:
+        return {"now": state.now().isoformat(), "frozen": state.clock.frozen}
+
+    @router.get("/clock", tags=["clock"])
+    def get_clock() -> dict[str, Any]:
+        return clock_view()
+
+    @router.put("/clock", tags=["clock"])
+    def set_clock(body: ClockSet) -> dict[str, Any]:
+        state.set_clock(body.now)
+        return clock_view()
+
+    @router.post("/clock/advance", tags=["clock"])
+    def advance_clock(body: ClockAdvance) -> dict[str, Any]:
+        try:
+            state.clock.advance(timedelta(days=body.days, seconds=body.seconds))
+        except OverflowError as exc:
+            raise HTTPException(422, detail="the clock would leave the calendar") from exc
+        return clock_view()
+
+    @router.delete("/clock", tags=["clock"])
+    def real_clock() -> dict[str, Any]:
+        state.set_clock(None)
+        return clock_view()
+
+    return router
+
+
+def _faults_and_journal(state: PortalState) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/faults", status_code=201, tags=["faults"])
+    def add_fault(spec: FaultSpec) -> dict[str, Any]:
+        return state.faults.add(spec).view()
+
+    @router.get("/faults", tags=["faults"])
+    def list_faults() -> list[dict[str, Any]]:
+        return state.faults.all()
+
+    @router.delete("/faults", status_code=204, tags=["faults"])
+    def clear_faults() -> Response:
+        state.faults.clear()
+        return Response(status_code=204)
+
+    @router.delete("/faults/{fault_id}", status_code=204, tags=["faults"])
+    def remove_fault(fault_id: int) -> Response:
+        if not state.faults.remove(fault_id):
+            raise HTTPException(404, detail=f"no fault {fault_id}")
+        return Response(status_code=204)
+
+    @router.get("/journal", tags=["journal"])
+    def journal(
+        method: str | None = None,
+        screen: str | None = None,
+        account: str | None = None,
+        outcome: str | None = None,
+        path: str | None = None,
+    ) -> list[dict[str, Any]]:
+        return state.journal.entries(
+            method=method, screen=screen, account=account, outcome=outcome, path=path
+        )
+
+    @router.delete("/journal", status_code=204, tags=["journal"])
+    def clear_journal() -> Response:
+        state.journal.clear()
+        return Response(status_code=204)
+
+    return router

@@ -1,0 +1,229 @@
+"""Test support: the mock portal in a background thread, and a client for its control API."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from mock_portal.app import create_app
+from mock_portal.config import MockConfig
+
+_START_TIMEOUT = 15.0
+
+
+@dataclass
+class PortalServer:
+    """A running mock portal.
+
+    Attributes:
+        url: Its base URL, e.g. `http://127.0.0.1:54321` (no trailing slash).
+        app: The FastAPI app it serves.
+    """
+
+    url: str
+    app: FastAPI
+    _server: uvicorn.Server = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    def stop(self) -> None:
+        """Ask uvicorn to finish and wait for its thread (safe to call twice)."""
+        self._server.should_exit = True
+        self._thread.join(timeout=_START_TIMEOUT)
+
+
+@contextmanager
+def serve_in_thread(
+    app: FastAPI | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    config: MockConfig | None = None,
+    accounts_file: Path | None = None,
+) -> Iterator[PortalServer]:
+    """Serve the mock portal with uvicorn in a daemon thread for the `with` block.
+
+    Args:
+        app: The app to serve; default `create_app(config, accounts_file)`.
+        host: Interface to bind (loopback by default).
+        port: Port; 0 picks a free one (read back from the socket).
+        config: Config for the default app (ignored when `app` is given).
+        accounts_file: Seed accounts for the default app (ignored when `app` is given).
+
+    Yields:
+        The running server.
+    """
+    served = app if app is not None else create_app(config, accounts_file)
+    server = uvicorn.Server(
+        uvicorn.Config(served, host=host, port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, name="mock-portal", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + _START_TIMEOUT
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError(f"the mock portal could not start on {host}:{port}")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise TimeoutError("the mock portal did not start in time")
+        thread.join(0.01)  # a bounded wait that also notices the thread dying
+    bound_port = server.servers[0].sockets[0].getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    portal = PortalServer(f"http://{shown_host}:{bound_port}", served, server, thread)
+    try:
+        yield portal
+    finally:
+        portal.stop()
+
+
+class ControlError(RuntimeError):
+    """The control API answered with an error status."""
+
+    def __init__(self, method: str, path: str, status_code: int, body: str) -> None:
+        super().__init__(f"{method} /_control{path} failed with {status_code}: {body[:500]}")
+        self.status_code = status_code
+
+
+class ControlClient:
+    """A small synchronous client for `/_control`.
+
+    Args:
+        base_url: The portal's URL (`PortalServer.url`).
+        timeout: Seconds per request.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
+        self._http = httpx.Client(base_url=base_url.rstrip("/") + "/_control", timeout=timeout)
+
+    def __enter__(self) -> ControlClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._http.request(method, path, **kwargs)
+        if not response.is_success:
+            raise ControlError(method, path, response.status_code, response.text)
+        return response.json() if response.content else None
+
+    def reset(self) -> None:
+        """Seed accounts, real clock, default config; no faults, sessions or journal."""
+        self._call("POST", "/reset")
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every account's view (including its current clear-text password)."""
+        result: list[dict[str, Any]] = self._call("GET", "/accounts")
+        return result
+
+    def create_account(self, **fields: Any) -> dict[str, Any]:
+        """Create an account (`user_id` and `password` required); returns its view."""
+        result: dict[str, Any] = self._call("POST", "/accounts", json=_jsonable(fields))
+        return result
+
+    def get_account(self, user_id: str) -> dict[str, Any]:
+        """One account's view."""
+        result: dict[str, Any] = self._call("GET", f"/accounts/{user_id}")
+        return result
+
+    def update_account(self, user_id: str, **fields: Any) -> dict[str, Any]:
+        """Change an account (password, password_age_days, locked, ...); returns its view."""
+        result: dict[str, Any] = self._call("PATCH", f"/accounts/{user_id}", json=_jsonable(fields))
+        return result
+
+    def delete_account(self, user_id: str) -> None:
+        """Remove an account."""
+        self._call("DELETE", f"/accounts/{user_id}")
+
+    def set_clock(self, now: datetime) -> None:
+        """Freeze the mock clock at `now` (naive means JST)."""
+        self._call("PUT", "/clock", json={"now": now.isoformat()})
+
+    def advance_clock(self, *, seconds: float = 0, days: float = 0) -> None:
+        """Move the mock clock forward (or back, with negative values)."""
+        self._call("POST", "/clock/advance", json={"seconds": seconds, "days": days})
+
+    def real_clock(self) -> None:
+        """Back to real time."""
+        self._call("DELETE", "/clock")
+
+    def now(self) -> datetime:
+        """The mock clock's time (aware, JST)."""
+        return datetime.fromisoformat(self._call("GET", "/clock")["now"])
+
+    def add_fault(
+        self,
+        target: str,
+        kind: str,
+        *,
+        times: int | None = 1,
+        probability: float | None = None,
+        seed: int | None = None,
+        delay_seconds: float | None = None,
+        phase: str = "before",
+        method: str | None = None,
+    ) -> dict[str, Any]:
+        """Register a fault (see `mock_portal.faults`); returns it with its `id`."""
+        body = {
+            "target": target,
+            "kind": kind,
+            "times": times,
+            "probability": probability,
+            "seed": seed,
+            "delay_seconds": delay_seconds,
+            "phase": phase,
+            "method": method,
+        }
+        result: dict[str, Any] = self._call("POST", "/faults", json=body)
+        return result
+
+    def faults(self) -> list[dict[str, Any]]:
+        """Registered faults with how often each fired."""
+        result: list[dict[str, Any]] = self._call("GET", "/faults")
+        return result
+
+    def clear_faults(self) -> None:
+        """Remove every fault."""
+        self._call("DELETE", "/faults")
+
+    def journal(self, **filters: str) -> list[dict[str, Any]]:
+        """Journal entries, oldest first; filter by method, screen, account or outcome."""
+        result: list[dict[str, Any]] = self._call("GET", "/journal", params=filters)
+        return result
+
+    def clear_journal(self) -> None:
+        """Forget the journal."""
+        self._call("DELETE", "/journal")
+
+    def config(self) -> dict[str, Any]:
+        """The live config."""
+        result: dict[str, Any] = self._call("GET", "/config")
+        return result
+
+    def update_config(self, **fields: Any) -> dict[str, Any]:
+        """Change config fields; nested `password_policy` dicts merge key by key."""
+        result: dict[str, Any] = self._call("PATCH", "/config", json=fields)
+        return result
+
+
+def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
