@@ -133,11 +133,10 @@ def download(
     The file goes to DOWNLOAD_DIR/<納付利用者ID>/<YYYY-MM>/ under the portal's own name; an earlier
     file is never overwritten. An expired password is changed on the way (on_expired = rotate).
 
+    \b
     Examples:
-
-        koss-rpa download --user-id KNAB1234
-
-        koss-rpa download --once-per month --json      # from cron / Task Scheduler
+      koss-rpa download --user-id KNAB1234
+      koss-rpa download --once-per month --json    # from cron / Task Scheduler
     """
     from koss_rpa.flows.download import download as download_flow
     from koss_rpa.flows.download import skipped_if_done
@@ -180,9 +179,9 @@ def batch(
     The JSON report (per account: outcome, file, SHA-256, duration, error code, whether the
     password was changed) is kept in the run folder, and printed with --json.
 
+    \b
     Example (daily from cron / systemd / Task Scheduler; one file per account per month):
-
-        koss-rpa batch accounts.toml --once-per month
+      koss-rpa batch accounts.toml --once-per month
     """
     from koss_rpa.accounts import load_accounts
     from koss_rpa.console import BatchDisplay
@@ -224,9 +223,9 @@ def change_password(user_id: UserIdOption = None) -> None:
     The new password is generated, kept in the keyring as pending before it is submitted,
     and becomes current once the portal confirms it.
 
+    \b
     Example:
-
-        koss-rpa change-password --user-id KNAB1234
+      koss-rpa change-password --user-id KNAB1234
     """
     from koss_rpa.flows.password import change_password as change_flow
 
@@ -239,9 +238,9 @@ def change_password(user_id: UserIdOption = None) -> None:
 def info(user_id: UserIdOption = None) -> None:
     """Show the マイページ's 利用者情報 and 国庫金ダイレクト納付口座情報.
 
+    \b
     Example:
-
-        koss-rpa info --user-id KNAB1234 --json
+      koss-rpa info --user-id KNAB1234 --json
     """
     from koss_rpa.flows.info import read_info
 
@@ -264,11 +263,10 @@ def credentials_set(
 ) -> None:
     """Store the current portal password of an account in the OS keyring.
 
+    \b
     Examples:
-
-        koss-rpa credentials set KNAB1234                 # asks, without echo
-
-        printf '%s\\n' "$PW" | koss-rpa credentials set KNAB1234 --stdin
+      koss-rpa credentials set KNAB1234                  # asks, without echo
+      printf '%s\\n' "$PW" | koss-rpa credentials set KNAB1234 --stdin
     """
     settings = _settings()
     uid = settings.validated_user_id(user_id)
