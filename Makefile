@@ -5,39 +5,50 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-STAMP   = $(VENV)/.installed
 
 .PHONY: test demo lint typecheck pytest browser bench clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: on Debian/Ubuntu run 'apt-get install -y python3-venv'"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  rm -rf $(VENV); \
+	  echo "python3 -m venv failed: installing python3-venv..."; \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null \
+	    && $(PYTHON) -m venv $(VENV); \
+	} || { echo "Could not create $(VENV): install python3-venv (apt-get install python3-venv)"; exit 1; }
 
-$(STAMP): $(BIN)/python pyproject.toml
+# The demo needs the tool and the mock portal; the tests need the test tools too.
+$(VENV)/.installed-mock: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[mock]'
+	touch $@
 
-browser: $(STAMP)
+$(VENV)/.installed-test: $(VENV)/.installed-mock
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+browser: $(VENV)/.installed-mock
 	@sh scripts/ensure-browser.sh $(BIN)
 
-lint: $(STAMP)
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-pytest: $(STAMP) browser
+pytest: $(VENV)/.installed-test browser
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test: lint typecheck pytest
 
-demo: $(STAMP) browser
+demo: $(VENV)/.installed-mock browser
 	$(BIN)/koss-rpa demo
 
-bench: $(STAMP) browser
+bench: $(VENV)/.installed-test browser
 	$(BIN)/python bench/mock_portal_throughput.py
 	$(BIN)/python bench/download_vs_floor.py
+	$(BIN)/python bench/batch_scaling.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
