@@ -53,7 +53,9 @@ def run_measured(
     """Run `cmd`, returning its wall time and the peak PSS of its process tree."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        list(cmd), env=dict(env) if env else None, stdout=subprocess.DEVNULL,
+        list(cmd),
+        env=dict(env) if env else None,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     peak = 0

@@ -1,0 +1,103 @@
+"""`koss-rpa batch` of 20 accounts against 20 sequential `koss-rpa download` processes.
+
+Both against the same mock portal (served from this process), with a file keyring, in one run;
+prints the wall times, the speed-up (target: at least 4x) and the peak memory (PSS) of each
+process tree (target for the batch: under 1.5 GB).
+
+    python bench/batch_scaling.py [--accounts 20] [--concurrency N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._measure import mib, run_measured  # noqa: E402
+from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser  # noqa: E402
+from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
+from tests.support import filekeyring  # noqa: E402
+
+
+def user_ids(n: int) -> list[str]:
+    return [f"KNBE{i:04d}" for i in range(1, n + 1)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=None, help="default: the setting")
+    args = parser.parse_args()
+    choice = resolve_browser("auto")
+    work = Path(tempfile.mkdtemp(prefix="koss-bench-batch-"))
+    ids = user_ids(args.accounts)
+    keyring_file = work / "keyring.json"
+    filekeyring.write(keyring_file, {uid: f"Bench{uid[-4:]}pw" for uid in ids})
+    env = {
+        **os.environ,
+        "PYTHON_KEYRING_BACKEND": "tests.support.filekeyring.FileKeyring",
+        "KOSS_TEST_KEYRING_FILE": str(keyring_file),
+        "PYTHONPATH": str(ROOT),
+    }
+    accounts = work / "accounts.toml"
+    accounts.write_text("".join(f'[[accounts]]\nuser_id = "{u}"\n' for u in ids), encoding="utf-8")
+    with serve_in_thread() as server, ControlClient(server.url) as control:
+        control.reset()
+        for n, uid in enumerate(ids, start=1):
+            control.create_account(
+                user_id=uid,
+                bulk_user_id=f"KI{uid[2:]}",
+                name_kana="ケイジ ベンチ",
+                name=f"軽自 ベンチ{n}",
+                admin_email=f"bench{n}@example.jp",
+                password=f"Bench{uid[-4:]}pw",
+                password_age_days=5,
+            )
+
+        def config(name: str) -> Path:
+            path = work / f"{name}.toml"
+            browser = str(choice.executable_path or "auto")
+            path.write_text(
+                f'portal_url = "{server.url}"\n'
+                + f'download_dir = "{work / name / "downloads"}"\n'
+                + f'run_dir = "{work / name / "runs"}"\n'
+                + f'browser = "{browser}"\n'
+                + f"browser_args = {json.dumps(list(CLOSED_NETWORK_ARGS))}\n",
+                encoding="utf-8",
+            )
+            return path
+
+        koss = [sys.executable, "-m", "koss_rpa"]
+        seq_config, batch_config = config("sequential"), config("batch")
+        sequential = [
+            run_measured([*koss, "--config", str(seq_config), "download", "-u", uid], env)
+            for uid in ids
+        ]
+        batch_cmd = [*koss, "--config", str(batch_config), "batch", str(accounts)]
+        if args.concurrency:
+            batch_cmd += ["--concurrency", str(args.concurrency)]
+        batch = run_measured(batch_cmd, env)
+        files = list((work / "batch" / "downloads").rglob("*.xlsm"))
+    seq_seconds = sum(r.seconds for r in sequential)
+    seq_peak = max(r.peak_bytes for r in sequential)
+    print(
+        f"accounts: {len(ids)}, browser: {choice.description}, files from the batch: {len(files)}"
+    )
+    print(f"sequential downloads  {seq_seconds:6.1f} s  peak {mib(seq_peak)}")
+    print(f"batch                 {batch.seconds:6.1f} s  peak {mib(batch.peak_bytes)}")
+    speedup = seq_seconds / batch.seconds
+    print(f"speed-up {speedup:.1f}x (target >= 4x): {'OK' if speedup >= 4 else 'UNDER'}")
+    under = batch.peak_bytes < 1.5 * 2**30
+    verdict = "OK" if under else "OVER"
+    print(f"batch peak memory {mib(batch.peak_bytes)} (target < 1536 MiB): {verdict}")
+    return 0 if len(files) == len(ids) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
