@@ -4,9 +4,10 @@ Select it with `PYTHON_KEYRING_BACKEND=tests.support.filekeyring.FileKeyring` an
 `KOSS_TEST_KEYRING_FILE` at the file. Writes are atomic (temporary file + rename) and locked,
 so a process killed mid-write leaves the previous content.
 
-`KOSS_TEST_KEYRING_STALL=before:<slot>` or `after:<slot>` with `KOSS_TEST_KEYRING_STALL_FILE=<path>`:
-around the first write of that slot (`current`, `pending`, `previous`), the backend touches the
-stall file and waits, so a test can kill the process at that exact point.
+`KOSS_TEST_KEYRING_STALL=before:<slot>` or `after:<slot>`, with
+`KOSS_TEST_KEYRING_STALL_FILE=<path>`: around the first write of that slot (`current`,
+`pending`, `previous`), the backend touches the stall file and waits, so that a test can kill
+the process at that exact point.
 """
 
 from __future__ import annotations
