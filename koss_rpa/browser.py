@@ -100,7 +100,11 @@ def _channel_installed(channel: str) -> bool:
     if sys.platform == "win32" and base == "chrome" and os.environ.get("LOCALAPPDATA"):
         local = os.environ["LOCALAPPDATA"]
         paths.append(str(Path(local) / "Google/Chrome/Application/chrome.exe"))
-    return any(Path(p).is_file() for p in paths) or bool(shutil.which(f"google-{base}"))
+    commands = {"chrome": "google-chrome", "msedge": "microsoft-edge"}
+    suffix = channel[len(base) :]  # "", "-beta", "-dev"
+    return any(Path(p).is_file() for p in paths if not suffix) or bool(
+        shutil.which(commands.get(base, base) + suffix)
+    )
 
 
 def resolve_browser(spec: str = "auto", pw: Any = None) -> BrowserChoice:

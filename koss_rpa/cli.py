@@ -451,12 +451,12 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except _EXIT_TYPES as exc:
+        return int(getattr(exc, "exit_code", 0))
+    except _ABORT_TYPES:
         return EXIT_INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
+    except _USAGE_TYPES as exc:
+        exc.show()  # type: ignore[attr-defined]
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write(_("interrupted") + "\n")
@@ -475,4 +475,37 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _command(args: list[str]) -> str:
-    return next((a for a in args if not a.startswith("-")), "koss-rpa")
+    """The command's name in hoisted `args` (global options and their values come first)."""
+    words = iter(args)
+    for word in words:
+        if word in _GLOBAL_VALUED:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return "koss-rpa"
+
+
+def _bundled_click(name: str) -> list[type[BaseException]]:
+    """typer ≥ 0.2x raises exceptions of its own copy of click; older typer uses click's."""
+    try:
+        from typer._click import exceptions as bundled
+    except ImportError:
+        return []
+    found = getattr(bundled, name, None)
+    return [found] if isinstance(found, type) else []
+
+
+_EXIT_TYPES: tuple[type[BaseException], ...] = (
+    click.exceptions.Exit,
+    typer.Exit,
+    *_bundled_click("Exit"),
+)
+_ABORT_TYPES: tuple[type[BaseException], ...] = (
+    click.exceptions.Abort,
+    typer.Abort,
+    *_bundled_click("Abort"),
+)
+_USAGE_TYPES: tuple[type[BaseException], ...] = (
+    click.ClickException,
+    *_bundled_click("ClickException"),
+)

@@ -277,18 +277,22 @@ def generate_password(policy: PasswordPolicy, avoid: Iterable[str] = ()) -> Secr
 
     `avoid` holds passwords it must differ from (the current and recent ones).
     """
-    length = min(max(policy.generated_length, policy.min_length), policy.max_length)
-    required = [secrets.choice(LETTERS)] if policy.require_letter else []
-    required += [secrets.choice(DIGITS)] if policy.require_digit else []
-    if length < len(required):
-        raise ValueError("password policy cannot be met: max_length too small")
+    kinds = [
+        k
+        for k, needed in ((LETTERS, policy.require_letter), (DIGITS, policy.require_digit))
+        if needed
+    ]
+    length = min(max(policy.generated_length, policy.min_length, len(kinds)), policy.max_length)
     excluded = set(avoid)
-    while True:
-        chars = required + [secrets.choice(LETTERS + DIGITS) for _ in range(length - len(required))]
+    for _attempt in range(10_000):
+        chars = [secrets.choice(kind) for kind in kinds]
+        chars += [secrets.choice(LETTERS + DIGITS) for _ in range(length - len(chars))]
         secrets.SystemRandom().shuffle(chars)
         candidate = "".join(chars)
         if candidate not in excluded:
             return SecretStr(candidate)
+    # Only a policy of one or two characters can exhaust its passwords like this.
+    raise ValueError("the password policy leaves no password that differs from the old ones")
 
 
 def meets_policy(password: str, policy: PasswordPolicy) -> bool:

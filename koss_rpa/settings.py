@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -53,6 +61,14 @@ class PasswordPolicy(_Section):
     #: How many days the portal keeps a password valid.
     valid_days: int = Field(60, ge=1)
 
+    @model_validator(mode="after")
+    def _satisfiable(self) -> PasswordPolicy:
+        if self.min_length > self.max_length:
+            raise ValueError("min_length is greater than max_length")
+        if self.max_length < int(self.require_letter) + int(self.require_digit):
+            raise ValueError("max_length is too small for the required kinds of characters")
+        return self
+
 
 class Timeouts(_Section):
     navigation_seconds: float = Field(30.0, gt=0)
@@ -77,6 +93,8 @@ class Settings(BaseSettings):
         env_prefix="KOSS_",
         env_file=".env",
         env_file_encoding="utf-8",
+        # A .env file may hold other programs' variables: read only the KOSS_ ones.
+        dotenv_filtering="match_prefix",
         env_nested_delimiter="__",
         extra="forbid",
         frozen=True,

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -99,7 +100,7 @@ def validate_workbook(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             broken = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
         raise DownloadIncomplete(
             _("The downloaded file is truncated or damaged ({size} bytes).").format(size=size)
         ) from exc
@@ -158,8 +159,13 @@ def record(download_dir: Path, saved: SavedFile) -> None:
     """Append one line to the account's manifest, flushed to disk."""
     manifest = account_dir(download_dir, saved.user_id) / MANIFEST
     line = json.dumps(saved.to_json(), ensure_ascii=False) + "\n"
-    with manifest.open("a", encoding="utf-8") as fh:
-        fh.write(line)
+    with manifest.open("a+b") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell():
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) != b"\n":  # a line torn by a crash: start a new one
+                line = "\n" + line
+        fh.write(line.encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -170,10 +176,10 @@ def read_manifest(download_dir: Path, user_id: str) -> list[SavedFile]:
     if not manifest.is_file():
         return []
     entries: list[SavedFile] = []
-    for line in manifest.read_text(encoding="utf-8").splitlines():
+    for line in manifest.read_bytes().splitlines():
         try:
-            entries.append(SavedFile(**json.loads(line)))
-        except (json.JSONDecodeError, TypeError):
+            entries.append(SavedFile(**json.loads(line.decode("utf-8"))))
+        except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
             continue
     return entries
 

@@ -1,0 +1,357 @@
+"""koss_rpa.storage: months in JST, file names, workbook checks, publishing and the manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from koss_rpa import storage
+from koss_rpa.errors import DownloadDirNotWritable, DownloadIncomplete
+from koss_rpa.storage import (
+    FALLBACK_NAME,
+    SavedFile,
+    already_saved,
+    check_writable,
+    month_of,
+    publish,
+    read_manifest,
+    record,
+    safe_name,
+    validate_workbook,
+)
+
+UID = "KNAB1234"
+NAME = "まとめ納付管理ファイル_軽自動車OSS用.xlsm"
+
+
+def _workbook(path: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet["A1"] = "まとめ納付管理ファイル"
+    for row in range(2, 200):
+        sheet.cell(row=row, column=1, value=f"車両{row:04d}")
+    workbook.save(path)
+    return path
+
+
+def _zip(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    """A zip with fixed timestamps, so its bytes are the same on every run."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 11, 1, 0, 0, 0))
+            info.compress_type = compression  # a ZipInfo ignores the archive's default
+            archive.writestr(info, data)
+    return path
+
+
+def _workbook_members() -> dict[str, bytes]:
+    return {
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types/>' * 20,
+        "xl/workbook.xml": b'<?xml version="1.0"?><workbook><sheets/></workbook>' * 20,
+    }
+
+
+def _saved(month: str = "2026-11", path: str = f"2026-11/{NAME}", run_id: str = "a1") -> SavedFile:
+    return SavedFile(
+        user_id=UID,
+        month=month,
+        path=path,
+        size=1234,
+        sha256="0" * 64,
+        saved_at="2026-11-26T11:30:00+09:00",
+        run_id=run_id,
+    )
+
+
+@pytest.mark.parametrize(
+    ("moment", "month"),
+    [
+        (datetime(2026, 11, 30, 15, 30, tzinfo=UTC), "2026-12"),  # 00:30 JST on 1 December
+        (datetime(2026, 11, 30, 14, 59, tzinfo=UTC), "2026-11"),  # 23:59 JST
+        (datetime(2026, 12, 31, 15, 0, tzinfo=UTC), "2027-01"),
+        (datetime(2026, 11, 1, 0, 0, tzinfo=timezone(timedelta(hours=9))), "2026-11"),
+        (datetime(2026, 11, 1, 0, 0, tzinfo=timezone(timedelta(hours=-5))), "2026-11"),
+    ],
+)
+def test_month_of_should_count_months_in_japan_time(moment: datetime, month: str) -> None:
+    assert month_of(moment) == month
+
+
+@pytest.mark.parametrize(
+    ("suggested", "expected"),
+    [
+        (NAME, NAME),
+        ("../../etc/passwd", "passwd"),
+        ("/tmp/x/report.xlsm", "report.xlsm"),
+        (r"C:\Users\x\report.xlsm", "report.xlsm"),
+        (r"..\..\report.xlsm", "report.xlsm"),
+        ('a<b>c:d"e|f?g*h.xlsm', "a_b_c_d_e_f_g_h.xlsm"),
+        ("tab\there\x00.xlsm", "tab_here_.xlsm"),
+        ("  .report.xlsm. ", "report.xlsm"),
+        ("", FALLBACK_NAME),
+        ("..", FALLBACK_NAME),
+        ("/", FALLBACK_NAME),
+        ("dir/", "dir"),
+    ],
+)
+def test_safe_name_should_strip_folders_and_bad_characters(suggested: str, expected: str) -> None:
+    assert safe_name(suggested) == expected
+
+
+def test_validate_workbook_should_accept_a_real_xlsm(tmp_path: Path) -> None:
+    validate_workbook(_workbook(tmp_path / NAME))
+
+
+def test_validate_workbook_should_reject_an_empty_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xlsm"
+    empty.write_bytes(b"")
+
+    with pytest.raises(DownloadIncomplete, match="empty"):
+        validate_workbook(empty)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<!DOCTYPE html><html><body>\xe3\x83\xa1\xe3\x83\xb3\xe3\x83\x86</body></html>",
+        b"\r\n  <html><head></head></html>",
+        b"<?xml version='1.0'?><error/>",
+    ],
+)
+def test_validate_workbook_should_reject_a_web_page(tmp_path: Path, page: bytes) -> None:
+    html = tmp_path / "page.xlsm"
+    html.write_bytes(page)
+
+    with pytest.raises(DownloadIncomplete, match="web page"):
+        validate_workbook(html)
+
+
+def test_validate_workbook_should_reject_a_file_that_is_no_zip(tmp_path: Path) -> None:
+    other = tmp_path / "other.xlsm"
+    other.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)  # an old .xls
+
+    with pytest.raises(DownloadIncomplete, match="not an Excel workbook"):
+        validate_workbook(other)
+
+
+def test_validate_workbook_should_reject_a_truncated_workbook(tmp_path: Path) -> None:
+    data = _workbook(tmp_path / "full.xlsm").read_bytes()
+    half = tmp_path / "half.xlsm"
+    half.write_bytes(data[: len(data) // 2])
+
+    with pytest.raises(DownloadIncomplete, match="truncated or damaged"):
+        validate_workbook(half)
+
+
+def test_validate_workbook_should_reject_a_zip_that_is_no_workbook(tmp_path: Path) -> None:
+    other = _zip(tmp_path / "other.xlsm", {"readme.txt": b"hello"})
+
+    with pytest.raises(DownloadIncomplete, match="damaged"):
+        validate_workbook(other)
+
+
+def test_validate_workbook_should_reject_a_member_with_a_bad_checksum(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "crc.xlsm", _workbook_members(), compression=zipfile.ZIP_STORED)
+    data = bytearray(path.read_bytes())
+    data[data.index(b"<workbook>") + 1] ^= 0x20  # stored, so the CRC no longer matches
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(DownloadIncomplete, match="damaged"):
+        validate_workbook(path)
+
+
+def test_validate_workbook_should_reject_damaged_compressed_data(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "deflate.xlsm", _workbook_members())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/workbook.xml")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start] = 0xFF  # the first deflate block header now says "reserved block type"
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(DownloadIncomplete):
+        validate_workbook(path)
+
+
+def test_check_writable_should_create_the_folder(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b"
+
+    check_writable(target)
+
+    assert target.is_dir()
+    assert list(target.iterdir()) == []  # the probe file is gone
+
+
+def test_check_writable_should_reject_a_folder_that_cannot_be_made(tmp_path: Path) -> None:
+    # Under a regular file: chmod would not stop root, this does.
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    target = tmp_path / "afile" / "sub"
+
+    with pytest.raises(DownloadDirNotWritable) as info:
+        check_writable(target)
+
+    assert str(target) in str(info.value)
+    assert info.value.exit_code == 6
+
+
+def test_publish_should_give_the_partial_its_real_name(tmp_path: Path) -> None:
+    partial = storage.partial_path(tmp_path / UID / "2026-11", "run1")
+    partial.write_bytes(b"first")
+
+    final = publish(partial, partial.parent, NAME)
+
+    assert final == partial.parent / NAME
+    assert final.read_bytes() == b"first"
+    assert not partial.exists()
+
+
+def test_publish_should_never_overwrite_an_earlier_file(tmp_path: Path) -> None:
+    folder = tmp_path / UID / "2026-11"
+    finals = []
+    for run_id, content in (("r1", b"one"), ("r2", b"two"), ("r3", b"three")):
+        partial = storage.partial_path(folder, run_id)
+        partial.write_bytes(content)
+        finals.append(publish(partial, folder, NAME))
+
+    stem = NAME.removesuffix(".xlsm")
+    assert [p.name for p in finals] == [NAME, f"{stem} (2).xlsm", f"{stem} (3).xlsm"]
+    assert [p.read_bytes() for p in finals] == [b"one", b"two", b"three"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in finals)
+
+
+def test_publish_should_rename_when_hard_links_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError("no hard links on this share")
+
+    monkeypatch.setattr(os, "link", no_links)
+    folder = tmp_path / "share"
+    folder.mkdir()
+    (folder / NAME).write_bytes(b"earlier")
+    partial = storage.partial_path(folder, "r1")
+    partial.write_bytes(b"later")
+
+    final = publish(partial, folder, NAME)
+
+    assert (folder / NAME).read_bytes() == b"earlier"
+    assert final.read_bytes() == b"later"
+    assert not partial.exists()
+
+
+def test_partial_path_should_be_hidden_in_the_target_folder(tmp_path: Path) -> None:
+    partial = storage.partial_path(tmp_path / "new", "abc123")
+
+    assert partial.parent.is_dir()
+    assert partial.name == ".download-abc123.part"
+
+
+def test_discard_should_remove_a_file_and_accept_a_missing_one(tmp_path: Path) -> None:
+    partial = tmp_path / ".download-x.part"
+    partial.write_bytes(b"x")
+
+    storage.discard(partial)
+    storage.discard(partial)
+
+    assert not partial.exists()
+
+
+def test_sha256_of_should_hash_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"abc")
+
+    expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert storage.sha256_of(path) == expected
+
+
+def test_record_and_read_manifest_should_round_trip(tmp_path: Path) -> None:
+    (tmp_path / UID).mkdir()
+    first, second = _saved(), _saved("2026-12", f"2026-12/{NAME}", "b2")
+
+    record(tmp_path, first)
+    record(tmp_path, second)
+
+    assert read_manifest(tmp_path, UID) == [first, second]
+    manifest = (tmp_path / UID / storage.MANIFEST).read_text(encoding="utf-8")
+    assert NAME in manifest  # human-readable, not \\u escapes
+    assert len(manifest.splitlines()) == 2
+
+
+def test_read_manifest_should_be_empty_without_a_manifest(tmp_path: Path) -> None:
+    assert read_manifest(tmp_path, UID) == []
+
+
+def test_read_manifest_should_skip_a_torn_last_line(tmp_path: Path) -> None:
+    (tmp_path / UID).mkdir()
+    record(tmp_path, _saved())
+    with (tmp_path / UID / storage.MANIFEST).open("a", encoding="utf-8") as fh:
+        fh.write('{"user_id": "KNAB1234", "month": "2026-1')
+
+    assert read_manifest(tmp_path, UID) == [_saved()]
+
+
+def test_read_manifest_should_skip_lines_that_are_no_entry(tmp_path: Path) -> None:
+    (tmp_path / UID).mkdir()
+    manifest = tmp_path / UID / storage.MANIFEST
+    manifest.write_text('42\n"text"\n{"user_id": "KNAB1234"}\n\n', encoding="utf-8")
+    record(tmp_path, _saved())
+
+    assert read_manifest(tmp_path, UID) == [_saved()]
+
+
+def test_read_manifest_should_skip_a_line_torn_inside_a_character(tmp_path: Path) -> None:
+    (tmp_path / UID).mkdir()
+    record(tmp_path, _saved())
+    line = json.dumps(_saved("2026-12", f"2026-12/{NAME}").to_json(), ensure_ascii=False)
+    torn = line.encode("utf-8")[: line.encode("utf-8").index("ま".encode()) + 1]
+    with (tmp_path / UID / storage.MANIFEST).open("ab") as fh:
+        fh.write(torn)
+
+    assert read_manifest(tmp_path, UID) == [_saved()]
+
+
+def test_record_should_start_a_new_line_after_a_torn_one(tmp_path: Path) -> None:
+    (tmp_path / UID).mkdir()
+    with (tmp_path / UID / storage.MANIFEST).open("a", encoding="utf-8") as fh:
+        fh.write('{"user_id": "KNAB1234", "month": "2026-1')
+    entry = _saved("2026-12", f"2026-12/{NAME}")
+
+    record(tmp_path, entry)
+
+    assert read_manifest(tmp_path, UID) == [entry]
+
+
+def test_already_saved_should_find_the_month_only_while_its_file_exists(tmp_path: Path) -> None:
+    folder = tmp_path / UID / "2026-11"
+    folder.mkdir(parents=True)
+    entry = _saved()
+    record(tmp_path, entry)
+
+    assert already_saved(tmp_path, UID, "2026-11") is None  # listed, but not on disk
+
+    (folder / NAME).write_bytes(b"PK")
+    assert already_saved(tmp_path, UID, "2026-11") == entry
+    assert already_saved(tmp_path, UID, "2026-12") is None
+    assert already_saved(tmp_path, "KNAB9999", "2026-11") is None
+
+
+def test_already_saved_should_return_the_newest_entry_of_the_month(tmp_path: Path) -> None:
+    folder = tmp_path / UID / "2026-11"
+    folder.mkdir(parents=True)
+    stem = NAME.removesuffix(".xlsm")
+    older, newer = _saved(run_id="r1"), _saved(path=f"2026-11/{stem} (2).xlsm", run_id="r2")
+    for entry in (older, newer):
+        record(tmp_path, entry)
+        (tmp_path / UID / entry.path).write_bytes(b"PK")
+
+    assert already_saved(tmp_path, UID, "2026-11") == newer
+
+    (tmp_path / UID / newer.path).unlink()
+    assert already_saved(tmp_path, UID, "2026-11") == older
