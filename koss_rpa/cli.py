@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
@@ -18,7 +17,7 @@ import click
 import typer
 from pydantic import SecretStr
 
-from koss_rpa import __version__, storage
+from koss_rpa import __version__, asyncrun, storage
 from koss_rpa.credentials import CredentialStore, check_backend, meets_policy
 from koss_rpa.errors import (
     EXIT_INTERNAL,
@@ -113,7 +112,7 @@ def _run_account_job(
             async with open_runtime(settings, command, uid, out.progress) as rt:
                 return await job(rt, uid)
 
-        return asyncio.run(go()), out
+        return asyncrun.run(go()), out
 
 
 @app.command()
@@ -194,7 +193,7 @@ def batch(
     labels = {e.user_id: e.label for e in entries}
     with run_folder(settings.run_dir, "batch", "", settings.keep_runs) as folder:
         with BatchDisplay(out, labels) as display:
-            result = asyncio.run(
+            result = asyncrun.run(
                 run_batch(
                     settings,
                     entries,

@@ -6,13 +6,13 @@ expired; the keyring is a throw-away one in memory. Nothing touches the real por
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
+from koss_rpa import asyncrun
 from koss_rpa.browser import CLOSED_NETWORK_ARGS
 from koss_rpa.credentials import CredentialStore, MemoryKeyring, use_keyring
 from koss_rpa.errors import ConfigError
@@ -60,7 +60,7 @@ def run_demo(out: Any, *, headed: bool = False, workdir: Path | None = None) -> 
                 async with open_runtime(settings, "demo", DEMO_USER_ID, out.progress) as rt:
                     return await download(rt, DEMO_USER_ID)
 
-            result = asyncio.run(go())
+            result = asyncrun.run(go())
             current = store.current(DEMO_USER_ID)
             previous = store.previous(DEMO_USER_ID)
             portal_password = control.get_account(DEMO_USER_ID)["password"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import os
 import platform
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from koss_rpa import storage
+from koss_rpa import asyncrun, storage
 from koss_rpa.browser import launched
 from koss_rpa.credentials import CredentialStore, check_backend
 from koss_rpa.errors import KossError, PortalUnreachable, SettingsInvalid
@@ -85,7 +84,7 @@ def _browser(settings: Settings) -> Check:
         async with launched(settings.browser, args=settings.browser_args) as browser:
             await browser.new_context()
 
-    asyncio.run(launch())
+    asyncrun.run(launch())
     return Check("browser", _("browser starts ({spec})").format(spec=settings.browser))
 
 
