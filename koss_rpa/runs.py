@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 import shutil
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 from pydantic import SecretStr
 
@@ -43,6 +46,30 @@ class Redactor:
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, MASK)
         return text
+
+    def redact_bytes(self, data: bytes) -> bytes:
+        """Blank every secret out of raw bytes, also as a submitted form encodes it."""
+        forms = {
+            form.encode()
+            for secret in self._secrets
+            for form in (secret, quote(secret, safe=""), quote_plus(secret))
+        }
+        for form in sorted(forms, key=len, reverse=True):
+            data = data.replace(form, MASK.encode())
+        return data
+
+    def scrub_archive(self, path: Path) -> None:
+        """Rewrite a zip archive (a Playwright trace) with every secret blanked out of each
+        member. Pausing the trace while credentials are typed is not enough: Playwright records
+        a request's network entry, form body included, when the response has been read, which
+        may be after the trace has been resumed."""
+        if not self._secrets:
+            return
+        scrubbed = path.with_name(path.name + ".scrub")
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(scrubbed, "w") as target:
+            for info in source.infolist():
+                target.writestr(info, self.redact_bytes(source.read(info)))
+        os.replace(scrubbed, path)
 
 
 class RedactingFilter(logging.Filter):

@@ -60,10 +60,14 @@ def account_dir(download_dir: Path, user_id: str) -> Path:
 
 
 def safe_name(suggested: str) -> str:
-    """The portal's file name without any folder part or character a file system refuses."""
+    """The portal's file name without any folder part or character a file system refuses.
+
+    A browser that could not read the portal's name (Chromium in a locale that is not
+    installed calls it `download`) gets the name the manual gives the file.
+    """
     name = Path(suggested.replace("\\", "/")).name
     name = re.sub(r'[\x00-\x1f<>:"/\\|?*]', "_", name).strip(" .")
-    return name or FALLBACK_NAME
+    return name if name.lower().endswith(EXPECTED_SUFFIXES) else FALLBACK_NAME
 
 
 def check_writable(download_dir: Path) -> None:

@@ -73,11 +73,8 @@ async def save_download(
             raise DownloadIncomplete(_("The download broke off: {error}").format(error=failure))
         await download.save_as(partial)
         storage.validate_workbook(partial)
+        # The content was checked above; the name only has to be a good one.
         name = storage.safe_name(download.suggested_filename)
-        if not name.lower().endswith(storage.EXPECTED_SUFFIXES):
-            raise DownloadIncomplete(
-                _("The portal sent {name!r}, not an Excel workbook.").format(name=name)
-            )
         size, digest = partial.stat().st_size, storage.sha256_of(partial)
         final = storage.publish(partial, folder, name)
     finally:

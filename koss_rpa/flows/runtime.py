@@ -204,9 +204,11 @@ class AccountSession:
             await self.context.tracing.stop()
         except PlaywrightError as exc:
             log.warning("could not save the trace: %s", _first_line(exc))
-        if not keep:
-            for path in self.trace_files:
+        for path in self.trace_files:
+            if not keep:
                 path.unlink(missing_ok=True)
+            elif path.is_file():
+                self.rt.folder.redactor.scrub_archive(path)
 
     async def capture_evidence(self) -> None:
         """Screenshot and HTML of what is on display, password fields masked."""

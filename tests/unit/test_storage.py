@@ -88,7 +88,8 @@ def test_month_of_should_count_months_in_japan_time(moment: datetime, month: str
     ("suggested", "expected"),
     [
         (NAME, NAME),
-        ("../../etc/passwd", "passwd"),
+        ("../../etc/passwd", FALLBACK_NAME),  # not a workbook's name: the manual's name
+        ("download", FALLBACK_NAME),  # Chromium's name when it could not read the portal's
         ("/tmp/x/report.xlsm", "report.xlsm"),
         (r"C:\Users\x\report.xlsm", "report.xlsm"),
         (r"..\..\report.xlsm", "report.xlsm"),
@@ -98,7 +99,7 @@ def test_month_of_should_count_months_in_japan_time(moment: datetime, month: str
         ("", FALLBACK_NAME),
         ("..", FALLBACK_NAME),
         ("/", FALLBACK_NAME),
-        ("dir/", "dir"),
+        ("dir/", FALLBACK_NAME),
     ],
 )
 def test_safe_name_should_strip_folders_and_bad_characters(suggested: str, expected: str) -> None:
