@@ -141,10 +141,10 @@ def _po_entries(text: str, name: str) -> Iterator[_Entry]:
 def _same_fields(entry: _Entry) -> bool:
     # The caller applies `.format()` to the translation: one with other placeholders than its
     # msgid would crash a run, so the msgid is shown instead.
-    return _placeholders(entry.msgstr or "") == _placeholders(entry.msgid or "")
+    return placeholders(entry.msgstr or "") == placeholders(entry.msgid or "")
 
 
-def _placeholders(text: str) -> frozenset[str] | None:
+def placeholders(text: str) -> frozenset[str] | None:
     """The `{name!conv:spec}` fields of a format string; None when `text` is not one."""
     try:
         parsed = list(string.Formatter().parse(text))

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import string
 import sys
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -40,6 +39,8 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
+
+from koss_rpa.i18n import placeholders
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "koss_rpa"
@@ -84,19 +85,6 @@ def extract_template(package: Path = PACKAGE) -> Catalog:
         else:
             existing.locations.append(location)
     return template
-
-
-def placeholders(text: str) -> frozenset[str] | None:
-    """The `{name!conv:spec}` fields of a format string; None when `text` is not one."""
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError:
-        return None
-    return frozenset(
-        "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
-        for _literal, name, spec, conv in parsed
-        if name is not None
-    )
 
 
 @dataclass
