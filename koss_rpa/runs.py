@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import secrets
 import shutil
 import zipfile
@@ -69,7 +68,7 @@ class Redactor:
         with zipfile.ZipFile(path) as source, zipfile.ZipFile(scrubbed, "w") as target:
             for info in source.infolist():
                 target.writestr(info, self.redact_bytes(source.read(info)))
-        os.replace(scrubbed, path)
+        scrubbed.replace(path)
 
 
 class RedactingFilter(logging.Filter):
