@@ -8,9 +8,18 @@ import socket
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
-from mock_portal.accounts import load_seeds
+from mock_portal.accounts import Account, load_seeds
 from mock_portal.app import create_app
+from mock_portal.scenario import (
+    Scenario,
+    ScenarioError,
+    apply_scenario,
+    install_scenario_api,
+    load_scenario,
+    shipped_scenarios,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,15 +30,34 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="interface (default: loopback)")
     parser.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one")
     parser.add_argument("--accounts", type=Path, help="TOML file of [[accounts]] to seed")
+    parser.add_argument(
+        "--scenario",
+        metavar="NAME_OR_FILE",
+        help="start from a scenario: a shipped name (see --list-scenarios) or a TOML file",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="with --scenario: check that it loads and applies, print it, and exit",
+    )
+    parser.add_argument(
+        "--list-scenarios", action="store_true", help="print the shipped scenarios and exit"
+    )
     return parser
 
 
 class _AnnouncingServer(uvicorn.Server):
     """Prints where to go once the socket is bound (so `--port 0` shows the real port)."""
 
-    def __init__(self, config: uvicorn.Config, accounts: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        accounts: list[tuple[str, str]],
+        scenario: Scenario | None = None,
+    ) -> None:
         super().__init__(config)
         self._accounts = accounts
+        self._scenario = scenario
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
@@ -43,24 +71,54 @@ class _AnnouncingServer(uvicorn.Server):
         print("Demo accounts (fake):", flush=True)
         for user_id, password in self._accounts:
             print(f"  {user_id}  {password}", flush=True)
+        if self._scenario is not None:
+            print(f"Scenario: {_describe(self._scenario)}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
+
+
+def _describe(scenario: Scenario) -> str:
+    return f"{scenario.name} — {scenario.description}" if scenario.description else scenario.name
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.list_scenarios:
+        for name in shipped_scenarios():
+            print(f"{name}\t{load_scenario(name).description}")
+        return 0
     try:
-        seeds = load_seeds(args.accounts)
+        load_seeds(args.accounts)  # read here too, for a clean message instead of a traceback
     except (OSError, ValueError) as exc:
         print(f"koss-mock-portal: cannot read accounts: {exc}")
         return 2
     app = create_app(accounts_file=args.accounts)
+    install_scenario_api(app)
+    scenario = None
+    if args.scenario is not None:
+        try:
+            scenario = load_scenario(args.scenario)
+            apply_scenario(app.state.portal, scenario)
+        except ScenarioError as exc:
+            print(f"koss-mock-portal: cannot use scenario: {exc}")
+            return 2
+    if args.check:
+        print(f"ok: {_describe(scenario)}" if scenario else "ok")
+        return 0
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
-    server = _AnnouncingServer(config, [(seed.user_id, seed.password) for seed in seeds])
+    accounts = [(account.user_id, account.password) for account in _accounts(app)]
+    server = _AnnouncingServer(config, accounts, scenario)
     # uvicorn re-raises the Ctrl-C it handled once it has shut down; that is a clean exit.
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     return 0 if server.started else 1
+
+
+def _accounts(app: FastAPI) -> list[Account]:
+    """The live accounts (a scenario may have changed or added some)."""
+    state = app.state.portal
+    with state.lock:
+        return list(state.accounts.values())
 
 
 if __name__ == "__main__":

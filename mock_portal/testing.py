@@ -17,7 +17,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from mock_portal.app import create_app
+from mock_portal.assertions import Filter, JournalQuery
 from mock_portal.config import MockConfig
+from mock_portal.faults import SCREEN_PATHS
+from mock_portal.journal import JournalEntry
+from mock_portal.scenario import install_scenario_api, is_scenario_file, load_scenario
 
 _START_TIMEOUT = 15.0
 
@@ -61,9 +65,12 @@ def serve_in_thread(
         accounts_file: Seed accounts for the default app (ignored when `app` is given).
 
     Yields:
-        The running server.
+        The running server. The control API of an app of `create_app` gains the scenario
+        routes (`mock_portal.scenario.install_scenario_api`).
     """
     served = app if app is not None else create_app(config, accounts_file)
+    if getattr(served.state, "portal", None) is not None:  # an app of create_app
+        install_scenario_api(served)
     server = uvicorn.Server(
         uvicorn.Config(served, host=host, port=port, log_level="warning", access_log=False)
     )
@@ -223,6 +230,71 @@ class ControlClient:
         """Change config fields; nested `password_policy` dicts merge key by key."""
         result: dict[str, Any] = self._call("PATCH", "/config", json=fields)
         return result
+
+    # --- scenarios and common states ------------------------------------------------------
+
+    def use_scenario(self, scenario: str | Path) -> dict[str, Any]:
+        """Reset the portal and apply a scenario: a shipped name, or a TOML file (a `Path`, or
+        a string ending in `.toml` or holding a folder); returns its `name` and `description`.
+
+        A file is read and checked here, then sent whole, so the portal may run elsewhere.
+        """
+        if is_scenario_file(scenario):
+            path = Path(scenario)
+            loaded = load_scenario(path)  # a ScenarioError names the file and the problem
+            body = {"name": loaded.name, "toml": path.read_text("utf-8")}
+        else:
+            body = {"name": str(scenario)}
+        result: dict[str, Any] = self._call("PUT", "/scenario", json=body)
+        return result
+
+    def scenarios(self) -> list[dict[str, Any]]:
+        """The shipped scenarios' names and descriptions."""
+        result: list[dict[str, Any]] = self._call("GET", "/scenarios")
+        return result
+
+    def password_of(self, user_id: str) -> str:
+        """An account's current clear-text password (what the robot chose, after a change)."""
+        return str(self.get_account(user_id)["password"])
+
+    def expire_password(self, user_id: str) -> dict[str, Any]:
+        """Make the password exactly as old as the validity (60 days): the next login is sent
+        to パスワード変更. Returns the account's view."""
+        valid_days = self.config()["password_valid_days"]
+        return self.update_account(user_id, password_age_days=valid_days)
+
+    def lock_account(self, user_id: str) -> dict[str, Any]:
+        """Lock the account as the lock-out does (failures at the threshold)."""
+        threshold = self.config()["lockout_threshold"]
+        return self.update_account(user_id, locked=True, failed_logins=threshold)
+
+    def start_maintenance(self, *targets: str) -> list[dict[str, Any]]:
+        """The maintenance page (503) on the given screens or paths (default: every screen),
+        with no limit, until `clear_faults()` or a reset. Returns the faults."""
+        return [self.add_fault(target, "maintenance", times=None) for target in _targets(targets)]
+
+    def slow_down(self, seconds: float, *targets: str) -> list[dict[str, Any]]:
+        """Delay every answer of the given screens or paths (default: every screen) by
+        `seconds`, with no limit. Returns the faults."""
+        return [
+            self.add_fault(target, "delay", times=None, delay_seconds=seconds)
+            for target in _targets(targets)
+        ]
+
+    # --- the journal, typed -------------------------------------------------------------
+
+    def entries(self, **filters: str) -> list[JournalEntry]:
+        """Journal entries as `JournalEntry` objects, oldest first (exact-match filters)."""
+        return [JournalEntry(**row) for row in self.journal(**filters)]
+
+    def requests(self, **filters: Filter) -> JournalQuery:
+        """A query of the journal to count and assert on (patterns allowed), e.g.
+        `portal.requests(method="POST", screen="login").exactly(1)`."""
+        return JournalQuery(self, **filters)
+
+
+def _targets(targets: tuple[str, ...]) -> list[str]:
+    return list(targets) if targets else list(SCREEN_PATHS)
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
