@@ -16,7 +16,6 @@ from mock_portal.scenario import (
     Scenario,
     ScenarioError,
     apply_scenario,
-    install_scenario_api,
     load_scenario,
     shipped_scenarios,
 )
@@ -93,7 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"koss-mock-portal: cannot read accounts: {exc}")
         return 2
     app = create_app(accounts_file=args.accounts)
-    install_scenario_api(app)
     scenario = None
     if args.scenario is not None:
         try:

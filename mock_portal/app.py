@@ -88,4 +88,8 @@ def create_app(config: MockConfig | None = None, accounts_file: Path | None = No
         logger.exception("mock portal error on %s", request.url.path)
         return render("system_error.html", status_code=500, screen=messages.SYSTEM_ERROR_TITLE)
 
+    # Imported here: scenario.py builds on the control API and the state made above.
+    from mock_portal.scenario import install_scenario_api
+
+    install_scenario_api(app)
     return app

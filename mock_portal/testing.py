@@ -21,7 +21,7 @@ from mock_portal.assertions import Filter, JournalQuery
 from mock_portal.config import MockConfig
 from mock_portal.faults import SCREEN_PATHS
 from mock_portal.journal import JournalEntry
-from mock_portal.scenario import install_scenario_api, is_scenario_file, load_scenario
+from mock_portal.scenario import is_scenario_file, load_scenario
 
 _START_TIMEOUT = 15.0
 
@@ -65,12 +65,9 @@ def serve_in_thread(
         accounts_file: Seed accounts for the default app (ignored when `app` is given).
 
     Yields:
-        The running server. The control API of an app of `create_app` gains the scenario
-        routes (`mock_portal.scenario.install_scenario_api`).
+        The running server.
     """
     served = app if app is not None else create_app(config, accounts_file)
-    if getattr(served.state, "portal", None) is not None:  # an app of create_app
-        install_scenario_api(served)
     server = uvicorn.Server(
         uvicorn.Config(served, host=host, port=port, log_level="warning", access_log=False)
     )
