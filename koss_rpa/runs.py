@@ -28,6 +28,9 @@ from koss_rpa.storage import JST
 
 log = logging.getLogger("koss_rpa")
 MASK = "********"
+#: A trace chunk as Playwright wrote it, before its secrets were blanked out. Only a run killed
+#: in that instant leaves one behind; the next run removes it.
+UNSCRUBBED_SUFFIX = ".unscrubbed"
 
 
 class Redactor:
@@ -57,18 +60,22 @@ class Redactor:
             data = data.replace(form, MASK.encode())
         return data
 
-    def scrub_archive(self, path: Path) -> None:
-        """Rewrite a zip archive (a Playwright trace) with every secret blanked out of each
-        member. Pausing the trace while credentials are typed is not enough: Playwright records
-        a request's network entry, form body included, when the response has been read, which
-        may be after the trace has been resumed."""
-        if not self._secrets:
-            return
-        scrubbed = path.with_name(path.name + ".scrub")
-        with zipfile.ZipFile(path) as source, zipfile.ZipFile(scrubbed, "w") as target:
-            for info in source.infolist():
-                target.writestr(info, self.redact_bytes(source.read(info)))
-        scrubbed.replace(path)
+    def scrub_archive(self, source: Path, target: Path) -> None:
+        """Copy a zip archive (a Playwright trace) to `target` with every secret blanked out of
+        each member, and remove `source`. Pausing the trace while credentials are typed is not
+        enough: Playwright records a request's network entry, form body included, once the
+        answer has been read, which may be after the trace was resumed."""
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with zipfile.ZipFile(source) as raw, zipfile.ZipFile(partial, "w") as clean:
+                for info in raw.infolist():
+                    clean.writestr(info, self.redact_bytes(raw.read(info)))
+            partial.replace(target)
+        except (zipfile.BadZipFile, OSError) as exc:  # a trace that cannot be read is dropped
+            log.warning("could not scrub the trace %s: %s", source.name, exc)
+        finally:
+            partial.unlink(missing_ok=True)
+            source.unlink(missing_ok=True)
 
 
 class RedactingFilter(logging.Filter):
@@ -139,9 +146,12 @@ class RunFolder:
 
 
 def prune_runs(run_dir: Path, keep: int) -> list[Path]:
-    """Remove all but the `keep` newest run folders; returns what was removed."""
+    """Remove all but the `keep` newest run folders, and any trace a killed run left
+    unscrubbed; returns the folders removed."""
     if not run_dir.is_dir():
         return []
+    for raw in run_dir.glob(f"*/*{UNSCRUBBED_SUFFIX}"):
+        raw.unlink(missing_ok=True)
     folders = sorted((p for p in run_dir.iterdir() if p.is_dir()), key=lambda p: p.name)
     removed = folders[:-keep] if keep else folders
     for folder in removed:

@@ -30,6 +30,8 @@ async def open_runtime(
             settings.browser, headless=settings.headless, args=settings.browser_args
         ) as browser:
             yield Runtime(settings, store, browser, folder, progress)
+        if not settings.keep_success_artifacts:
+            folder.drop_evidence()  # a run that succeeded keeps only its log
 
 
 def account_lock_file(settings: Settings, user_id: str) -> FileLock:

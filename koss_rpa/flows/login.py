@@ -23,6 +23,8 @@ from koss_rpa.errors import (
 from koss_rpa.flows.runtime import AccountRun, AccountSession, Runtime
 from koss_rpa.i18n import _
 from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PasswordResultPage, PortalTopPage
+from koss_rpa.pages.base import describe
+from koss_rpa.pages.password_result import SUCCESS_MESSAGE
 
 #: A locked account is never our doing: at most this many guesses a run (DESIGN.md §3).
 MAX_UNCONFIRMED_LOGINS = 2
@@ -91,6 +93,16 @@ async def _submit_login(
         return await login.outcome(rt.timeout_ms)
 
 
+def _will_rotate(rt: Runtime, outcome: MyPage | PasswordChangePage) -> bool:
+    """Whether the portal asks for a new password and the settings let koss-rpa set one.
+
+    A pending password that did not log in is then kept for the change: the interrupted
+    submission may still reach the portal late, so the change is made again with the very
+    same password and the keyring holds whatever the portal ends up with.
+    """
+    return isinstance(outcome, PasswordChangePage) and rt.settings.on_expired == "rotate"
+
+
 async def sign_in(rt: Runtime, session: AccountSession, account: AccountRun) -> SignedIn:
     """Log in to the マイページ, rotating the password if the portal demands it."""
     user_id = account.user_id
@@ -112,7 +124,7 @@ async def sign_in(rt: Runtime, session: AccountSession, account: AccountRun) -> 
         if slot == "pending":
             rt.store.promote_pending(user_id)  # an interrupted change did reach the portal
             account.rotated = True
-        elif len(candidates) > 1:
+        elif len(candidates) > 1 and not _will_rotate(rt, outcome):
             rt.store.discard_pending(user_id)
         rt.store.mark_confirmed(user_id)
         break
@@ -152,14 +164,20 @@ async def change_password_on(
     """Fill the パスワード変更 screen with a new password, never losing either one.
 
     The new password is in the keyring as *pending* before 変更 is pressed, and becomes
-    *current* only when 「納付利用者パスワードは正常に変更されました。」 is on display.
+    *current* only when 「納付利用者パスワードは正常に変更されました。」 is on display. A pending
+    password left by an unanswered 変更 (that did not log in) is submitted again, not replaced:
+    should that earlier submission reach the portal after all, the keyring holds its password.
     """
     user_id = account.user_id
-    previous = rt.store.previous(user_id)
-    avoid = [p.get_secret_value() for p in (current, previous) if p]
-    new = generate_password(rt.settings.password_policy, avoid=avoid)
-    rt.folder.redactor.add(new)
-    rt.store.begin_rotation(user_id, new)
+    # Nothing is stored before the form is there: a pending password costs a failed login.
+    await screen.wait_form()
+    new = rt.store.pending(user_id)  # an earlier submission whose outcome is unknown
+    if new is None:
+        previous = rt.store.previous(user_id)
+        avoid = [p.get_secret_value() for p in (current, previous) if p]
+        new = generate_password(rt.settings.password_policy, avoid=avoid)
+        rt.store.begin_rotation(user_id, new)
+    rt.folder.redactor.add(current, new)
     try:
         async with session.secret_entry():
             await screen.submit_change(user_id, current, new)
@@ -167,8 +185,20 @@ async def change_password_on(
     except PasswordRejected:
         rt.store.discard_pending(user_id)  # the portal said no: the old password stands
         raise
+    except LoginRejected as exc:
+        if not account.confirmed:
+            raise
+        # The portal refuses the current password it accepted at the login a moment ago: it
+        # has changed meanwhile — a submission was taken whose answer was lost, and the
+        # browser sent it again. Not a wrong password: the next attempt finds out which one
+        # is in force, the pending one first.
+        raise ScreenNotReached(
+            PasswordResultPage.heading, f"{await describe(screen.page)}: {exc}"
+        ) from exc
     if not await result.confirms_change():
-        raise ScreenNotReached(PasswordResultPage.heading, await result.page.title())
+        raise ScreenNotReached(
+            f"{PasswordResultPage.heading}: {SUCCESS_MESSAGE}", await describe(result.page)
+        )
     rt.store.promote_pending(user_id)
     account.rotated = True
     rt.step(user_id, "changed", _("The portal confirmed the new password; it is in the keyring."))

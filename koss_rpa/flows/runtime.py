@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -23,7 +24,7 @@ from tenacity import (
 from koss_rpa.credentials import CredentialStore
 from koss_rpa.errors import KossError, PortalUnavailable, TransientError
 from koss_rpa.i18n import _
-from koss_rpa.runs import RunFolder
+from koss_rpa.runs import UNSCRUBBED_SUFFIX, RunFolder
 from koss_rpa.settings import Settings
 
 log = logging.getLogger("koss_rpa.flows")
@@ -150,8 +151,9 @@ def retrying(rt: Runtime, account: AccountRun) -> AsyncRetrying:
 class AccountSession:
     """A fresh, isolated browser context for one attempt of one account's job.
 
-    Tracing runs in chunks and is paused while credentials are typed, so that no trace holds
-    a password; on failure the evidence (screenshot, HTML, trace) is written to the run folder.
+    Tracing runs in chunks and is paused while credentials are typed, and every chunk is
+    scrubbed of the run's secrets as it is saved, so that no trace holds a password; on failure
+    the evidence (screenshot, HTML, trace) is written to the run folder.
     """
 
     def __init__(self, rt: Runtime, account: AccountRun, context: BrowserContext) -> None:
@@ -169,11 +171,17 @@ class AccountSession:
         pages = [p for p in self.context.pages if not p.is_closed()]
         return pages[-1] if pages else None
 
-    def _trace_path(self) -> Path:
+    async def _save_chunk(self, keep: bool = True) -> None:
+        """End the trace chunk; a kept one is saved, then scrubbed into its name at once."""
+        if not keep:
+            await self.context.tracing.stop_chunk()
+            return
         label = f"{self.account.user_id}-{self.account.attempts}-{len(self.trace_files) + 1}"
         path = self.rt.folder.evidence_path("trace.zip", label)
+        raw = path.with_name(path.name + UNSCRUBBED_SUFFIX)
+        await self.context.tracing.stop_chunk(path=raw)
         self.trace_files.append(path)
-        return path
+        self.rt.folder.redactor.scrub_archive(raw, path)
 
     async def start_tracing(self) -> None:
         # DOM snapshots are the evidence; a screencast would cost a third of the run time.
@@ -186,7 +194,7 @@ class AccountSession:
         """Typing credentials and submitting them: nothing of it goes into a trace."""
         was_tracing = self._tracing
         if was_tracing:
-            await self.context.tracing.stop_chunk(path=self._trace_path())
+            await self._save_chunk()
             self._tracing = False
         try:
             yield
@@ -199,22 +207,21 @@ class AccountSession:
         keep = failed or self.rt.settings.keep_success_artifacts
         try:
             if self._tracing:
-                await self.context.tracing.stop_chunk(path=self._trace_path() if keep else None)
+                await self._save_chunk(keep)
                 self._tracing = False
             await self.context.tracing.stop()
         except PlaywrightError as exc:
             log.warning("could not save the trace: %s", _first_line(exc))
-        for path in self.trace_files:
-            if not keep:
+        if not keep:
+            for path in self.trace_files:
                 path.unlink(missing_ok=True)
-            elif path.is_file():
-                self.rt.folder.redactor.scrub_archive(path)
 
     async def capture_evidence(self) -> None:
         """Screenshot and HTML of what is on display, password fields masked."""
         page = self.current_page
         if page is None:
             return
+        await _stop_loading(page)
         label = f"{self.account.user_id}-{self.account.attempts}"
         try:
             await page.screenshot(
@@ -226,12 +233,31 @@ class AccountSession:
         except PlaywrightError as exc:
             log.warning("could not take a screenshot: %s", _first_line(exc))
         try:
-            html = await page.evaluate(_MASKED_HTML_JS, SECRET_INPUTS)
+            # `evaluate` has no time-out of its own; a page that hangs must not hang the run.
+            html = await asyncio.wait_for(
+                page.evaluate(_MASKED_HTML_JS, SECRET_INPUTS),
+                timeout=self.rt.settings.timeouts.action_seconds,
+            )
             self.rt.folder.evidence_path("page.html", label).write_text(
                 self.rt.folder.redactor.redact(str(html)), encoding="utf-8"
             )
-        except PlaywrightError as exc:
+        except (PlaywrightError, TimeoutError) as exc:
             log.warning("could not save the page's HTML: %s", _first_line(exc))
+
+
+async def _stop_loading(page: Page) -> None:
+    """Stop a navigation the robot has given up on (Chromium's `Page.stopLoading`).
+
+    Otherwise the browser goes on waiting for it while the evidence is taken: the screenshot
+    and the HTML wait for the page too, and an answer that comes meanwhile (a 変更 the portal
+    took late) changes the page under the evidence, or lands while the next attempt runs.
+    """
+    try:
+        cdp = await page.context.new_cdp_session(page)
+        await cdp.send("Page.stopLoading")
+        await cdp.detach()
+    except PlaywrightError as exc:  # not Chromium, or the page is gone: nothing to stop
+        log.info("could not stop the page's loading: %s", _first_line(exc))
 
 
 @asynccontextmanager

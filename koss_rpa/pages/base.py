@@ -18,6 +18,8 @@ BROWSER_ERROR_URL = "chrome-error://"
 SERVER_ERROR_PATTERN = re.compile(
     r"Internal Server Error|Service Unavailable|Bad Gateway|Gateway Time-?out|\b50[0-4]\b"
 )
+#: An error page of the portal's own (システムエラー, エラー): no screen of the job is named so.
+ERROR_PAGE_PATTERN = re.compile("エラー")
 
 
 class Screen:
@@ -40,11 +42,18 @@ class Screen:
 
     async def wait_displayed(self, timeout_ms: float | None = None) -> Self:
         """Wait until this screen is on display, or raise the error that says what is instead."""
-        try:
-            await self.heading_locator().wait_for(state="visible", timeout=timeout_ms)
-        except PlaywrightError as exc:
-            raise await unexpected_screen(self.page, self.heading) from exc
+        await wait_for_any(self.page, self.heading, self.heading_locator(), timeout_ms=timeout_ms)
         return self
+
+    async def require(self, what: str, *controls: Locator) -> None:
+        """Wait until `controls` are on display before using them. A screen without them (cut
+        short, or changed) raises the error that names what was expected and what is on
+        display, instead of a bare time-out of the click or fill that would follow."""
+        try:
+            for control in controls:
+                await control.wait_for(state="visible")
+        except PlaywrightError as exc:
+            raise await unexpected_screen(self.page, f"{self.heading}: {what}") from exc
 
 
 async def describe(page: Page) -> str:
@@ -76,14 +85,27 @@ async def unexpected_screen(page: Page, expected: str) -> KossError:
     return ScreenNotReached(expected, seen)
 
 
+def error_headings(page: Page) -> Locator:
+    """The heading of a page that is certainly none of the job's screens: the maintenance page,
+    a server error, an error page. Seeing one ends a wait at once, not after its time-out."""
+    headings = [
+        page.get_by_role("heading", name=pattern)
+        for pattern in (MAINTENANCE_PATTERN, SERVER_ERROR_PATTERN, ERROR_PAGE_PATTERN)
+    ]
+    return headings[0].or_(headings[1]).or_(headings[2])
+
+
 async def wait_for_any(
     page: Page, expected: str, *locators: Locator, timeout_ms: float | None
 ) -> None:
     """Wait until one of `locators` is visible; otherwise say what is on display instead."""
-    combined = locators[0]
-    for other in locators[1:]:
-        combined = combined.or_(other)
+    errors = error_headings(page)
+    combined = errors
+    for locator in locators:
+        combined = combined.or_(locator)
     try:
         await combined.first.wait_for(state="visible", timeout=timeout_ms)
     except PlaywrightError as exc:
         raise await unexpected_screen(page, expected) from exc
+    if await errors.count():
+        raise await unexpected_screen(page, expected)

@@ -32,6 +32,7 @@ class LoginPage(Screen):
 
     async def submit_credentials(self, user_id: str, password: SecretStr) -> None:
         """Type the ID and the password and press ログイン (the password only at the fill)."""
+        await self.require("ログイン", self.user_id, self.password, self.login_button)
         await self.user_id.fill(user_id)
         await self.password.fill(password.get_secret_value())
         # Wait for the answer's page, so that an earlier message is never taken for it.
@@ -70,5 +71,6 @@ class LoginPage(Screen):
         """The パスワード変更 link, for a change the user asked for."""
         from koss_rpa.pages.password_change import PasswordChangePage
 
+        await self.require("パスワード変更", self.change_password_link)
         await self.change_password_link.click()
         return PasswordChangePage(self.page)

@@ -7,9 +7,9 @@ from asyncio import FIRST_COMPLETED
 
 from playwright.async_api import Download, Page
 
-from koss_rpa.errors import DownloadIncomplete
+from koss_rpa.errors import DownloadIncomplete, ScreenNotReached
 from koss_rpa.i18n import _
-from koss_rpa.pages.base import Screen, describe
+from koss_rpa.pages.base import Screen, unexpected_screen
 
 
 class MyPage(Screen):
@@ -33,6 +33,7 @@ class MyPage(Screen):
         Raises:
             DownloadIncomplete: the portal showed a page instead of sending the file.
         """
+        await self.require("まとめ納付管理ファイル", self.summary_file_link)
         download = asyncio.ensure_future(self.page.wait_for_event("download", timeout=timeout_ms))
         navigated = asyncio.ensure_future(
             self.page.wait_for_event(
@@ -52,11 +53,15 @@ class MyPage(Screen):
             return result
         if navigated in done and navigated.exception() is None:
             await self.page.wait_for_load_state()
-            raise DownloadIncomplete(
-                _("The portal showed a page instead of the file: {seen}").format(
-                    seen=await describe(self.page)
+            # A maintenance or error page says more than "not the file": keep its own error.
+            shown = await unexpected_screen(self.page, "まとめ納付管理ファイル")
+            if isinstance(shown, ScreenNotReached):
+                raise DownloadIncomplete(
+                    _("The portal showed a page instead of the file: {seen}").format(
+                        seen=shown.seen
+                    )
                 )
-            )
+            raise shown
         error = (download if download in done else navigated).exception()
         raise error if error else DownloadIncomplete(_("The download did not start."))
 

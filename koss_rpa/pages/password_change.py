@@ -33,8 +33,20 @@ class PasswordChangePage(Screen):
         """The portal's notice (e.g. that the password has expired), or ''."""
         return " ".join(t.strip() for t in await self.notice.all_inner_texts())
 
+    async def wait_form(self) -> None:
+        """Wait until the four fields and 変更 are on display (or say what is instead)."""
+        await self.require(
+            "変更",
+            self.user_id,
+            self.current_password,
+            self.new_password,
+            self.new_password_confirm,
+            self.change_button,
+        )
+
     async def submit_change(self, user_id: str, current: SecretStr, new: SecretStr) -> None:
         """Fill the four fields and press 変更."""
+        await self.wait_form()
         if await self.user_id.is_editable():
             await self.user_id.fill(user_id)
         await self.current_password.fill(current.get_secret_value())

@@ -32,5 +32,6 @@ class PasswordResultPage(Screen):
         """« ログインへ戻る."""
         from koss_rpa.pages.login import LoginPage
 
+        await self.require("ログインへ戻る", self.back_link)
         await self.back_link.click()
         return LoginPage(self.page)

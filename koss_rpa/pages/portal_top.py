@@ -33,8 +33,11 @@ class PortalTopPage(Screen):
 
     async def open_user_info(self) -> LoginPage:
         """事前の準備が整った方 → 画面申請の方 → 利用者情報の確認・変更を行う (a new window)."""
+        await self.require("事前の準備が整った方", self.ready_menu)
         await self._expand(self.ready_menu)
+        await self.require("画面申請の方", self.screen_application_menu)
         await self._expand(self.screen_application_menu)
+        await self.require("利用者情報の確認・変更を行う", self.user_info_link)
         async with self.page.context.expect_page() as new_window:
             await self.user_info_link.click()
         login = await new_window.value

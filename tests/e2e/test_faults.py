@@ -1,0 +1,202 @@
+"""The fault matrix: each fault kind of the mock on each screen of the job, once and for good.
+
+The cases, and what each must end with, are in `tests/support/faultmatrix.py`, shared with
+`scripts/reliability_report.py` (docs/reliability.md). Every run's result is also recorded as a
+JUnit property (`--junitxml`), for whoever wants the numbers of a test run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from koss_rpa.browser import CLOSED_NETWORK_ARGS
+from koss_rpa.errors import EXIT_OK, PortalUnavailable, ScreenNotReached
+from mock_portal.testing import ControlClient, PortalServer
+from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv
+from tests.support import faultmatrix
+from tests.support.faultmatrix import CaseEnv, CaseResult, CliOutcome, FaultCase, wait_until_idle
+from tests.support.sharedbrowser import SharedBrowser
+
+pytestmark = pytest.mark.e2e
+
+CASES = faultmatrix.cases()
+ONCE = [c for c in CASES if False in c.modes]
+
+
+@pytest.fixture(scope="module")
+def shared_browser(browser_type_launch_args: dict[str, Any]) -> Iterator[SharedBrowser]:
+    """One Chromium for the module's runs (see `tests/support/sharedbrowser.py`)."""
+    shared = SharedBrowser(
+        str(browser_type_launch_args.get("executable_path", "auto")),
+        headless=bool(browser_type_launch_args.get("headless", True)),
+        args=CLOSED_NETWORK_ARGS,
+    )
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def run_matrix_case(
+    portal: ControlClient,
+    portal_server: PortalServer,
+    koss_env: Callable[..., KossEnv],
+    cli: Callable[..., CliResult],
+    shared_browser: SharedBrowser,
+    record_property: Callable[[str, object], None],
+) -> Callable[[FaultCase, bool], CaseResult]:
+    env = koss_env(**faultmatrix.SETTINGS)
+
+    def run(args: list[str]) -> CliOutcome:
+        with shared_browser.installed():
+            result = cli(*args)
+        return CliOutcome(result.code, result.stdout, result.stderr)
+
+    def run_case(case: FaultCase, persistent: bool) -> CaseResult:
+        result = faultmatrix.run_case(
+            case,
+            persistent,
+            portal=portal,
+            server=portal_server,
+            env=CaseEnv(env.config, env.download_dir, env.run_dir, env.store),
+            run=run,
+        )
+        record_property("fault_case", json.dumps(result.to_json()))
+        return result
+
+    return run_case
+
+
+#: What a screen check says: the expected screen, and the title, heading and URL of the one seen.
+SCREEN_CHECK = re.compile(
+    r"Expected the screen .+, but the portal showed 「.+」 / 「.+」 \(http.+\)\."
+)
+
+
+def assert_unharmed(result: CaseResult) -> None:
+    """What no fault may ever do: leave a partial file, touch an earlier month or the manifest,
+    lock the account, lose the password or leak one."""
+    assert result.fired >= 1, "the fault never fired: the case proves nothing"
+    assert result.partial_files == []
+    assert result.earlier_untouched
+    assert result.manifest_lines_added == result.new_workbooks
+    assert not result.locked
+    assert result.failed_logins < 5
+    assert not result.password_lost, "the keyring's current password is not the portal's"
+    assert result.leaks == [], [str(leak) for leak in result.leaks]
+
+
+def test_fault_matrix_should_have_every_kind_on_every_screen() -> None:
+    covered = {(c.screen.key, c.kind) for c in CASES}
+    every = {(s.key, k) for s in faultmatrix.SCREENS for k in faultmatrix.KINDS}
+
+    assert covered | set(faultmatrix.EXCLUDED) == every
+    assert not covered & set(faultmatrix.EXCLUDED)
+    assert {s.target for s in faultmatrix.SCREENS} == {
+        "top",
+        "login",
+        "mypage",
+        "download",
+        "password_change",
+        "password_result",
+    }
+
+
+@pytest.mark.parametrize("case", ONCE, ids=[c.id for c in ONCE])
+def test_fault_once_should_be_survived(
+    case: FaultCase, run_matrix_case: Callable[[FaultCase, bool], CaseResult]
+) -> None:
+    expected = case.expected(persistent=False)
+
+    result = run_matrix_case(case, False)
+
+    assert result.exit_code == EXIT_OK, result.stderr
+    assert result.attempts == expected.attempts, result.stderr
+    assert result.retries == expected.attempts - 1
+    assert result.new_workbooks == 1
+    assert result.login_failed == expected.login_failed
+    assert result.changes == expected.changes
+    assert result.run_folders == [["run.log"]]  # a success keeps only its log
+    assert_unharmed(result)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_fault_persistent_should_end_with_its_code_and_leave_nothing(
+    case: FaultCase, run_matrix_case: Callable[[FaultCase, bool], CaseResult]
+) -> None:
+    expected = case.expected(persistent=True)
+
+    result = run_matrix_case(case, True)
+
+    assert result.exit_code == expected.exit_code, result.stderr
+    assert result.attempts == expected.attempts, result.stderr
+    assert result.login_failed == expected.login_failed
+    assert result.changes == expected.changes
+    if expected.exit_code == EXIT_OK:  # the portal took the change: found out, then done
+        assert result.new_workbooks == 1
+        assert result.run_folders == [["run.log"]]
+    else:
+        assert 20 <= result.exit_code <= 29  # transient: a scheduler simply runs again later
+        assert result.new_workbooks == 0
+        [evidence] = result.run_folders
+        assert "run.log" in evidence
+        for kind in ("screenshot", "page", "trace"):
+            assert any(name.startswith(f"{kind}-") for name in evidence), (kind, evidence)
+    if result.exit_code == ScreenNotReached.exit_code:
+        assert SCREEN_CHECK.fullmatch(result.error_message or ""), result.error_message
+    assert_unharmed(result)
+
+
+def test_screen_check_should_name_the_expected_and_the_seen_screen(
+    portal: ControlClient,
+    koss_env: Callable[..., KossEnv],
+    cli: Callable[..., CliResult],
+    shared_browser: SharedBrowser,
+    base_url: str,
+) -> None:
+    env = koss_env(retry={"attempts": 1})
+    env.store.set_password(USER_ID, SecretStr(PASSWORD))
+    portal.add_fault("mypage", "html_200")  # a system error page, served with 200 OK
+
+    with shared_browser.installed():
+        result = cli("--lang", "en", "--config", str(env.config), "download", "--json")
+
+    assert result.code == ScreenNotReached.exit_code
+    error = result.json()["error"]
+    assert error["code"] == "screen_not_reached"
+    assert error["message"] == (
+        "Expected the screen マイページ / パスワード変更, but the portal showed "
+        "「システムエラー | 軽自動車保有関係手続のワンストップサービス」 / 「システムエラー」 "
+        f"({base_url}/mypage)."
+    )
+    assert [e["outcome"] for e in portal.journal(method="POST")] == ["login_ok"]
+
+
+def test_retry_should_give_up_at_the_total_time_limit(
+    portal: ControlClient,
+    portal_server: PortalServer,
+    koss_env: Callable[..., KossEnv],
+    cli: Callable[..., CliResult],
+    shared_browser: SharedBrowser,
+) -> None:
+    # Five attempts allowed, but one second in all: the first attempt's time-out spends it.
+    env = koss_env(
+        timeouts=faultmatrix.SETTINGS["timeouts"],
+        retry={**faultmatrix.SETTINGS["retry"], "attempts": 5, "max_seconds": 1},
+    )
+    env.store.set_password(USER_ID, SecretStr(PASSWORD))
+    portal.add_fault("top", "delay", times=None, delay_seconds=faultmatrix.DELAY_SECONDS)
+
+    with shared_browser.installed():
+        result = cli("--lang", "en", "--config", str(env.config), "download", "--json")
+    wait_until_idle(portal_server)
+
+    assert result.code == PortalUnavailable.exit_code
+    assert len(portal.journal(outcome="fault:delay")) == 1
+    [log] = env.run_dir.rglob("run.log")
+    assert "retrying in" not in log.read_text(encoding="utf-8")

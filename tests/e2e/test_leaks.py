@@ -1,0 +1,202 @@
+"""The leak canary: every flow, successful and failing, run with known passwords; no file the
+runs leave (traces unpacked, network resources included), no output, no manifest holds any
+password the accounts had, were given or were tried with."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from koss_rpa.credentials import use_keyring
+from koss_rpa.errors import (
+    EXIT_BATCH_PARTIAL,
+    AccountLocked,
+    LoginRejected,
+    Maintenance,
+    PortalUnavailable,
+)
+from mock_portal.testing import ControlClient, PortalServer
+from tests.e2e.conftest import CliResult, KossEnv
+from tests.support.faultmatrix import wait_until_idle
+from tests.support.leaks import RecordingKeyring, scan_paths, scan_text
+
+pytestmark = pytest.mark.e2e
+
+# 納付利用者ID → (the portal's password, the keyring's, days since it was changed, locked)
+ACCOUNTS = {
+    "KNLE0001": ("Canary9Leak7", "Canary9Leak7", 10, False),
+    "KNLE0002": ("Canary8Leak8", "Canary8Leak8", 61, False),
+    "KNLE0003": ("Canary7Leak9", "Canary7Leak9", 10, False),
+    "KNLE0004": ("Canary6Right1", "Canary6Wrong1", 10, False),
+    "KNLE0005": ("Canary5Lock2", "Canary5Lock2", 10, True),
+    "KNLE0006": ("Canary4Batch3", "Canary4Batch3", 61, False),
+}
+CANARIES = {pw for account in ACCOUNTS.values() for pw in account[:2]}
+
+
+@pytest.fixture
+def keyring() -> Iterator[RecordingKeyring]:
+    """A keyring that remembers every password stored in it, generated ones included."""
+    with use_keyring(RecordingKeyring()) as backend:
+        assert isinstance(backend, RecordingKeyring)
+        yield backend
+
+
+@pytest.fixture
+def accounts(portal: ControlClient, keyring: RecordingKeyring) -> None:
+    for n, (user_id, (portal_pw, _, age, locked)) in enumerate(ACCOUNTS.items(), start=1):
+        portal.create_account(
+            user_id=user_id,
+            password=portal_pw,
+            password_age_days=age,
+            locked=locked,
+            admin_email=f"leak{n}@example.jp",
+        )
+
+
+class Runs:
+    """Runs koss-rpa, keeps every output, and tells which run folder each run made."""
+
+    def __init__(self, env: KossEnv, cli: Callable[..., CliResult]) -> None:
+        self.env = env
+        self.cli = cli
+        self.outputs: list[CliResult] = []
+
+    def folders(self) -> set[Path]:
+        return set(self.env.run_dir.iterdir()) if self.env.run_dir.is_dir() else set()
+
+    def __call__(self, *args: str) -> tuple[CliResult, Path]:
+        before = self.folders()
+        result = self.cli("--config", str(self.env.config), *args)
+        self.outputs.append(result)
+        [folder] = self.folders() - before
+        return result, folder
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def has(folder: Path, kind: str, suffix: str) -> bool:
+    return any(n.startswith(f"{kind}-") and n.endswith(suffix) for n in names(folder))
+
+
+def assert_no_password_anywhere(
+    portal: ControlClient, keyring: RecordingKeyring, env: KossEnv, runs: Runs
+) -> None:
+    secrets = sorted(
+        CANARIES
+        | keyring.ever_stored
+        | {str(a["password"]) for a in portal.accounts() if a["user_id"] in ACCOUNTS}
+    )
+    rotated = secrets_rotated(portal)
+    assert rotated, "no password was rotated: the canary misses the generated ones"
+    assert rotated <= set(secrets)
+
+    leaks, scanned = scan_paths([env.run_dir, env.download_dir], secrets)
+    for n, result in enumerate(runs.outputs):
+        leaks += scan_text(result.stdout, f"stdout of run {n}", secrets)
+        leaks += scan_text(result.stderr, f"stderr of run {n}", secrets)
+
+    assert leaks == [], [str(leak) for leak in leaks]
+    traces = list(env.run_dir.rglob("trace-*.zip"))
+    assert traces
+    members = {m for t in traces for m in zipfile.ZipFile(t).namelist()}
+    # The scan looked into what a trace records of the network, request bodies included.
+    assert "trace.network" in members
+    assert any(m.startswith("resources/") for m in members)
+    assert scanned > len(traces) * 3
+
+
+def secrets_rotated(portal: ControlClient) -> set[str]:
+    return {
+        str(a["password"])
+        for a in portal.accounts()
+        if a["user_id"] in ACCOUNTS and a["password"] not in CANARIES
+    }
+
+
+@pytest.mark.usefixtures("accounts")
+def test_successful_flows_should_leave_no_password_anywhere(
+    portal: ControlClient,
+    keyring: RecordingKeyring,
+    koss_env: Callable[..., KossEnv],
+    cli: Callable[..., CliResult],
+) -> None:
+    env = koss_env(keep_success_artifacts=True)
+    for user_id, (_, keyring_pw, _, _) in ACCOUNTS.items():
+        env.store.set_password(user_id, SecretStr(keyring_pw))
+    runs = Runs(env, cli)
+
+    kept, kept_folder = runs("download", "--user-id", "KNLE0001", "--json")
+    env = koss_env(keep_success_artifacts=False)
+    plain, plain_folder = runs("download", "--user-id", "KNLE0001")
+    forced, _ = runs("download", "--user-id", "KNLE0002", "--json")
+    changed, _ = runs("change-password", "--user-id", "KNLE0003", "--json")
+    info, _ = runs("info", "--user-id", "KNLE0003", "--json")
+    accounts = env.root / "accounts.toml"
+    accounts.write_text(
+        '[[accounts]]\nuser_id = "KNLE0001"\n\n[[accounts]]\nuser_id = "KNLE0006"\n',
+        encoding="utf-8",
+    )
+    batch, _ = runs("batch", str(accounts), "--json")
+
+    for result in (kept, plain, forced, changed, info, batch):
+        assert result.code == 0, result.stderr
+    assert forced.json()["result"]["rotated"] is True
+    assert changed.json()["result"]["changed"] is True
+    assert len(secrets_rotated(portal)) == 3  # KNLE0002, KNLE0003 and KNLE0006
+    # Evidence: a success keeps its log, and its trace only when asked to.
+    assert "run.log" in names(kept_folder)
+    assert has(kept_folder, "trace", ".zip")
+    assert not has(kept_folder, "screenshot", ".png")
+    assert names(plain_folder) == ["run.log"]
+    assert_no_password_anywhere(portal, keyring, env, runs)
+
+
+@pytest.mark.usefixtures("accounts")
+def test_failing_flows_should_leave_evidence_but_no_password(
+    portal: ControlClient,
+    portal_server: PortalServer,
+    keyring: RecordingKeyring,
+    koss_env: Callable[..., KossEnv],
+    cli: Callable[..., CliResult],
+) -> None:
+    env = koss_env(retry={"attempts": 2}, timeouts={"action_seconds": 3, "navigation_seconds": 3})
+    for user_id, (_, keyring_pw, _, _) in ACCOUNTS.items():
+        env.store.set_password(user_id, SecretStr(keyring_pw))
+    runs = Runs(env, cli)
+
+    wrong, wrong_folder = runs("download", "--user-id", "KNLE0004", "--debug")
+    locked, _ = runs("download", "--user-id", "KNLE0005", "--json")
+    # A login the portal never answers: the evidence is taken with the form still filled in.
+    portal.add_fault("login", "delay", method="POST", times=None, delay_seconds=4)
+    slow, slow_folder = runs("download", "--user-id", "KNLE0001", "--json")
+    portal.clear_faults()
+    # The forced 変更 meets maintenance: three password fields filled in, then the portal's page.
+    portal.add_fault("password_change", "maintenance", method="POST", times=None)
+    maintained, maintained_folder = runs("download", "--user-id", "KNLE0002", "--json")
+    portal.clear_faults()
+    accounts = env.root / "accounts.toml"
+    accounts.write_text(
+        '[[accounts]]\nuser_id = "KNLE0004"\n\n[[accounts]]\nuser_id = "KNLE0006"\n',
+        encoding="utf-8",
+    )
+    batch, _ = runs("batch", str(accounts), "--json")
+    wait_until_idle(portal_server)
+
+    assert wrong.code == LoginRejected.exit_code
+    assert locked.code == AccountLocked.exit_code
+    assert slow.code == PortalUnavailable.exit_code
+    assert maintained.code == Maintenance.exit_code
+    assert batch.code == EXIT_BATCH_PARTIAL
+    for folder in (wrong_folder, slow_folder, maintained_folder):
+        assert "run.log" in names(folder)
+        assert has(folder, "screenshot", ".png"), names(folder)
+        assert has(folder, "page", ".html"), names(folder)
+        assert has(folder, "trace", ".zip"), names(folder)
+    assert_no_password_anywhere(portal, keyring, env, runs)

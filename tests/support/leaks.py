@@ -1,0 +1,109 @@
+"""The leak canary: look for passwords in every file a run leaves, trace archives unpacked.
+
+A password is looked for as it is, URL-encoded, and base64-encoded at each of the three byte
+alignments it can have inside a longer base64 text (a trace's network resources, a data: URL).
+"""
+
+from __future__ import annotations
+
+import base64
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+from koss_rpa.credentials import MemoryKeyring
+
+
+@dataclass(frozen=True)
+class Leak:
+    """Where a secret was found (never the secret itself: the finding may be printed)."""
+
+    where: str
+    encoding: str
+    secret_index: int
+
+    def __str__(self) -> str:
+        return f"password #{self.secret_index} ({self.encoding}) in {self.where}"
+
+
+def _base64_cores(secret: bytes) -> Iterator[bytes]:
+    """The part of base64(prefix + secret) that depends on the secret alone, per alignment."""
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + secret)
+        start = -(-4 * shift // 3)  # ceil: characters that also carry prefix bits are dropped
+        end = ((shift + len(secret)) // 3) * 4  # the last, padded quantum is dropped too
+        core = encoded[start:end]
+        if len(core) >= 8:
+            yield core
+
+
+def encodings(secret: str) -> dict[str, bytes]:
+    """Every form of `secret` the scan looks for, by name."""
+    raw = secret.encode()
+    forms = {"plain": raw, "url": quote(secret).encode(), "url+": quote_plus(secret).encode()}
+    for n, core in enumerate(_base64_cores(raw)):
+        forms[f"base64/{n}"] = core
+    return forms
+
+
+def _members(data: bytes, where: str) -> Iterator[tuple[str, bytes]]:
+    """The bytes themselves and, for a zip archive (a trace), each member, recursively."""
+    yield where, data
+    if data[:4] != b"PK\x03\x04":
+        return
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            for name in archive.namelist():
+                yield from _members(archive.read(name), f"{where}!{name}")
+    except zipfile.BadZipFile:
+        return
+
+
+def scan_bytes(data: bytes, where: str, secrets: Iterable[str]) -> list[Leak]:
+    """Leaks of any of `secrets` in `data` (and inside it, if it is a zip archive)."""
+    wanted = [(i, encodings(s)) for i, s in enumerate(secrets) if s]
+    found: list[Leak] = []
+    for place, content in _members(data, where):
+        for index, forms in wanted:
+            found.extend(
+                Leak(place, name, index) for name, form in forms.items() if form in content
+            )
+    return found
+
+
+def scan_paths(roots: Iterable[Path], secrets: Iterable[str]) -> tuple[list[Leak], int]:
+    """Leaks in every file under `roots`, and how many files (archive members too) were read."""
+    wanted = list(secrets)
+    found: list[Leak] = []
+    scanned = 0
+    for root in roots:
+        if not root.exists():
+            continue
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            data = path.read_bytes()
+            scanned += sum(1 for _ in _members(data, str(path)))
+            found.extend(scan_bytes(data, str(path), wanted))
+    return found, scanned
+
+
+def scan_text(text: str, where: str, secrets: Iterable[str]) -> list[Leak]:
+    """Leaks in captured output."""
+    return scan_bytes(text.encode(), where, secrets)
+
+
+class RecordingKeyring(MemoryKeyring):
+    """An in-memory keyring that remembers every password ever stored in it, so that a scan
+    also looks for the ones a run generated and replaced (a pending password it discarded)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ever_stored: set[str] = set()
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if not username.endswith(":meta"):
+            self.ever_stored.add(password)
+        super().set_password(service, username, password)

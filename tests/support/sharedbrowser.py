@@ -1,0 +1,82 @@
+"""One Chromium for many in-process koss-rpa runs: the fault matrix's runs would otherwise spend
+a third of their CPU time starting Playwright's driver and a browser (about a second each).
+
+`SharedBrowser.installed()` makes `koss-rpa` (called in-process through `koss_rpa.cli.main`)
+run its coroutines on one event loop in a thread of its own and take that loop's browser
+instead of launching one. Everything else — arguments, settings, preflight, the account's lock,
+the run folder, a fresh browser context per attempt, the exit code — is the CLI's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, TypeVar
+from unittest.mock import patch
+
+from playwright.async_api import Browser, Playwright, async_playwright
+
+import koss_rpa.asyncrun
+import koss_rpa.flows
+from koss_rpa.browser import resolve_browser
+
+T = TypeVar("T")
+
+
+class SharedBrowser:
+    def __init__(self, spec: str, *, headless: bool = True, args: tuple[str, ...] = ()) -> None:
+        self.spec = spec
+        self.headless = headless
+        self.args = list(args)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="shared-browser", daemon=True
+        )
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run `coro` on the shared loop and wait for it (what `asyncio.run` does, loop kept)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    async def _browser_of_the_loop(self) -> Browser:
+        if self._browser is None or not self._browser.is_connected():
+            if self._playwright is None:
+                self._playwright = await async_playwright().start()
+            choice = resolve_browser(self.spec, self._playwright)
+            self._browser = await self._playwright.chromium.launch(
+                headless=self.headless, args=self.args, **choice.launch_kwargs()
+            )
+        return self._browser
+
+    @asynccontextmanager
+    async def launched(self, spec: str, **_: Any) -> AsyncIterator[Browser]:
+        """Stands in for `koss_rpa.browser.launched`: the shared browser, left open."""
+        del spec
+        yield await self._browser_of_the_loop()
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """For the block: coroutines of koss-rpa run on the shared loop, with its browser."""
+        with (
+            patch.object(koss_rpa.asyncrun, "run", self.run),
+            patch.object(koss_rpa.flows, "launched", self.launched),
+        ):
+            yield
+
+    def close(self) -> None:
+        async def stop() -> None:
+            if self._browser is not None:
+                await self._browser.close()
+            if self._playwright is not None:
+                await self._playwright.stop()
+
+        try:
+            self.run(stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=30)
+            self.loop.close()

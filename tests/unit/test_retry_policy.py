@@ -1,0 +1,90 @@
+"""koss_rpa.flows.runtime.retrying: transient errors retried with exponential back-off and jitter,
+bounded in attempts and total time, each retry logged; business errors never retried."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, cast
+
+import pytest
+from playwright.async_api import Browser
+from tenacity import stop_after_delay
+
+from koss_rpa.credentials import CredentialStore
+from koss_rpa.errors import KossError, LoginRejected, PortalUnavailable
+from koss_rpa.flows.runtime import AccountRun, Runtime, retrying
+from koss_rpa.runs import RunFolder
+from koss_rpa.settings import RetrySettings, Settings
+
+
+def runtime(**retry: Any) -> Runtime:
+    settings = Settings(retry=RetrySettings(**retry))
+    return Runtime(settings, CredentialStore(), cast(Browser, None), cast(RunFolder, None))
+
+
+def attempt_all(rt: Runtime, error: KossError) -> tuple[int, list[float], AccountRun]:
+    """Run a job that always fails with `error` under the policy; returns the attempts made,
+    the waits between them (not slept), and the account's record."""
+    account = AccountRun("KNAB1234")
+    waits: list[float] = []
+    attempts = 0
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def job() -> None:
+        nonlocal attempts
+        async for attempt in retrying(rt, account).copy(sleep=record):
+            with attempt:
+                attempts += 1
+                raise error
+
+    with pytest.raises(type(error)):
+        asyncio.run(job())
+    return attempts, waits, account
+
+
+def test_retrying_should_back_off_exponentially_with_jitter_up_to_the_cap() -> None:
+    rt = runtime(attempts=5, initial_wait_seconds=2, max_wait_seconds=10, jitter_seconds=1)
+
+    attempts, waits, account = attempt_all(rt, PortalUnavailable("no answer"))
+
+    assert attempts == 5
+    assert len(waits) == 4
+    for wait, base in zip(waits, (2, 4, 8), strict=False):
+        assert base <= wait <= base + 1
+    assert waits[3] == 10  # 16 s and more is capped
+    assert account.retry_reasons == ["portal_unavailable: no answer"] * 4
+
+
+def test_retrying_should_log_each_retry(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="koss_rpa.flows")
+    rt = runtime(attempts=3, initial_wait_seconds=0, max_wait_seconds=0, jitter_seconds=0)
+
+    attempt_all(rt, PortalUnavailable("no answer"))
+
+    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert retries == [
+        "KNAB1234: attempt 1 failed (portal_unavailable: no answer); retrying in 0.0 s",
+        "KNAB1234: attempt 2 failed (portal_unavailable: no answer); retrying in 0.0 s",
+    ]
+
+
+def test_retrying_should_never_retry_a_business_error() -> None:
+    rt = runtime(attempts=5, initial_wait_seconds=0, max_wait_seconds=0, jitter_seconds=0)
+
+    attempts, waits, account = attempt_all(rt, LoginRejected("wrong password"))
+
+    assert attempts == 1
+    assert waits == []
+    assert account.retry_reasons == []
+
+
+def test_retrying_should_be_bounded_in_total_time_too() -> None:
+    rt = runtime(attempts=20, max_seconds=42)
+
+    stop = retrying(rt, AccountRun("KNAB1234")).stop
+
+    delays = [s for s in getattr(stop, "stops", ()) if isinstance(s, stop_after_delay)]
+    assert [s.max_delay for s in delays] == [42]
