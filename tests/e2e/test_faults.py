@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from koss_rpa.browser import CLOSED_NETWORK_ARGS
 from koss_rpa.errors import EXIT_OK, PortalUnavailable, ScreenNotReached
 from mock_portal.testing import ControlClient, PortalServer
 from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv
@@ -32,11 +31,7 @@ ONCE = [c for c in CASES if False in c.modes]
 @pytest.fixture(scope="module")
 def shared_browser(browser_type_launch_args: dict[str, Any]) -> Iterator[SharedBrowser]:
     """One Chromium for the module's runs (see `tests/support/sharedbrowser.py`)."""
-    shared = SharedBrowser(
-        str(browser_type_launch_args.get("executable_path", "auto")),
-        headless=bool(browser_type_launch_args.get("headless", True)),
-        args=CLOSED_NETWORK_ARGS,
-    )
+    shared = SharedBrowser.like(browser_type_launch_args)
     yield shared
     shared.close()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -23,6 +24,7 @@ from mock_portal.testing import ControlClient, PortalServer
 from tests.e2e.conftest import CliResult, KossEnv
 from tests.support.faultmatrix import wait_until_idle
 from tests.support.leaks import RecordingKeyring, scan_paths, scan_text
+from tests.support.sharedbrowser import SharedBrowser
 
 pytestmark = pytest.mark.e2e
 
@@ -58,12 +60,21 @@ def accounts(portal: ControlClient, keyring: RecordingKeyring) -> None:
         )
 
 
+@pytest.fixture(scope="module")
+def shared_browser(browser_type_launch_args: dict[str, Any]) -> Iterator[SharedBrowser]:
+    """One Chromium for the module's runs (see `tests/support/sharedbrowser.py`)."""
+    shared = SharedBrowser.like(browser_type_launch_args)
+    yield shared
+    shared.close()
+
+
 class Runs:
     """Runs koss-rpa, keeps every output, and tells which run folder each run made."""
 
-    def __init__(self, env: KossEnv, cli: Callable[..., CliResult]) -> None:
+    def __init__(self, env: KossEnv, cli: Callable[..., CliResult], shared: SharedBrowser) -> None:
         self.env = env
         self.cli = cli
+        self.shared = shared
         self.outputs: list[CliResult] = []
 
     def folders(self) -> set[Path]:
@@ -71,7 +82,8 @@ class Runs:
 
     def __call__(self, *args: str) -> tuple[CliResult, Path]:
         before = self.folders()
-        result = self.cli("--config", str(self.env.config), *args)
+        with self.shared.installed():
+            result = self.cli("--config", str(self.env.config), *args)
         self.outputs.append(result)
         [folder] = self.folders() - before
         return result, folder
@@ -126,11 +138,12 @@ def test_successful_flows_should_leave_no_password_anywhere(
     keyring: RecordingKeyring,
     koss_env: Callable[..., KossEnv],
     cli: Callable[..., CliResult],
+    shared_browser: SharedBrowser,
 ) -> None:
     env = koss_env(keep_success_artifacts=True)
     for user_id, (_, keyring_pw, _, _) in ACCOUNTS.items():
         env.store.set_password(user_id, SecretStr(keyring_pw))
-    runs = Runs(env, cli)
+    runs = Runs(env, cli, shared_browser)
 
     kept, kept_folder = runs("download", "--user-id", "KNLE0001", "--json")
     env = koss_env(keep_success_artifacts=False)
@@ -165,11 +178,12 @@ def test_failing_flows_should_leave_evidence_but_no_password(
     keyring: RecordingKeyring,
     koss_env: Callable[..., KossEnv],
     cli: Callable[..., CliResult],
+    shared_browser: SharedBrowser,
 ) -> None:
     env = koss_env(retry={"attempts": 2}, timeouts={"action_seconds": 3, "navigation_seconds": 3})
     for user_id, (_, keyring_pw, _, _) in ACCOUNTS.items():
         env.store.set_password(user_id, SecretStr(keyring_pw))
-    runs = Runs(env, cli)
+    runs = Runs(env, cli, shared_browser)
 
     wrong, wrong_folder = runs("download", "--user-id", "KNLE0004", "--debug")
     locked, _ = runs("download", "--user-id", "KNLE0005", "--json")

@@ -20,7 +20,8 @@ from playwright.async_api import Browser, Playwright, async_playwright
 
 import koss_rpa.asyncrun
 import koss_rpa.flows
-from koss_rpa.browser import resolve_browser
+import koss_rpa.flows.batch
+from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser
 
 T = TypeVar("T")
 
@@ -58,12 +59,22 @@ class SharedBrowser:
         del spec
         yield await self._browser_of_the_loop()
 
+    @classmethod
+    def like(cls, browser_type_launch_args: dict[str, Any]) -> SharedBrowser:
+        """The browser pytest-playwright would launch (the `browser_type_launch_args` fixture)."""
+        return cls(
+            str(browser_type_launch_args.get("executable_path", "auto")),
+            headless=bool(browser_type_launch_args.get("headless", True)),
+            args=CLOSED_NETWORK_ARGS,
+        )
+
     @contextmanager
     def installed(self) -> Iterator[None]:
         """For the block: coroutines of koss-rpa run on the shared loop, with its browser."""
         with (
             patch.object(koss_rpa.asyncrun, "run", self.run),
             patch.object(koss_rpa.flows, "launched", self.launched),
+            patch.object(koss_rpa.flows.batch, "launched", self.launched),
         ):
             yield
 

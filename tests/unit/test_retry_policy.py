@@ -3,7 +3,6 @@ bounded in attempts and total time, each retry logged; business errors never ret
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, cast
 
@@ -11,6 +10,7 @@ import pytest
 from playwright.async_api import Browser
 from tenacity import stop_after_delay
 
+from koss_rpa import asyncrun
 from koss_rpa.credentials import CredentialStore
 from koss_rpa.errors import KossError, LoginRejected, PortalUnavailable
 from koss_rpa.flows.runtime import AccountRun, Runtime, retrying
@@ -41,7 +41,9 @@ def attempt_all(rt: Runtime, error: KossError) -> tuple[int, list[float], Accoun
                 raise error
 
     with pytest.raises(type(error)):
-        asyncio.run(job())
+        # asyncrun, not asyncio.run: pytest-playwright's sync fixtures may have left a loop
+        # running in this thread (an E2E test earlier in the same worker).
+        asyncrun.run(job())
     return attempts, waits, account
 
 
@@ -58,14 +60,28 @@ def test_retrying_should_back_off_exponentially_with_jitter_up_to_the_cap() -> N
     assert account.retry_reasons == ["portal_unavailable: no answer"] * 4
 
 
-def test_retrying_should_log_each_retry(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="koss_rpa.flows")
+class Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_retrying_should_log_each_retry() -> None:
+    # A handler of its own: an earlier `koss_rpa.cli.main` in this worker may have stopped the
+    # package's propagation to the root logger (and so to caplog).
+    collected = Collected()
+    flows_log = logging.getLogger("koss_rpa.flows")
+    flows_log.addHandler(collected)
     rt = runtime(attempts=3, initial_wait_seconds=0, max_wait_seconds=0, jitter_seconds=0)
+    try:
+        attempt_all(rt, PortalUnavailable("no answer"))
+    finally:
+        flows_log.removeHandler(collected)
 
-    attempt_all(rt, PortalUnavailable("no answer"))
-
-    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
-    assert retries == [
+    assert [m for m in collected.messages if "retrying in" in m] == [
         "KNAB1234: attempt 1 failed (portal_unavailable: no answer); retrying in 0.0 s",
         "KNAB1234: attempt 2 failed (portal_unavailable: no answer); retrying in 0.0 s",
     ]
