@@ -111,8 +111,8 @@ def test_fault_once_should_be_survived(
     result = run_matrix_case(case, False)
 
     assert result.exit_code == EXIT_OK, result.stderr
-    assert result.attempts == expected.attempts, result.stderr
-    assert result.retries == expected.attempts - 1
+    assert expected.attempts_ok(result.attempts), result.stderr
+    assert result.retries == result.attempts - 1
     assert result.new_workbooks == 1
     assert result.login_failed == expected.login_failed
     assert result.changes == expected.changes
