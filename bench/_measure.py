@@ -1,4 +1,5 @@
-"""Shared by the benchmarks: run a command, timing it and sampling its process tree's memory."""
+"""Shared by the benchmarks: run a command and time it, or run it and sample its process tree's
+memory — never both in one run."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -40,24 +40,40 @@ def tree_pss(pid: int) -> int:
     return total
 
 
-@dataclass
-class Sample:
-    seconds: float
-    peak_bytes: int
-    returncode: int
-
-
-def run_measured(
-    cmd: Sequence[str], env: Mapping[str, str] | None = None, interval: float = 0.05
-) -> Sample:
-    """Run `cmd`, returning its wall time and the peak PSS of its process tree."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
+def _run(cmd: Sequence[str], env: Mapping[str, str] | None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         list(cmd),
         env=dict(env) if env else None,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def _check(cmd: Sequence[str], proc: subprocess.Popen[bytes], err: bytes) -> None:
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-500:]}")
+
+
+def run_timed(cmd: Sequence[str], env: Mapping[str, str] | None = None) -> float:
+    """Run `cmd` and return its wall time in seconds; nothing else runs meanwhile.
+
+    Memory is measured in separate runs (`peak_memory`): reading the PSS of a tree of
+    Chromium processes costs tens of milliseconds of CPU per sample, which on two cores
+    would slow the run being timed — a batch with many renderers most of all.
+    """
+    start = time.perf_counter()
+    proc = _run(cmd, env)
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    _check(cmd, proc, err)
+    return seconds
+
+
+def peak_memory(
+    cmd: Sequence[str], env: Mapping[str, str] | None = None, interval: float = 0.05
+) -> int:
+    """Run `cmd`, sampling its process tree; return the peak PSS in bytes."""
+    proc = _run(cmd, env)
     peak = 0
     done = threading.Event()
 
@@ -69,12 +85,10 @@ def run_measured(
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     _, err = proc.communicate()
-    seconds = time.perf_counter() - start
     done.set()
     sampler.join()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-500:]}")
-    return Sample(seconds, peak, proc.returncode)
+    _check(cmd, proc, err)
+    return peak
 
 
 def median(values: Sequence[float]) -> float:

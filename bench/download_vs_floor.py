@@ -2,7 +2,8 @@
 
 The floor is a process that only starts Playwright, launches the same Chromium, opens one page
 and closes. Both run as separate processes, alternately, N times each, in one run; the script
-prints the medians, their ratio (target: at most 2.0x) and the peak memory (PSS) of each tree.
+prints the medians, their ratio (target: at most 2.0x) and the peak memory (PSS) of each tree,
+measured in one more run of each (sampling memory costs CPU, so timed runs are not sampled).
 
     python bench/download_vs_floor.py [--runs 7]
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._measure import median, mib, run_measured  # noqa: E402
+from bench._measure import median, mib, peak_memory, run_timed  # noqa: E402
 from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser  # noqa: E402
 from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
 from tests.support import filekeyring  # noqa: E402
@@ -64,17 +65,17 @@ def main() -> int:
         )
         tool = [sys.executable, "-m", "koss_rpa", "--config", str(config), "download"]
         floor = [sys.executable, "-c", FLOOR, exe, f"{server.url}/", *CLOSED_NETWORK_ARGS]
-        run_measured(floor, env)  # warm the page cache for both
-        run_measured(tool, env)
+        run_timed(floor, env)  # warm the page cache for both
+        run_timed(tool, env)
         tool_runs, floor_runs = [], []
         for _ in range(args.runs):
-            floor_runs.append(run_measured(floor, env))
-            tool_runs.append(run_measured(tool, env))
-    tool_s = median([r.seconds for r in tool_runs])
-    floor_s = median([r.seconds for r in floor_runs])
+            floor_runs.append(run_timed(floor, env))
+            tool_runs.append(run_timed(tool, env))
+        tool_peak = mib(peak_memory(tool, env))
+        floor_peak = mib(peak_memory(floor, env))
+    tool_s = median(tool_runs)
+    floor_s = median(floor_runs)
     print(f"runs: {args.runs} each, browser: {choice.description}")
-    tool_peak = mib(max(r.peak_bytes for r in tool_runs))
-    floor_peak = mib(max(r.peak_bytes for r in floor_runs))
     print(f"koss-rpa download  median {tool_s:.2f} s  peak {tool_peak}")
     print(f"floor              median {floor_s:.2f} s  peak {floor_peak}")
     ratio = tool_s / floor_s

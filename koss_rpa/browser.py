@@ -7,6 +7,7 @@ Run `python -m koss_rpa.browser` to see which one would be used.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sys
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa.errors import BrowserNotFound
@@ -158,16 +159,51 @@ def install_hint() -> str:
     )
 
 
+class Driver:
+    """Playwright's driver (a Node.js process, about 0.3 s to start), started ahead of need so
+    that it boots while Python still reads the settings. `launched` takes it; a run that stops
+    before the browser calls `discard`, which stops it unused."""
+
+    def __init__(self) -> None:
+        self._start = asyncio.get_running_loop().create_task(async_playwright().start())
+        self._taken = False
+
+    async def take(self) -> Playwright:
+        self._taken = True
+        return await self._start
+
+    async def discard(self) -> None:
+        if self._taken:
+            return
+        self._taken = True
+        try:
+            playwright = await self._start
+        except Exception:  # it did not start; nothing to stop
+            return
+        await playwright.stop()
+
+
+def start_driver() -> Driver | None:
+    """Start Playwright's driver now, on the running event loop (tests replace this)."""
+    return Driver()
+
+
 @asynccontextmanager
 async def launched(
-    spec: str, *, headless: bool = True, args: tuple[str, ...] = ()
+    spec: str,
+    *,
+    headless: bool = True,
+    args: tuple[str, ...] = (),
+    driver: Driver | None = None,
 ) -> AsyncIterator[Browser]:
-    """Start Playwright and the browser named by `spec`; yields the `Browser`.
+    """Start Playwright (or take its `driver`, started earlier) and the browser named by
+    `spec`; yields the `Browser`.
 
     Raises:
         BrowserNotFound: no such browser, or it would not start.
     """
-    async with async_playwright() as pw:
+    pw = await (driver.take() if driver else async_playwright().start())
+    try:
         choice = resolve_browser(spec, pw)
         try:
             browser = await pw.chromium.launch(
@@ -184,6 +220,8 @@ async def launched(
             yield browser
         finally:
             await browser.close()
+    finally:
+        await pw.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import logging
 import sys
@@ -11,14 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import typer
-from pydantic import SecretStr
 
 from koss_rpa import __version__, asyncrun, storage
-from koss_rpa.credentials import CredentialStore, check_backend, meets_policy
 from koss_rpa.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -27,8 +27,13 @@ from koss_rpa.errors import (
     SettingsInvalid,
 )
 from koss_rpa.i18n import _, set_language
-from koss_rpa.preflight import preflight
-from koss_rpa.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from koss_rpa.credentials import CredentialStore
+    from koss_rpa.settings import Settings
+
+# Settings (pydantic-settings), the keyring and the flows are imported where they are used:
+# a browser command loads them in a worker thread while Playwright's driver starts.
 
 app = typer.Typer(
     name="koss-rpa",
@@ -81,10 +86,20 @@ def _globals(
 
 
 def _settings(**overrides: Any) -> Settings:
+    from koss_rpa.settings import load_settings
+
     settings = load_settings(STATE.config, **overrides)
     if STATE.lang is None and settings.lang:
         set_language(settings.lang)
     return settings
+
+
+def _store(settings: Settings) -> CredentialStore:
+    """The keyring store of the settings, after checking that a keyring backend exists."""
+    from koss_rpa.credentials import CredentialStore, check_backend
+
+    check_backend()
+    return CredentialStore(settings.keyring_service)
 
 
 def _output() -> Any:
@@ -93,26 +108,67 @@ def _output() -> Any:
     return Output(as_json=STATE.as_json)
 
 
+Job = Callable[[Any, str], Awaitable[Any]]
+
+
 def _run_account_job(
-    command: str,
-    user_id: str | None,
-    job: Callable[[Any, str], Awaitable[Any]],
-    **overrides: Any,
-) -> Any:
-    """Settings, checks before any login, the account's lock, the runtime, the job."""
-    from koss_rpa.flows import account_lock, open_runtime
+    command: str, user_id: str | None, load_job: Callable[[], Job], **overrides: Any
+) -> tuple[Any, Any]:
+    """Settings, checks before any login, the account's lock, the runtime, the job.
 
-    settings = _settings(**overrides)
-    uid = settings.validated_user_id(user_id)
-    preflight(settings)
-    out = _output()
-    with account_lock(settings, uid):
+    Playwright's driver (a Node.js process that takes about 0.3 s to start) is started first
+    and boots while a worker thread reads and checks the settings, takes the account's lock and
+    imports the flow; a run that stops before the browser stops the driver again, unused.
+    """
+    from koss_rpa import browser
 
-        async def go() -> Any:
-            async with open_runtime(settings, command, uid, out.progress) as rt:
-                return await job(rt, uid)
+    def prepare() -> tuple[Settings, str, Job, Any, Any]:
+        from koss_rpa.flows import account_lock_file, acquire_account_lock
+        from koss_rpa.preflight import preflight
 
-        return asyncrun.run(go()), out
+        settings = _settings(**overrides)
+        uid = settings.validated_user_id(user_id)
+        preflight(settings)
+        job = load_job()
+        out = _output()
+        lock = account_lock_file(settings, uid)
+        acquire_account_lock(lock, uid, settings.lock_wait_seconds)
+        return settings, uid, job, out, lock
+
+    async def go() -> tuple[Any, Any]:
+        driver = browser.start_driver()
+        try:
+            settings, uid, job, out, lock = await asyncio.to_thread(prepare)
+            from koss_rpa.flows import open_runtime  # loaded by `prepare`
+
+            try:
+                async with open_runtime(settings, command, uid, out.progress, driver) as rt:
+                    return await job(rt, uid), out
+            finally:
+                lock.release()
+        finally:
+            if driver is not None:
+                await driver.discard()
+
+    return asyncrun.run(go())
+
+
+def _download_job() -> Job:
+    from koss_rpa.flows.download import download
+
+    return download
+
+
+def _change_password_job() -> Job:
+    from koss_rpa.flows.password import change_password
+
+    return change_password
+
+
+def _info_job() -> Job:
+    from koss_rpa.flows.info import read_info
+
+    return read_info
 
 
 @app.command()
@@ -137,13 +193,12 @@ def download(
       koss-rpa download --user-id KNAB1234
       koss-rpa download --once-per month --json    # from cron / Task Scheduler
     """
-    from koss_rpa.flows.download import download as download_flow
-    from koss_rpa.flows.download import skipped_if_done
-
     overrides: dict[str, Any] = {"download_dir": download_dir}
     if headed:
         overrides["headless"] = False
     if once_per is OncePer.month:
+        from koss_rpa.flows.download import skipped_if_done
+
         settings = _settings(**overrides)
         uid = settings.validated_user_id(user_id)
         month = storage.month_of(datetime.now(UTC))
@@ -153,7 +208,7 @@ def download(
             out.line(_("Already saved this month: {path}").format(path=skipped.path))
             out.result("download", skipped.to_json())
             return
-    result, out = _run_account_job("download", user_id, download_flow, **overrides)
+    result, out = _run_account_job("download", user_id, _download_job, **overrides)
     if result.rotated:
         out.line(_("The password was changed; the new one is in the keyring."))
     out.line(_("Saved: {path}").format(path=result.path))
@@ -226,9 +281,7 @@ def change_password(user_id: UserIdOption = None) -> None:
     Example:
       koss-rpa change-password --user-id KNAB1234
     """
-    from koss_rpa.flows.password import change_password as change_flow
-
-    result, out = _run_account_job("change-password", user_id, change_flow)
+    result, out = _run_account_job("change-password", user_id, _change_password_job)
     out.line(_("The password was changed; the new one is in the keyring."))
     out.result("change-password", result.to_json())
 
@@ -241,9 +294,7 @@ def info(user_id: UserIdOption = None) -> None:
     Example:
       koss-rpa info --user-id KNAB1234 --json
     """
-    from koss_rpa.flows.info import read_info
-
-    result, out = _run_account_job("info", user_id, read_info)
+    result, out = _run_account_job("info", user_id, _info_job)
     for label, value in result.user_info.items():
         out.line(f"{label}: {value}")
     for row in result.direct_payment_accounts:
@@ -267,9 +318,13 @@ def credentials_set(
       koss-rpa credentials set KNAB1234                  # asks, without echo
       printf '%s\\n' "$PW" | koss-rpa credentials set KNAB1234 --stdin
     """
+    from pydantic import SecretStr
+
+    from koss_rpa.credentials import meets_policy
+
     settings = _settings()
     uid = settings.validated_user_id(user_id)
-    check_backend()
+    store = _store(settings)
     when = _parse_date(changed_on)
     if stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -284,7 +339,7 @@ def credentials_set(
     out = _output()
     if not meets_policy(password, settings.password_policy):
         out.line(_("Note: this password does not meet the configured password policy."))
-    CredentialStore(settings.keyring_service).set_password(uid, SecretStr(password), when)
+    store.set_password(uid, SecretStr(password), when)
     out.line(_("Stored the password of {user_id} in the keyring.").format(user_id=uid))
     out.result("credentials set", {"user_id": uid})
 
@@ -307,8 +362,7 @@ def credentials_status(
     """Which keyring entries exist for an account, and the password's age. Never the value."""
     settings = _settings()
     uid = settings.validated_user_id(user_id)
-    check_backend()
-    status = CredentialStore(settings.keyring_service).status(uid)
+    status = _store(settings).status(uid)
     out = _output()
     age = status.age_days()
     out.check(status.has_current, _("current password stored"), _("koss-rpa credentials set"))
@@ -344,10 +398,10 @@ def credentials_delete(
     """Remove every keyring entry of an account (current, pending, previous)."""
     settings = _settings()
     uid = settings.validated_user_id(user_id)
-    check_backend()
+    store = _store(settings)
     if not yes and not typer.confirm(_("Delete the stored passwords of {u}?").format(u=uid)):
         raise typer.Exit(1)
-    CredentialStore(settings.keyring_service).delete(uid)
+    store.delete(uid)
     _output().line(_("Deleted the stored passwords of {user_id}.").format(user_id=uid))
 
 
@@ -363,8 +417,7 @@ def credentials_show(
         raise SettingsInvalid(_("Add --reveal to print the password."))
     if not sys.stdout.isatty():
         raise SettingsInvalid(_("The password is printed only to a terminal, never to a pipe."))
-    check_backend()
-    password = CredentialStore(settings.keyring_service).current(uid)
+    password = _store(settings).current(uid)
     if password is None:
         raise SettingsInvalid(_("No password is stored for {user_id}.").format(user_id=uid))
     typer.echo(password.get_secret_value())
@@ -432,6 +485,16 @@ def hoist_globals(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the CLI and turns every outcome into a documented exit code."""
+    try:
+        return _main(argv)
+    finally:
+        # The interpreter's last collection would walk every object that pydantic, Playwright
+        # and rich created at import (≈0.13 s of a 3 s run); the process's exit frees them
+        # anyway, and everything is written and closed by now.
+        gc.freeze()
+
+
+def _main(argv: list[str] | None) -> int:
     args = hoist_globals(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args
     logging.basicConfig(

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from koss_rpa import asyncrun, storage
-from koss_rpa.browser import launched
 from koss_rpa.credentials import CredentialStore, check_backend
 from koss_rpa.errors import KossError, PortalUnreachable, SettingsInvalid
+from koss_rpa.flows import browser_for
 from koss_rpa.i18n import _
 from koss_rpa.settings import Settings, load_settings
 
@@ -81,7 +81,7 @@ def _credentials(settings: Settings) -> Check:
 
 def _browser(settings: Settings) -> Check:
     async def launch() -> None:
-        async with launched(settings.browser, args=settings.browser_args) as browser:
+        async with browser_for(settings) as browser:
             await browser.new_context()
 
     asyncrun.run(launch())

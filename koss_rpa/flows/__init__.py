@@ -7,11 +7,12 @@ second run off an account that is being worked on.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 
 from filelock import FileLock, Timeout
+from playwright.async_api import Browser
 
-from koss_rpa.browser import launched
+from koss_rpa.browser import Driver, launched
 from koss_rpa.credentials import CredentialStore
 from koss_rpa.errors import RunLocked
 from koss_rpa.flows.runtime import Progress, Runtime, _silent
@@ -20,15 +21,26 @@ from koss_rpa.runs import run_folder
 from koss_rpa.settings import Settings
 
 
+def browser_for(
+    settings: Settings, driver: Driver | None = None
+) -> AbstractAsyncContextManager[Browser]:
+    """The browser the settings name, started with their options."""
+    return launched(
+        settings.browser, headless=settings.headless, args=settings.browser_args, driver=driver
+    )
+
+
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, command: str, label: str = "", progress: Progress = _silent
+    settings: Settings,
+    command: str,
+    label: str = "",
+    progress: Progress = _silent,
+    driver: Driver | None = None,
 ) -> AsyncIterator[Runtime]:
     store = CredentialStore(settings.keyring_service, cache=True)
     with run_folder(settings.run_dir, command, label, settings.keep_runs) as folder:
-        async with launched(
-            settings.browser, headless=settings.headless, args=settings.browser_args
-        ) as browser:
+        async with browser_for(settings, driver) as browser:
             yield Runtime(settings, store, browser, folder, progress)
         if not settings.keep_success_artifacts:
             folder.drop_evidence()  # a run that succeeded keeps only its log

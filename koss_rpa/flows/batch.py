@@ -15,10 +15,9 @@ from typing import Any, Protocol
 
 from koss_rpa import storage
 from koss_rpa.accounts import AccountEntry, AccountOptions
-from koss_rpa.browser import launched
 from koss_rpa.credentials import CredentialStore, check_backend
 from koss_rpa.errors import EXIT_BATCH_PARTIAL, EXIT_OK, KossError
-from koss_rpa.flows import account_lock_file, acquire_account_lock
+from koss_rpa.flows import account_lock_file, acquire_account_lock, browser_for
 from koss_rpa.flows.download import download, skipped_if_done
 from koss_rpa.flows.runtime import Runtime, Step
 from koss_rpa.preflight import check_portal_name
@@ -142,9 +141,7 @@ async def run_batch(
     if todo:  # a month that is complete starts no browser at all
         report.browser_started = True
         limit = asyncio.Semaphore(base.concurrency)
-        async with launched(
-            base.browser, headless=base.headless, args=base.browser_args
-        ) as browser:
+        async with browser_for(base) as browser:
             rt = Runtime(
                 base,
                 CredentialStore(base.keyring_service, cache=True),

@@ -19,8 +19,8 @@ from unittest.mock import patch
 from playwright.async_api import Browser, Playwright, async_playwright
 
 import koss_rpa.asyncrun
+import koss_rpa.browser
 import koss_rpa.flows
-import koss_rpa.flows.batch
 from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser
 
 T = TypeVar("T")
@@ -74,7 +74,8 @@ class SharedBrowser:
         with (
             patch.object(koss_rpa.asyncrun, "run", self.run),
             patch.object(koss_rpa.flows, "launched", self.launched),
-            patch.object(koss_rpa.flows.batch, "launched", self.launched),
+            # No driver of its own to start ahead: the shared loop has one.
+            patch.object(koss_rpa.browser, "start_driver", lambda: None),
         ):
             yield
 

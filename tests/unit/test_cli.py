@@ -1,7 +1,8 @@
 """koss_rpa.cli: argument hoisting, and `main()` for what fails before any browser starts.
 
 Every call here stops at the settings, the keyring or the download folder: no browser, no
-network. Run and download folders are under tmp_path (never the platformdirs ones).
+network (a browser command starts Playwright's driver ahead, and must stop it again). Run and
+download folders are under tmp_path (never the platformdirs ones).
 """
 
 from __future__ import annotations
@@ -110,6 +111,28 @@ def test_hoist_globals_should_not_touch_lookalike_options() -> None:
 
 
 # main: failures before any browser starts
+
+
+def _children() -> set[int]:
+    """The live child processes of this process (Linux)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            if stat.rsplit(")", 1)[1].split()[0] != "Z":
+                found.add(int(pid))
+    return found
+
+
+def test_main_should_stop_the_driver_it_started_ahead_when_the_settings_are_bad(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = _children()
+
+    assert main(["download", "-u", "XYZ"]) == SettingsInvalid.exit_code
+
+    assert _children() <= before
+    _one_error_line(capsys.readouterr().err, "settings_invalid")
 
 
 def test_main_should_exit_with_settings_invalid_for_a_bad_user_id(
