@@ -7,16 +7,17 @@ from typing import Any
 
 import pytest
 
-from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser
+from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser
 from mock_portal.testing import ControlClient, PortalServer, serve_in_thread
 from tests.support.memkeyring import MemoryKeyring, use_memory_keyring
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Drive the same browser the tool would pick (here: Debian's /usr/bin/chromium)."""
+    """Drive the same browser the tool would pick (here: Debian's /usr/bin/chromium), with the
+    arguments it would add."""
     choice = resolve_browser("auto")
-    args = list(browser_type_launch_args.get("args", [])) + list(CLOSED_NETWORK_ARGS)
+    args = chromium_args([*browser_type_launch_args.get("args", []), *CLOSED_NETWORK_ARGS])
     return {**browser_type_launch_args, **choice.launch_kwargs(), "args": args}
 
 

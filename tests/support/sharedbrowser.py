@@ -21,7 +21,7 @@ from playwright.async_api import Browser, Playwright, async_playwright
 import koss_rpa.asyncrun
 import koss_rpa.browser
 import koss_rpa.flows
-from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser
+from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser
 
 T = TypeVar("T")
 
@@ -30,7 +30,7 @@ class SharedBrowser:
     def __init__(self, spec: str, *, headless: bool = True, args: tuple[str, ...] = ()) -> None:
         self.spec = spec
         self.headless = headless
-        self.args = list(args)
+        self.args = chromium_args(args)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self.loop.run_forever, name="shared-browser", daemon=True

@@ -257,3 +257,63 @@ def test_main_should_return_one_and_explain_when_nothing_fits(
 
     assert browser.main(["--quiet", str(tmp_path / "none")]) == 1
     assert capsys.readouterr().err == ""
+
+
+# Chromium's switches: Playwright's disabled features kept, Chrome's address-bar pop-up off
+
+
+def _bundle(tmp_path: Path, body: str) -> Path:
+    lib = tmp_path / "lib"
+    (lib / "server").mkdir(parents=True)
+    (lib / "server" / "coreBundle.js").write_text(
+        f"var x = 1;\n    disabledFeatures = [\n{body}\n    ].filter(Boolean);\n", "utf-8"
+    )
+    return lib
+
+
+def test_disabled_features_in_should_read_string_literals_and_skip_comments(
+    tmp_path: Path,
+) -> None:
+    lib = _bundle(tmp_path, '  // See https://example.org/"x"\n  "PaintHolding",\n  "MediaRouter"')
+
+    assert browser.disabled_features_in(lib) == ("PaintHolding", "MediaRouter")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '"PaintHolding", process.env.X ? "" : "MediaRouter"',
+        '"PaintHolding", ...more',
+        "",
+    ],
+)
+def test_disabled_features_in_should_give_up_on_anything_but_literals(
+    tmp_path: Path, body: str
+) -> None:
+    assert browser.disabled_features_in(_bundle(tmp_path, body)) is None
+
+
+def test_disabled_features_in_should_give_up_without_the_list(tmp_path: Path) -> None:
+    assert browser.disabled_features_in(tmp_path) is None
+
+
+def test_chromium_args_should_end_with_one_disable_features_of_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(browser, "playwright_disabled_features", lambda: ("A", "B"))
+
+    args = browser.chromium_args(["--x", "--disable-features=B,C", "--y"])
+
+    assert args == [
+        "--x",
+        "--y",
+        "--disable-features=A,B,C," + ",".join(browser.QUIET_FEATURES),
+    ]
+
+
+def test_chromium_args_should_leave_args_alone_without_playwrights_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(browser, "playwright_disabled_features", lambda: None)
+
+    assert browser.chromium_args(["--x", "--disable-features=C"]) == ["--x", "--disable-features=C"]
