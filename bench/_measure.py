@@ -3,15 +3,12 @@ memory — never both in one run."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _children(pid: int) -> list[int]:

@@ -1,13 +1,14 @@
 """Flows: screens composed into jobs, with retries, error translation and evidence.
 
-`open_runtime()` sets up one run (run folder and log, keyring, browser); `account_lock()` keeps a
-second run off an account that is being worked on.
+`open_runtime()` sets up one run (run folder and log, keyring, browser); an account's lock
+(`account_lock_file()`, taken with `acquire_account_lock()`) keeps a second run off an account
+that is being worked on.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from filelock import FileLock, Timeout
 from playwright.async_api import Browser
@@ -64,14 +65,3 @@ def acquire_account_lock(lock: FileLock, user_id: str, wait_seconds: float) -> N
                 "Another koss-rpa run is working on {user_id}; try again when it has finished."
             ).format(user_id=user_id)
         ) from exc
-
-
-@contextmanager
-def account_lock(settings: Settings, user_id: str) -> Iterator[None]:
-    """One run per account at a time (see `account_lock_file`)."""
-    lock = account_lock_file(settings, user_id)
-    acquire_account_lock(lock, user_id, settings.lock_wait_seconds)
-    try:
-        yield
-    finally:
-        lock.release()
