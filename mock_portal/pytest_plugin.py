@@ -13,7 +13,7 @@ Fixtures:
                         `all_variants` (or of any parametrize of this name), else the
                         `mock_portal_variant` marker's, else None (the start-up one)
 
-Markers (each one also makes the test use the portal):
+Markers (each one but mock_portal_variant also makes the test use the portal):
     mock_portal_variant(name)                   the screens' markup variant (mock_portal.variants)
     mock_portal_scenario(name_or_path)
     mock_portal_expired_password(*user_ids)     default KNAB1234
@@ -214,9 +214,11 @@ def _mock_portal_prepared(request: pytest.FixtureRequest) -> None:
     carries a marker, is prepared too."""
     if "mock_portal" in request.fixturenames:
         return
-    marked = any(request.node.get_closest_marker(name) for name in MARKERS)
-    wanted = {"mock_portal_server", "mock_portal_variant"} & set(request.fixturenames)
-    if marked or wanted:
+    # The variant alone starts nothing: it applies to whichever portal the test uses.
+    marked = any(
+        request.node.get_closest_marker(name) for name in MARKERS if name != "mock_portal_variant"
+    )
+    if marked or "mock_portal_server" in request.fixturenames:
         request.getfixturevalue("mock_portal")
 
 
