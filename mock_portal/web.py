@@ -30,9 +30,10 @@ def note(request: Request) -> RequestNote:
 
 async def _urlencoded(request: Request, encoding: str) -> dict[str, str]:
     """An `application/x-www-form-urlencoded` body whose escapes stand for `encoding` bytes
-    (a page served in Shift_JIS posts its forms in Shift_JIS)."""
+    (a page served in Shift_JIS posts its forms in Shift_JIS). Bytes that are not text in
+    that encoding become U+FFFD, as on a real server: a garbled password is a wrong one."""
     body = (await request.body()).decode("ascii")
-    return dict(parse_qsl(body, keep_blank_values=True, encoding=encoding, errors="strict"))
+    return dict(parse_qsl(body, keep_blank_values=True, encoding=encoding, errors="replace"))
 
 
 async def read_form(request: Request, *names: str) -> dict[str, str]:
