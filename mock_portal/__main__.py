@@ -11,7 +11,6 @@ import uvicorn
 from fastapi import FastAPI
 
 from mock_portal.accounts import Account, load_seeds
-from mock_portal.variants import DEFAULT, VARIANTS
 from mock_portal.app import create_app
 from mock_portal.scenario import (
     Scenario,
@@ -20,6 +19,7 @@ from mock_portal.scenario import (
     load_scenario,
     shipped_scenarios,
 )
+from mock_portal.variants import DEFAULT, VARIANTS
 
 
 def _parser() -> argparse.ArgumentParser:

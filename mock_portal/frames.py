@@ -44,9 +44,7 @@ def wants_frame_page(scope: Scope) -> bool:
     path: str = scope.get("path", "")
     framed = path.rstrip("/") in FRAMED_PATHS or path.startswith(FRAMED_PREFIX)
     return (
-        framed
-        and scope.get("method") == "GET"
-        and _header(scope, b"sec-fetch-dest") == "document"
+        framed and scope.get("method") == "GET" and _header(scope, b"sec-fetch-dest") == "document"
     )
 
 

@@ -35,6 +35,8 @@ _NOTICES = {"expired": messages.EXPIRED_NOTICE, "temporary": messages.TEMPORARY_
 
 def _notice(state: PortalState, reason: str) -> str:
     return state.config.text(f"{reason}_notice", _NOTICES[reason])
+
+
 _EXPIRED_PATH = "/mypage/password/expired"
 
 
@@ -69,7 +71,8 @@ def _refusal(state: PortalState, detail: str) -> str:
         return config.text("locked", messages.LOCKED)
     if detail == "credentials":
         return config.text("change_wrong", messages.CHANGE_WRONG)
-    return config.text("password_refused", rejection_message(Rejection(detail), config.password_policy))
+    reason = rejection_message(Rejection(detail), config.password_policy)
+    return config.text("password_refused", reason)
 
 
 def router(state: PortalState) -> APIRouter:

@@ -151,6 +151,11 @@ class Scenario(BaseModel):
             raise ValueError(f"[config]: {_first_error(exc)}") from None
         return self
 
+    def config_changes(self) -> dict[str, Any]:
+        """`[config]`, with `variant` (a top-level key, as it is no rule) merged in."""
+        variant = {} if self.variant is None else {"variant": self.variant}
+        return {**self.config, **variant}
+
     def summary(self) -> dict[str, Any]:
         """What the control API answers about it."""
         return {"name": self.name, "description": self.description}
@@ -310,10 +315,8 @@ def apply_scenario(state: PortalState, scenario: Scenario) -> None:
         if not isinstance(state.faults, ScheduledFaults):
             state.faults = ScheduledFaults(state.clock)
         faults = state.faults
-        if scenario.config:
-            state.set_config(state.config.merged(scenario.config))
-        if scenario.variant is not None:
-            state.set_config(state.config.merged({"variant": scenario.variant}))
+        if scenario.config_changes():
+            state.set_config(state.config.merged(scenario.config_changes()))
         if scenario.clock is not None:
             state.set_clock(scenario.clock.now)
         for change in scenario.accounts:

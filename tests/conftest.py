@@ -29,9 +29,7 @@ def portal_server() -> Iterator[PortalServer]:
 
 
 @pytest.fixture
-def portal(
-    portal_server: PortalServer, mock_portal_variant: str | None
-) -> Iterator[ControlClient]:
+def portal(portal_server: PortalServer, mock_portal_variant: str | None) -> Iterator[ControlClient]:
     """The mock's control client; the mock is reset before each test, then switched to the
     markup variant of `@all_variants` or `@pytest.mark.mock_portal_variant(NAME)` if any."""
     with ControlClient(portal_server.url) as client:

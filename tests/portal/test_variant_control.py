@@ -19,7 +19,6 @@ from tests.portal.support import (
     EXPIRED_ID,
     EXPIRED_PASSWORD,
     KNOWN_ID,
-    KNOWN_PASSWORD,
     LOCKED_ID,
     LOCKED_PASSWORD,
     change_password,
@@ -157,9 +156,7 @@ def test_every_refusal_of_a_new_password_should_take_the_override(
     assert portal.password_of(EXPIRED_ID) == EXPIRED_PASSWORD
 
 
-def test_notices_should_take_overridden_wording(
-    portal: ControlClient, http: httpx.Client
-) -> None:
+def test_notices_should_take_overridden_wording(portal: ControlClient, http: httpx.Client) -> None:
     portal.update_config(messages={"expired_notice": "期限切れです。", "session_timeout": "再度"})
     forced = login(http, EXPIRED_ID, EXPIRED_PASSWORD)
     assert "期限切れです。" in http.get(forced.headers["location"]).text

@@ -266,7 +266,7 @@ def test_table_should_have_no_headings_labels_or_roles(
         assert "<button" not in text
         assert "aria-" not in text
     assert '<div class="title">マイページログイン</div>' in html
-    assert "<th>納付利用者ID<span class=\"req\">※</span></th>" in html
+    assert '<th>納付利用者ID<span class="req">※</span></th>' in html
     assert '<input type="submit" value="ログイン">' in html
     assert re.search(r'<font color="red">\s*' + re.escape(messages.LOGIN_WRONG), html)
     assert '<div class="title">マイページ</div>' in pages[3]
@@ -304,11 +304,12 @@ def test_samewindow_should_open_the_login_in_the_same_window_by_a_hover_menu(
     assert "aria-" not in top
     assert "target=" not in top
     assert '<li><a href="/mypage/login">利用者情報の確認・変更を行う</a></li>' in top
-    assert '<li><span>画面申請の方</span>' in top
+    assert "<li><span>画面申請の方</span>" in top
     assert ".hover-menu li:hover > ul { display: block; }" in web.get("/static/portal.css").text
-    assert f'<div class="message error">{messages.LOGIN_WRONG}</div>' in login(
-        web, KNOWN_ID, "Wrong2024"
-    ).text
+    assert (
+        f'<div class="message error">{messages.LOGIN_WRONG}</div>'
+        in login(web, KNOWN_ID, "Wrong2024").text
+    )
 
 
 def test_iframe_should_frame_the_mypage_screens_for_a_browser_window(
@@ -349,8 +350,8 @@ def test_sjis_should_serve_and_read_shift_jis(
     assert '<meta charset="Shift_JIS">' in html
     assert 'accept-charset="Shift_JIS"' in html
     assert "Copyright&#169; 2019" in html  # © is not in Shift_JIS: a character reference
-    assert "<h3 class=\"ttl\">マイページログイン</h3>" in html
-    assert "<dt>納付利用者ID <span class=\"required\">必須</span></dt>" in html
+    assert '<h3 class="ttl">マイページログイン</h3>' in html
+    assert '<dt>納付利用者ID <span class="required">必須</span></dt>' in html
 
     def post(password: str, encoding: str) -> httpx.Response:
         body = f"user_id={KNOWN_ID}&password={quote(password, encoding=encoding)}"
