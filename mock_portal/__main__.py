@@ -19,6 +19,7 @@ from mock_portal.scenario import (
     load_scenario,
     shipped_scenarios,
 )
+from mock_portal.variants import DEFAULT, VARIANTS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
         "--scenario",
         metavar="NAME_OR_FILE",
         help="start from a scenario: a shipped name (see --list-scenarios) or a TOML file",
+    )
+    parser.add_argument(
+        "--variant",
+        choices=VARIANTS,
+        default=None,
+        help="markup variant of the screens (default modern; a reset returns to it)",
     )
     parser.add_argument(
         "--check",
@@ -53,10 +60,12 @@ class _AnnouncingServer(uvicorn.Server):
         config: uvicorn.Config,
         accounts: list[tuple[str, str]],
         scenario: Scenario | None = None,
+        variant: str = DEFAULT,
     ) -> None:
         super().__init__(config)
         self._accounts = accounts
         self._scenario = scenario
+        self._variant = variant
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
@@ -72,6 +81,7 @@ class _AnnouncingServer(uvicorn.Server):
             print(f"  {user_id}  {password}", flush=True)
         if self._scenario is not None:
             print(f"Scenario: {_describe(self._scenario)}", flush=True)
+        print(f"Markup variant: {self._variant}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
 
 
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"koss-mock-portal: cannot read accounts: {exc}")
         return 2
-    app = create_app(accounts_file=args.accounts)
+    app = create_app(accounts_file=args.accounts, variant=args.variant)
     scenario = None
     if args.scenario is not None:
         try:
@@ -105,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
     accounts = [(account.user_id, account.password) for account in _accounts(app)]
-    server = _AnnouncingServer(config, accounts, scenario)
+    server = _AnnouncingServer(config, accounts, scenario, app.state.portal.config.variant)
     # uvicorn re-raises the Ctrl-C it handled once it has shut down; that is a clean exit.
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
