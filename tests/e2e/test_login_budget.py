@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
-from koss_rpa.errors import LoginBudgetSpent, PasswordRejected
+from koss_rpa.errors import LoginBudgetSpent, LoginRejected, PasswordRejected
 from mock_portal.testing import ControlClient
 from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv, reveal
 
@@ -22,6 +22,26 @@ RUNS = 10
 
 def _logins(portal: ControlClient) -> list[str]:
     return [e["outcome"] for e in portal.journal(method="POST", screen="login")]
+
+
+#: Wording koss-rpa has never seen: no 正しくありません, no パスワード, no ロック.
+STRANGE = "入力内容に誤りがあります。お確かめのうえ、もう一度お試しください。"
+
+
+def test_ten_runs_with_a_wrong_password_in_strange_words_should_not_lock_the_account(
+    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+) -> None:
+    env = koss_env()
+    env.store.set_password(USER_ID, SecretStr("Wrong12345"))
+    portal.update_config(messages={"login_wrong": STRANGE})
+
+    results = [cli("--config", str(env.config), "download") for _ in range(RUNS)]
+
+    account = portal.get_account(USER_ID)
+    assert account["failed_logins"] <= 2
+    assert account["locked"] is False
+    assert {r.code for r in results} == {LoginRejected.exit_code}
+    assert STRANGE in results[0].stderr  # the portal's words, kept verbatim
 
 
 def test_budget_should_hold_when_every_answer_to_a_login_is_an_error_page(
@@ -78,7 +98,10 @@ def test_a_refused_new_password_should_never_shadow_the_working_current_one(
     env = koss_env()
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
     portal.expire_password(USER_ID)
-    portal.update_config(password_policy={"min_length": 20, "max_length": 24})
+    portal.update_config(
+        password_policy={"min_length": 20, "max_length": 24},
+        messages={"password_refused": STRANGE},
+    )
 
     codes = [cli("--config", str(env.config), "download").code for _ in range(RUNS)]
 
