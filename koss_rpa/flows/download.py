@@ -13,7 +13,7 @@ from playwright.async_api import Download
 from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa import storage
-from koss_rpa.errors import DownloadIncomplete
+from koss_rpa.errors import DownloadIncomplete, ScreenNotReached
 from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.password import rotate_if_due
 from koss_rpa.flows.runtime import AccountRun, Runtime, account_session, retrying
@@ -96,7 +96,7 @@ async def close_quietly(mypage: MyPage) -> None:
     """終了 at the end; the file is safe already, so a failure here is only logged."""
     try:
         await mypage.close()
-    except PlaywrightError as exc:
+    except (PlaywrightError, ScreenNotReached) as exc:
         log.info("終了 did not complete: %s", str(exc).splitlines()[0] if str(exc) else exc)
 
 
