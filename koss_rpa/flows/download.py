@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +17,6 @@ from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.password import rotate_if_due
 from koss_rpa.flows.runtime import AccountRun, Runtime, account_session, retrying
 from koss_rpa.i18n import _
-from koss_rpa.notify import notify_rotation
 from koss_rpa.pages import MyPage
 
 log = logging.getLogger("koss_rpa.flows")
@@ -135,8 +133,7 @@ async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) ->
                 await rotate_if_due(rt, session, account, signed)
                 await close_quietly(signed.mypage)
     assert saved is not None  # the loop returns only after a successful attempt
-    if account.rotated:
-        await asyncio.to_thread(notify_rotation, rt.settings, user_id)
+    # The caller tells people (koss_rpa.notify.notify_download): it knows the account's label.
     return DownloadResult(
         user_id=user_id,
         month=month,
