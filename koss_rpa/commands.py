@@ -138,3 +138,175 @@ def status(
     out.result("status", {"ok": all(r.ok for r in rows), "accounts": [r.to_json() for r in rows]})
     if not all(r.ok for r in rows):
         raise typer.Exit(EXIT_STATUS_ATTENTION)
+
+
+SystemdOption = Annotated[
+    bool, typer.Option("--systemd", help="Linux: a systemd user timer instead of cron.")
+]
+
+
+def _config_path() -> Path | None:
+    import os
+
+    from koss_rpa.settings import default_config_file
+
+    cli = _cli()
+    if cli.STATE.config is not None:
+        return Path(cli.STATE.config).resolve()
+    if os.environ.get("KOSS_CONFIG"):
+        return Path(os.environ["KOSS_CONFIG"]).resolve()
+    default: Path = default_config_file()
+    return default if default.is_file() else None
+
+
+@schedule_app.command("install")
+def schedule_install(
+    accounts_file: Annotated[
+        Path | None, typer.Argument(help="TOML file listing the accounts (else --user-id).")
+    ] = None,
+    user_id: Annotated[
+        str | None, typer.Option("--user-id", "-u", help="One account: download instead of batch.")
+    ] = None,
+    at: Annotated[str, typer.Option(help="Time of day, HH:MM (local time).")] = "06:15",
+    systemd: SystemdOption = False,
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File of KEY=value lines for the keyring (KEYRING_CRYPTFILE_PASSWORD=…), "
+            "mode 0600; sourced by the job, never copied."
+        ),
+    ] = None,
+    replace: Annotated[bool, typer.Option(help="Replace a job installed before.")] = False,
+) -> None:
+    """Install the daily job: batch ACCOUNTS_FILE --once-per month (or download for one account).
+
+    \b
+    Examples:
+      koss-rpa schedule install ~/.config/koss-rpa/accounts.toml --at 06:15 \\
+          --env-file ~/.config/koss-rpa/secrets.env
+      koss-rpa schedule install accounts.toml --systemd
+    """
+    from koss_rpa import schedule
+
+    cli = _cli()
+    settings = cli._settings()
+    when = schedule.parse_at(at)
+    if accounts_file is not None:
+        from koss_rpa.accounts import load_accounts
+
+        load_accounts(accounts_file, settings)
+        args = ["batch", str(accounts_file.resolve()), "--once-per", "month"]
+    else:
+        uid = settings.validated_user_id(user_id)
+        args = ["download", "--user-id", uid, "--once-per", "month"]
+    config = _config_path()
+    if config is not None:
+        args = ["--config", str(config), *args]
+    job = schedule.Job(
+        at=when,
+        args=tuple(args),
+        environment=schedule.passed_environment(),
+        env_file=schedule.check_env_file(env_file) if env_file is not None else None,
+        log_file=(settings.run_dir.parent / "schedule.log").resolve(),
+    )
+    scheduler = schedule.scheduler_for(systemd)
+    out = cli._output()
+    present = scheduler.installed()
+    if present and not replace:
+        out.line(
+            _("Already installed ({kind}); nothing changed (add --replace to replace it):").format(
+                kind=scheduler.kind
+            )
+        )
+        for item in present:
+            out.line(f"  {item}")
+        out.result(
+            "schedule install", {"kind": scheduler.kind, "changed": False, "installed": present}
+        )
+        return
+    (job.log_file or settings.run_dir).parent.mkdir(parents=True, exist_ok=True)
+    written = scheduler.install(job)
+    out.line(
+        _("Installed the daily job at {at} ({kind}):").format(
+            at=f"{when:%H:%M}", kind=scheduler.kind
+        )
+    )
+    for item in written:
+        out.line(f"  {item}")
+    out.result(
+        "schedule install",
+        {"kind": scheduler.kind, "changed": True, "installed": written, "command": job.argv},
+    )
+
+
+@schedule_app.command("status")
+def schedule_status(systemd: SystemdOption = False) -> None:
+    """What is installed, and how the last run ended."""
+    from koss_rpa import schedule
+
+    cli = _cli()
+    settings = cli._settings()
+    scheduler = schedule.scheduler_for(systemd)
+    present = scheduler.installed()
+    out = cli._output()
+    if present:
+        out.line(_("Installed ({kind}):").format(kind=scheduler.kind))
+        for item in present:
+            out.line(f"  {item}")
+    else:
+        out.line(_("No daily job is installed ({kind}).").format(kind=scheduler.kind))
+    last = last_run(settings.run_dir)
+    if last is None:
+        out.line(_("No run yet."))
+    else:
+        out.line(
+            _("Last run: {name} → {outcome}").format(name=last["folder"], outcome=last["outcome"])
+        )
+    out.result("schedule status", {"kind": scheduler.kind, "installed": present, "last_run": last})
+
+
+@schedule_app.command("remove")
+def schedule_remove(systemd: SystemdOption = False) -> None:
+    """Remove exactly what install wrote."""
+    from koss_rpa import schedule
+
+    cli = _cli()
+    cli._settings()
+    scheduler = schedule.scheduler_for(systemd)
+    removed = scheduler.remove()
+    out = cli._output()
+    if removed:
+        out.line(_("Removed ({kind}):").format(kind=scheduler.kind))
+        for item in removed:
+            out.line(f"  {item}")
+    else:
+        out.line(_("No daily job was installed ({kind}).").format(kind=scheduler.kind))
+    out.result("schedule remove", {"kind": scheduler.kind, "removed": removed})
+
+
+def last_run(run_dir: Path) -> dict[str, Any] | None:
+    """The newest batch or download run folder, and its outcome as far as it is known."""
+    import json
+
+    if not run_dir.is_dir():
+        return None
+    folders = sorted(
+        (
+            p
+            for p in run_dir.iterdir()
+            if p.is_dir() and ("-batch-" in p.name or "-download-" in p.name)
+        ),
+        key=lambda p: p.name,
+    )
+    if not folders:
+        return None
+    newest = run_dir / folders[-1]
+    outcome = _("see run.log")
+    report = newest / "report.json"
+    if report.is_file():
+        try:
+            data = json.loads(report.read_text(encoding="utf-8"))
+            outcome = _("exit code {code}").format(code=data["exit_code"])
+        except (OSError, ValueError, KeyError, TypeError):
+            outcome = _("report.json is damaged")
+    return {"folder": str(newest), "outcome": outcome}

@@ -99,9 +99,7 @@ def test_batch_should_notify_each_problem_the_rotation_and_the_summary_once_a_da
             "koss-rpa: KNBN0002 店舗2 needs you (login_rejected)",
             "koss-rpa: KNBN0003 店舗3 needs you (account_locked)",
             "koss-rpa: KNBN0004 店舗4: password changed",
-            "koss-rpa: batch "
-            + first.json()["result"]["month"]
-            + ": 3 of 4 failed",
+            "koss-rpa: batch " + first.json()["result"]["month"] + ": 3 of 4 failed",
         ]
     )
     assert sorted(str(m["Subject"]) for m in mail.received) == titles

@@ -15,8 +15,8 @@ import pytest
 from koss_rpa import storage
 from koss_rpa.errors import DownloadDirNotWritable, DownloadIncomplete
 from koss_rpa.storage import (
-    JST,
     FALLBACK_NAME,
+    JST,
     SavedFile,
     already_saved,
     check_writable,
