@@ -231,7 +231,7 @@ def test_task_xml_should_define_a_daily_task_run_whether_logged_on_or_not() -> N
     text = schedule.task_xml(job, r"OFFICE\事務")
     root = ET.fromstring(text.replace('encoding="UTF-16"', ""))
 
-    assert root.tag == "{%s}Task" % TASK_NS["t"]
+    assert root.tag == f"{{{TASK_NS['t']}}}Task"
     assert root.findtext("t:Triggers/t:CalendarTrigger/t:StartBoundary", namespaces=TASK_NS) == (
         "2026-01-01T06:15:00"
     )

@@ -252,7 +252,7 @@ def test_publish_should_not_save_a_byte_identical_file_twice(tmp_path: Path) -> 
     assert again.unchanged
     assert again.earlier is None
     assert sorted(p.name for p in folder.iterdir()) == [NAME]
-    assert os.stat(folder / NAME).st_mtime == 1_700_000_000  # the first file, untouched
+    assert (folder / NAME).stat().st_mtime == 1_700_000_000  # the first file, untouched
 
 
 def test_publish_should_never_lose_a_version_with_the_same_download_time(tmp_path: Path) -> None:
