@@ -198,7 +198,7 @@ def _file_cell(row: AccountStatus) -> str:
     if not row.file:
         return _("missing")
     saved = row.file["saved_at"].replace("T", " ")[:16]
-    return f"{saved}  {row.file['size']:,} B  {row.file['sha256']}"
+    return f"{saved}\n{row.file['size']:,} B\nSHA-256 {row.file['sha256']}"
 
 
 def _password_cell(row: AccountStatus) -> str:
