@@ -249,3 +249,15 @@ def test_notify_set_urls_should_keep_them_in_the_keyring_only(
     assert code == 0, err
     assert keyring.get_password("koss-rpa", "notify_urls") == f"ntfy://{TOKEN}@ntfy.sh/koss"
     assert TOKEN not in out + err
+
+
+def test_problem_message_should_speak_the_users_language() -> None:
+    from koss_rpa.i18n import set_language
+
+    set_language("ja")
+    message = notify.problem_message(UID, "本店", "account_locked", 11, "locked", None)
+
+    assert message is not None
+    assert message.title == "koss-rpa: KNAB1234 本店 の対応が必要です（account_locked）"
+    assert "パスワード初期化" in message.body
+    assert "すること:" in message.body
