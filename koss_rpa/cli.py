@@ -177,6 +177,11 @@ async def _job_telling_people(
             notify.notify_download, settings, uid, "", result, rt.folder.path, redact
         )
         _warn_notify_failures(out, result.notify_failures)
+    elif command == "info" and result.rotated:  # change-password tells people itself
+        message = notify.rotated_message(uid, "", rt.folder.path)
+        _warn_notify_failures(
+            out, await asyncio.to_thread(notify.send, settings, message, redact=redact)
+        )
     return result
 
 

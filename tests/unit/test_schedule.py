@@ -281,3 +281,17 @@ def test_scheduler_for_should_pick_this_platforms(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(sys, "platform", "linux")
     assert isinstance(schedule.scheduler_for(False), schedule.Cron)
     assert isinstance(schedule.scheduler_for(True), schedule.Systemd)
+
+
+def test_install_for_one_account_should_run_download_once_a_month(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = koss(
+        home, capsys, "schedule", "install", "--user-id", "knab1234", "--at", "6:05"
+    )
+
+    assert code == 0, err
+    [line] = (home / "crontab").read_text().splitlines()
+    assert line.startswith("5 6 * * * ")
+    assert "-m koss_rpa --config" in line
+    assert "download --user-id KNAB1234 --once-per month" in line
