@@ -86,7 +86,7 @@ def keyring_urls(service: str) -> list[str]:
 
         check_backend()
         raw = keyring.get_password(service, KEYRING_ENTRY)
-    except (KossError, Exception):  # no keyring here: the settings' URLs still work
+    except Exception:  # no keyring here (KossError or the backend's): the settings' URLs work
         return []
     return [line.strip() for line in (raw or "").splitlines() if line.strip()]
 
@@ -170,11 +170,11 @@ def _send_url(index: int, url: str, message: Message) -> str | None:
     import apprise
 
     target = describe(index, url)
-    sender = apprise.Apprise()
-    if not sender.add(url):
-        return _("{target}: not a URL apprise understands").format(target=target)
-    kind = apprise.NotifyType.FAILURE if message.failure else apprise.NotifyType.INFO
     try:
+        sender = apprise.Apprise()
+        if not sender.add(url):
+            return _("{target}: not a URL apprise understands").format(target=target)
+        kind = apprise.NotifyType.FAILURE if message.failure else apprise.NotifyType.INFO
         ok = sender.notify(title=message.title, body=message.body, notify_type=kind)
     except Exception as exc:  # a plugin's bug must not stop a run
         return _("{target}: {error}").format(target=target, error=type(exc).__name__)
@@ -262,11 +262,7 @@ def send(
     _quiet_apprise()
     failures: list[str] = []
     delivered = 0
-    try:
-        urls = target_urls(settings)
-    except Exception:  # pragma: no cover - keyring_urls already swallows its errors
-        urls = list(settings.notify_urls)
-    for index, url in enumerate(urls):
+    for index, url in enumerate(target_urls(settings)):
         failure = _send_url(index, url, message)
         if failure is None:
             delivered += 1
