@@ -295,3 +295,17 @@ def test_install_for_one_account_should_run_download_once_a_month(
     assert line.startswith("5 6 * * * ")
     assert "-m koss_rpa --config" in line
     assert "download --user-id KNAB1234 --once-per month" in line
+
+
+def test_systemd_units_should_quote_spaces_and_percent_signs() -> None:
+    job = schedule.Job(
+        at=time(6, 15),
+        args=("batch", "/home/office/まとめ 100%/accounts.toml", "--once-per", "month"),
+        program=("/opt/py 3/bin/python", "-m", "koss_rpa"),
+    )
+
+    service = schedule.systemd_units(job)["koss-rpa.service"]
+    [exec_start] = [ln for ln in service.splitlines() if ln.startswith("ExecStart=")]
+
+    words = shlex.split(exec_start.removeprefix("ExecStart=").replace("%%", "%"))
+    assert words == list(job.argv)
