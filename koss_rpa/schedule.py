@@ -129,10 +129,14 @@ class Cron:
                 return CronTab(tabfile=str(self.tabfile))
             return CronTab(user=True)
         except OSError as exc:
-            raise _not_writable(_("the crontab"), exc) from exc
+            raise _not_writable(_("the crontab"), exc, cron=True) from exc
 
     def installed(self) -> list[str]:
-        return [str(job) for job in self._tab().find_comment(MARK)]
+        try:
+            tab = self._tab()
+        except ScheduleNotWritable:  # no crontab to read (no cron here): nothing is installed
+            return []
+        return [str(job) for job in tab.find_comment(MARK)]
 
     def install(self, job: Job) -> list[str]:
         tab = self._tab()
@@ -153,16 +157,17 @@ class Cron:
         try:
             tab.write()
         except OSError as exc:
-            raise _not_writable(_("the crontab"), exc) from exc
+            raise _not_writable(_("the crontab"), exc, cron=True) from exc
 
 
-def _not_writable(what: str, exc: BaseException) -> ScheduleNotWritable:
-    return ScheduleNotWritable(
-        _(
-            "Cannot write {what}: {error}. Run koss-rpa schedule as the user the job is for, "
-            "with a home folder it can write (or ask the administrator to allow cron for it)."
-        ).format(what=what, error=getattr(exc, "strerror", None) or exc)
-    )
+def _not_writable(what: str, exc: BaseException, *, cron: bool = False) -> ScheduleNotWritable:
+    message = _(
+        "Cannot write {what}: {error}. Run koss-rpa schedule as the user the job is for, "
+        "with a home folder it can write (or ask the administrator to allow cron for it)."
+    ).format(what=what, error=getattr(exc, "strerror", None) or exc)
+    if cron:
+        message += " " + _("Without cron on this machine, use --systemd.")
+    return ScheduleNotWritable(message)
 
 
 # ---------------------------------------------------------------------------------- systemd

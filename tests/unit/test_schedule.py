@@ -309,3 +309,20 @@ def test_systemd_units_should_quote_spaces_and_percent_signs() -> None:
 
     words = shlex.split(exec_start.removeprefix("ExecStart=").replace("%%", "%"))
     assert words == list(job.argv)
+
+
+def test_cron_without_a_crontab_program_should_show_nothing_and_refuse_to_install(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crontab  # type: ignore[import-untyped]
+
+    monkeypatch.delenv(schedule.CRONTAB_VAR)
+    monkeypatch.setattr(crontab, "CRON_COMMAND", str(home / "no-such-crontab"))
+
+    status_code, status_out, _ = koss(home, capsys, "schedule", "status")
+    code, _, err = install(home, capsys)
+
+    assert status_code == 0
+    assert "No daily job is installed (cron)" in status_out
+    assert code == 6
+    assert "--systemd" in err
