@@ -143,7 +143,7 @@ def _run_account_job(
 
             try:
                 async with open_runtime(settings, command, uid, out.progress, driver) as rt:
-                    return await job(rt, uid), out
+                    return await _job_telling_people(command, settings, uid, job, rt, out), out
             finally:
                 lock.release()
         finally:
@@ -151,6 +151,46 @@ def _run_account_job(
                 await driver.discard()
 
     return asyncrun.run(go())
+
+
+async def _job_telling_people(
+    command: str, settings: Settings, uid: str, job: Job, rt: Any, out: Any
+) -> Any:
+    """Run the job; notify what needs a person (and a download's rotation/file), and warn on
+    stderr about every notification that could not be delivered."""
+    from koss_rpa import notify
+    from koss_rpa.outcomes import record_outcome
+
+    redact = rt.folder.redactor.redact
+    try:
+        result = await job(rt, uid)
+    except KossError as exc:
+        record_outcome(settings.run_dir, uid, command, exc.exit_code, exc.code, rt.folder.path)
+        failures = await asyncio.to_thread(
+            notify.notify_problem, settings, uid, "", exc, rt.folder.path, redact
+        )
+        _warn_notify_failures(out, failures)
+        raise
+    record_outcome(settings.run_dir, uid, command, 0, "ok", rt.folder.path)
+    if command == "download":
+        result.notify_failures = await asyncio.to_thread(
+            notify.notify_download, settings, uid, "", result, rt.folder.path, redact
+        )
+        _warn_notify_failures(out, result.notify_failures)
+    elif command == "info" and result.rotated:  # change-password tells people itself
+        message = notify.rotated_message(uid, "", rt.folder.path)
+        _warn_notify_failures(
+            out, await asyncio.to_thread(notify.send, settings, message, redact=redact)
+        )
+    return result
+
+
+def _warn_notify_failures(out: Any, failures: list[str]) -> None:
+    for failure in failures:
+        out.err.print(
+            _("warning: a notification could not be sent: {failure}").format(failure=failure),
+            markup=False,
+        )
 
 
 def _download_job() -> Job:
@@ -265,6 +305,7 @@ def batch(
         if not result.browser_started:
             folder.drop_evidence()
     display.summary(result)
+    _warn_notify_failures(out, result.all_notify_failures())
     out.result("batch", payload)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
@@ -442,6 +483,10 @@ def credentials_show(
     if password is None:
         raise SettingsInvalid(_("No password is stored for {user_id}.").format(user_id=uid))
     typer.echo(password.get_secret_value())
+
+
+# notify, schedule, status: koss_rpa/commands.py
+__import__("koss_rpa.commands").commands.register(app)
 
 
 @app.command()

@@ -7,6 +7,7 @@ KossError                         exit 1 unless a subclass says otherwise
 │   ├── BrowserNotFound           no Chromium / Edge / Chrome to drive            4
 │   ├── KeyringUnavailable        no usable keyring backend                       5
 │   ├── DownloadDirNotWritable    the download folder cannot be written           6
+│   │   └── ScheduleNotWritable   the crontab / unit / task / agent cannot be written 6
 │   └── PortalUnreachable         the preflight could not reach the portal       7
 ├── BusinessError                 never retried
 │   ├── LoginRejected             wrong ID or password                            10
@@ -24,6 +25,10 @@ KossError                         exit 1 unless a subclass says otherwise
     │   └── ControlMissing        the screen lacks a control (two: not retried)   22
     └── DownloadIncomplete        an empty, truncated or HTML "download"          23
 ```
+Exit codes of commands, not of errors: 31 `status` found an account that needs attention (no file
+of this month, a password that needs a person, a failed last run); 32 `notify test` could not
+reach every target; 30 a batch in which some account failed.
+
 Every error has a stable `code` (for reports and scripts) and an `exit_code`; its message is
 meant for the person in the dealer's office and says what to do.
 """
@@ -73,6 +78,13 @@ class KeyringUnavailable(ConfigError):
 
 class DownloadDirNotWritable(ConfigError):
     code = "download_dir_not_writable"
+    exit_code = 6
+
+
+class ScheduleNotWritable(DownloadDirNotWritable):
+    """`koss-rpa schedule`: no permission to write the crontab, unit files, task or agent."""
+
+    code = "schedule_not_writable"
     exit_code = 6
 
 
@@ -199,6 +211,8 @@ class DownloadIncomplete(TransientError):
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
+EXIT_STATUS_ATTENTION = 31
+EXIT_NOTIFY_FAILED = 32
 EXIT_BATCH_PARTIAL = 30
 EXIT_INTERRUPTED = 130
 
@@ -209,6 +223,7 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     BrowserNotFound,
     KeyringUnavailable,
     DownloadDirNotWritable,
+    ScheduleNotWritable,
     PortalUnreachable,
     BusinessError,
     LoginRejected,

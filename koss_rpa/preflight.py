@@ -29,7 +29,11 @@ def check_portal_name(url: str) -> None:
 
 
 def preflight(settings: Settings) -> None:
-    """Keyring, download folder and portal name, in that order; raises the first problem."""
+    """Keyring, download folder, portal name and notification targets, in that order; raises
+    the first problem."""
+    from koss_rpa.notify import check_targets
+
     check_backend()
     storage.check_writable(settings.download_dir)
     check_portal_name(settings.login_url or str(settings.portal_url))
+    check_targets(settings)

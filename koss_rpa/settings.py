@@ -5,10 +5,11 @@ No secret is a setting: passwords live in the OS keyring (see `credentials.py`).
 
 from __future__ import annotations
 
+import json
 import os
 import unicodedata
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import platformdirs
 from pydantic import (
@@ -22,6 +23,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -122,11 +124,18 @@ class Settings(BaseSettings):
     on_expired: Literal["rotate", "fail"] = "rotate"
     #: Rotate proactively once the password is this many days old (None: only when forced).
     rotate_after_days: int | None = Field(None, ge=1)
-    #: Run this command after a password change (environment: KOSS_EVENT, KOSS_USER_ID,
-    #: KOSS_CHANGED_AT; never the password), e.g. to send a mail to the office.
+    #: Run this command for every notification (environment: KOSS_EVENT, KOSS_USER_ID,
+    #: KOSS_TITLE, KOSS_MESSAGE, and KOSS_CHANGED_AT for a rotation; never the password).
     notify_command: str | None = None
-    #: POST {"event", "user_id", "changed_at"} as JSON here after a password change.
+    #: A JSON webhook, sent through apprise as `json://` / `jsons://` (title, message, type).
     notify_webhook: HttpUrl | None = None
+    #: apprise URLs (mailto://, msteams://, slack://, line://, ntfy://, json://…). They may hold
+    #: tokens: KOSS_NOTIFY_URLS (space-separated) or the keyring (`koss-rpa notify set-urls`).
+    notify_urls: Annotated[tuple[str, ...], NoDecode] = ()
+    #: Which events are told (koss_rpa.notify): needs_person, failed, drift, rotated, saved, batch.
+    notify_on: tuple[
+        Literal["needs_person", "failed", "drift", "rotated", "saved", "batch"], ...
+    ] = ("needs_person", "failed", "drift", "rotated", "batch")
     keyring_service: str = APP_NAME
     run_dir: Path = Field(
         default_factory=lambda: platformdirs.user_state_path(APP_NAME, appauthor=False) / "runs"
@@ -146,6 +155,14 @@ class Settings(BaseSettings):
     #: Accounts a batch works on at once.
     concurrency: int = Field(2, ge=1, le=16)
     lang: Literal["ja", "en"] | None = None
+
+    @field_validator("notify_urls", mode="before")
+    @classmethod
+    def _split_notify_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):  # KOSS_NOTIFY_URLS: space/newline-separated, or a JSON list
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else text.split()
+        return value
 
     @field_validator("user_id", mode="before")
     @classmethod

@@ -1,11 +1,15 @@
 """Where downloads go: per account and month, written atomically, listed in a manifest.
 
 ```
-<download_dir>/KNAB1234/2026-11/まとめ納付管理ファイル_軽自動車OSS用.xlsm
+<download_dir>/KNAB1234/2026-11/まとめ納付管理ファイル_軽自動車OSS用.xlsm      the newest
+<download_dir>/KNAB1234/2026-11/versions/まとめ納付管理ファイル_軽自動車OSS用 20261126-113000.xlsm
 <download_dir>/KNAB1234/manifest.jsonl      one JSON line per saved file
 ```
 A file is saved under a temporary name in the target folder, validated, and only then given its
-real name — never over an earlier file (a second file of the month gets ` (2)`).
+real name. The month's folder always holds the newest file under the manual's name; an earlier,
+different file of the month is kept in `versions/`, named by the time it was downloaded, before the
+new one takes its name (so no version is ever lost), and a file byte-identical to the newest is not
+saved twice (the manifest records it as `unchanged`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import zipfile
 import zlib
 from dataclasses import asdict, dataclass
@@ -32,6 +37,8 @@ MANIFEST = "manifest.jsonl"
 EXPECTED_SUFFIXES = (".xlsm", ".xlsx")
 FALLBACK_NAME = "まとめ納付管理ファイル_軽自動車OSS用.xlsm"
 PARTIAL_SUFFIX = ".part"
+#: Earlier files of a month, inside the month's folder.
+VERSIONS_DIR = "versions"
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ class SavedFile:
     sha256: str
     saved_at: str
     run_id: str
+    #: The download was byte-identical to the newest file of the month, so nothing was written.
+    unchanged: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,21 +141,69 @@ def _free_name(folder: Path, name: str) -> Path:
     return candidate
 
 
-def publish(partial: Path, folder: Path, name: str) -> Path:
-    """Give the validated `partial` its real name without ever replacing an existing file."""
+@dataclass(frozen=True)
+class Published:
+    """Where `publish` put a download, and what became of the file it replaced."""
+
+    path: Path
+    #: Byte-identical to the month's newest file: nothing was written.
+    unchanged: bool = False
+    #: The earlier file, moved into `versions/`.
+    earlier: Path | None = None
+
+
+def version_name(path: Path) -> str:
+    """`NAME 20261126-113000.xlsm`: the file's name with the time it was downloaded (JST)."""
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, JST).strftime("%Y%m%d-%H%M%S")
+    return f"{path.stem} {stamp}{path.suffix}"
+
+
+def _keep_version(current: Path) -> Path:
+    """Put a copy of `current` into `versions/` (a hard link, else a copy), never over a file."""
+    versions = current.parent / VERSIONS_DIR
+    versions.mkdir(exist_ok=True)
     while True:
-        final = _free_name(folder, name)
+        target = _free_name(versions, version_name(current))
         try:
-            os.link(partial, final)  # fails if `final` appeared meanwhile: never overwrites
+            os.link(current, target)
         except FileExistsError:
             continue
         except OSError:
-            # File systems without hard links (FAT, some shares): the per-account lock keeps
-            # other koss-rpa runs out, and the exists() check above keeps earlier files.
-            partial.replace(final)
-            return final
-        partial.unlink()
-        return final
+            # No hard links here (FAT, some shares): copy through a temporary name.
+            partial = versions / f".{target.name}{PARTIAL_SUFFIX}"
+            shutil.copy2(current, partial)
+            if target.exists():
+                partial.unlink()
+                continue
+            partial.replace(target)
+        return target
+
+
+def publish(partial: Path, folder: Path, name: str, sha256: str | None = None) -> Published:
+    """Give the validated `partial` the month's name, keeping what it replaces.
+
+    A file already under that name is kept in `versions/` first, then `partial` takes the name
+    in one atomic rename, so the name always holds a whole file and no version is lost. When the
+    file there has the digest `sha256`, nothing is written and `partial` is removed.
+    """
+    final = folder / name
+    if final.is_file():
+        if sha256 is not None and sha256_of(final) == sha256:
+            partial.unlink()
+            return Published(final, unchanged=True)
+        earlier = _keep_version(final)
+        partial.replace(final)
+        return Published(final, earlier=earlier)
+    try:
+        os.link(partial, final)  # fails if `final` appeared meanwhile: never overwrites
+    except FileExistsError:
+        return publish(partial, folder, name, sha256)
+    except OSError:
+        # File systems without hard links: the per-account lock keeps other runs out.
+        partial.replace(final)
+        return Published(final)
+    partial.unlink()
+    return Published(final)
 
 
 def partial_path(folder: Path, run_id: str) -> Path:

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from koss_rpa import storage
+from koss_rpa import notify, storage
 from koss_rpa.accounts import AccountEntry, AccountOptions
 from koss_rpa.credentials import CredentialStore, check_backend
 from koss_rpa.errors import EXIT_BATCH_PARTIAL, EXIT_OK, KossError
 from koss_rpa.flows import account_lock_file, acquire_account_lock, browser_for
 from koss_rpa.flows.download import download, skipped_if_done
 from koss_rpa.flows.runtime import Runtime, Step
+from koss_rpa.outcomes import record_outcome
 from koss_rpa.preflight import check_portal_name
 from koss_rpa.runs import RunFolder
 from koss_rpa.settings import Settings
@@ -41,6 +42,9 @@ class AccountReport:
     error_code: str | None = None
     error: str | None = None
     exit_code: int = 0
+    unchanged: bool = False
+    #: Notifications about this account that could not be delivered.
+    notify_failures: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -54,6 +58,11 @@ class BatchReport:
     accounts: list[AccountReport] = field(default_factory=list)
     finished_at: str = ""
     browser_started: bool = False
+    #: Notifications of the summary that could not be delivered.
+    notify_failures: list[str] = field(default_factory=list)
+
+    def all_notify_failures(self) -> list[str]:
+        return [*(f for a in self.accounts for f in a.notify_failures), *self.notify_failures]
 
     @property
     def exit_code(self) -> int:
@@ -72,6 +81,7 @@ class BatchReport:
                 for outcome in ("downloaded", "skipped", "failed")
             },
             "accounts": [dataclasses.asdict(a) for a in self.accounts],
+            "notify_failures": self.all_notify_failures(),
         }
 
 
@@ -85,6 +95,7 @@ async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountR
     began = time.perf_counter()
     report = AccountReport(entry.user_id, entry.label, "failed")
     lock = account_lock_file(settings, entry.user_id)
+    redact = rt.folder.redactor.redact
     try:
         acquire_account_lock(lock, entry.user_id, 0)
         try:
@@ -95,10 +106,41 @@ async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountR
         report.file = str(result.path)
         report.sha256, report.size = result.sha256, result.size
         report.rotated, report.attempts = result.rotated, result.attempts
+        report.unchanged = result.unchanged
+        report.notify_failures = await asyncio.to_thread(
+            notify.notify_download,
+            settings,
+            entry.user_id,
+            entry.label,
+            result,
+            rt.folder.path,
+            redact,
+        )
     except KossError as exc:
         report.error_code, report.error, report.exit_code = exc.code, str(exc), exc.exit_code
     except Exception as exc:  # one account's bug must not stop the others
         report.error_code, report.error, report.exit_code = "internal", type(exc).__name__, 1
+    record_outcome(
+        settings.run_dir,
+        entry.user_id,
+        "batch",
+        report.exit_code,
+        report.error_code or "ok",
+        rt.folder.path,
+    )
+    if report.error_code is not None:
+        message = notify.problem_message(
+            entry.user_id,
+            entry.label,
+            report.error_code,
+            report.exit_code,
+            report.error or "",
+            rt.folder.path,
+        )
+        if message is not None:
+            report.notify_failures = await asyncio.to_thread(
+                notify.send, settings, message, redact=redact
+            )
     report.duration_seconds = round(time.perf_counter() - began, 2)
     return report
 
@@ -121,6 +163,7 @@ async def run_batch(
     for settings in {s.download_dir: s for s in per_account.values()}.values():
         storage.check_writable(settings.download_dir)
     check_portal_name(base.login_url or str(base.portal_url))
+    notify.check_targets(base)
 
     reports: dict[str, AccountReport] = {}
     todo: list[AccountEntry] = []
@@ -160,4 +203,11 @@ async def run_batch(
             await asyncio.gather(*(guarded(e) for e in todo))
     report.accounts = [reports[e.user_id] for e in entries]
     report.finished_at = datetime.now(storage.JST).isoformat(timespec="seconds")
+    if todo:  # a day on which every account was already done tells nobody anything
+        report.notify_failures = await asyncio.to_thread(
+            notify.send,
+            base,
+            notify.batch_message(report.to_json(), folder.path),
+            redact=folder.redactor.redact,
+        )
     return report
