@@ -2,6 +2,7 @@
 
 ```
 <run_dir>/20261126-113000-download-KNAB1234-1a2b3c/
+    .koss-rpa-run    always: marks the folder as one koss-rpa made (only such folders are pruned)
     run.log          always
     screenshot.png   on failure (password fields masked)
     page.html        on failure (password field values removed)
@@ -35,6 +36,8 @@ MASK = "********"
 #: A trace chunk as Playwright wrote it, before its secrets were blanked out. Only a run killed
 #: in that instant leaves one behind; the next run removes it.
 UNSCRUBBED_SUFFIX = ".unscrubbed"
+#: The file that marks a run folder as koss-rpa's own: pruning never touches another folder.
+RUN_MARKER = ".koss-rpa-run"
 #: A form field (name, possibly URL- or JSON-encoded) that holds a password: a request body
 #: with one never reaches a trace, whatever the password's characters.
 SECRET_FIELD = re.compile(
@@ -256,6 +259,7 @@ class RunFolder:
         name = "-".join(part for part in (stamp, command, label, run_id) if part)
         path = run_dir / name
         path.mkdir(parents=True, exist_ok=True)
+        (path / RUN_MARKER).write_text(f"koss-rpa run {run_id}\n", encoding="utf-8")
         return cls(path=path, run_id=run_id)
 
     @property
@@ -284,22 +288,34 @@ class RunFolder:
     def drop_evidence(self) -> None:
         """After a success: keep only the log."""
         for item in self.path.iterdir():
-            if item.name != "run.log":
+            if item.name not in ("run.log", RUN_MARKER):
                 with contextlib.suppress(OSError):
                     shutil.rmtree(item) if item.is_dir() else item.unlink()
 
 
+def is_run_folder(path: Path) -> bool:
+    """A folder koss-rpa made for a run: a real folder (not a link) holding the marker file."""
+    marker = path / RUN_MARKER
+    return not path.is_symlink() and path.is_dir() and not marker.is_symlink() and marker.is_file()
+
+
 def prune_runs(run_dir: Path, keep: int) -> list[Path]:
     """Remove all but the `keep` newest run folders, and any trace a killed run left
-    unscrubbed; returns the folders removed."""
-    if not run_dir.is_dir():
+    unscrubbed; returns the folders removed.
+
+    Only folders koss-rpa made and marked (`RUN_MARKER`) are touched; anything else in
+    `run_dir` (another program's folder, an account's downloads, a link) is left alone, and no
+    link is followed."""
+    if run_dir.is_symlink() or not run_dir.is_dir():
         return []
-    for raw in run_dir.glob(f"*/*{UNSCRUBBED_SUFFIX}"):
-        raw.unlink(missing_ok=True)
-    folders = sorted((p for p in run_dir.iterdir() if p.is_dir()), key=lambda p: p.name)
+    folders = sorted((p for p in run_dir.iterdir() if is_run_folder(p)), key=lambda p: p.name)
+    for folder in folders:
+        for raw in folder.glob(f"*{UNSCRUBBED_SUFFIX}"):
+            if not raw.is_symlink():
+                raw.unlink(missing_ok=True)
     removed = folders[:-keep] if keep else folders
     for folder in removed:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)  # removes links inside, never their targets
     return removed
 
 

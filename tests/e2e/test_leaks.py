@@ -21,6 +21,7 @@ from koss_rpa.errors import (
     Maintenance,
     PortalUnavailable,
 )
+from koss_rpa.runs import RUN_MARKER
 from mock_portal.testing import ControlClient, PortalServer
 from tests.e2e.conftest import CliResult, KossEnv
 from tests.support.faultmatrix import wait_until_idle
@@ -91,7 +92,7 @@ class Runs:
 
 
 def names(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
+    return sorted(p.name for p in folder.iterdir() if p.name != RUN_MARKER)
 
 
 def has(folder: Path, kind: str, suffix: str) -> bool:

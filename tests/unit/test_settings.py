@@ -271,7 +271,7 @@ def test_load_settings_should_reject_a_directory_as_config_file(tmp_path: Path) 
 def test_load_settings_should_turn_malformed_toml_into_one_line(tmp_path: Path) -> None:
     config = _toml(tmp_path, 'user_id = "KNAB1234\n[retry\nattempts = = 3\n')
 
-    with pytest.raises(SettingsInvalid, match="Could not read the settings") as info:
+    with pytest.raises(SettingsInvalid, match="not valid TOML") as info:
         _load(tmp_path, config)
 
     assert "\n" not in str(info.value)
