@@ -96,6 +96,7 @@ class BatchReport:
             "counts": {
                 outcome: sum(a.outcome == outcome for a in self.accounts)
                 for outcome in ("downloaded", "skipped", "failed", "not_run")
+                if outcome != "not_run" or self.interrupted
             },
             "accounts": [dataclasses.asdict(a) for a in self.accounts],
         }
