@@ -39,9 +39,10 @@ UNSCRUBBED_SUFFIX = ".unscrubbed"
 #: The file that marks a run folder as koss-rpa's own: pruning never touches another folder.
 RUN_MARKER = ".koss-rpa-run"
 #: A form field (name, possibly URL- or JSON-encoded) that holds a password: a request body
-#: with one never reaches a trace, whatever the password's characters.
+#: with one never reaches a trace, whatever the password's characters. (Also パス, in UTF-8 and
+#: percent-encoded, for a portal whose field names are Japanese.)
 SECRET_FIELD = re.compile(
-    rb"(?i)pass|pwd|secret|%E3%83%91%E3%82%B9|\xe3\x83\x91\xe3\x82\xb9"  # パス in UTF-8
+    rb"(?i)pass|pwd|secret|(?<![a-z])pw(?![a-z])|%E3%83%91%E3%82%B9|\xe3\x83\x91\xe3\x82\xb9"
 )
 
 

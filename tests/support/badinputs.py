@@ -620,6 +620,20 @@ def _stdin_password(text: str, *extra: str) -> Callable[[Sandbox], None]:
     return setup
 
 
+def _sixty_accounts_in_run_dir(box: Sandbox) -> None:
+    """The issue's repro: run_dir = download_dir, keep_runs = 1, a batch over 60 accounts'
+    folders (each with a file and a manifest): refused before anything is pruned."""
+    ids = [f"KNAB{n:04d}" for n in range(60)]
+    for user_id in ids:
+        folder = box.downloads / user_id / "2026-10"
+        folder.mkdir(parents=True)
+        (folder / storage.FALLBACK_NAME).write_bytes(b"PK\x03\x04 " + user_id.encode())
+        (box.downloads / user_id / storage.MANIFEST).write_text("{}\n", encoding="utf-8")
+    box.write_config(run_dir=str(box.downloads), keep_runs=1)
+    accounts = box.accounts("".join(f'[[accounts]]\nuser_id = "{u}"\n' for u in ids))
+    box.args = ["--config", str(box.config), "batch", str(accounts)]
+
+
 def _koss_config_missing(box: Sandbox) -> None:
     box.env["KOSS_CONFIG"] = str(box.root / "none.toml")
     box.args = ["download"]
@@ -872,6 +886,13 @@ CASES: tuple[BadInput, ...] = (
             lambda box: box.write_config(run_dir="downloads", download_dir="downloads"),
             _args("download"),
         ),
+        says=("overlap",),
+    ),
+    BadInput(
+        "run-dir-is-download-dir-batch",
+        "run_dir equal to download_dir, keep_runs = 1, a batch over 60 accounts' folders",
+        CONFIG,
+        _sixty_accounts_in_run_dir,
         says=("overlap",),
     ),
     BadInput(
