@@ -295,6 +295,8 @@ def batch(
 
     settings = _settings(**({"concurrency": concurrency} if concurrency else {}))
     parsed, entries = load_accounts(accounts_file, settings)
+    for entry in entries:  # an account's own download_dir is checked too, before any pruning
+        entry.settings_for(settings, parsed.defaults)
     check_state_dirs(settings)
     report = _check_report_path(report) if report is not None else None
     out = _output()

@@ -896,6 +896,13 @@ CASES: tuple[BadInput, ...] = (
         says=("overlap",),
     ),
     BadInput(
+        "account-download-dir-is-run-dir",
+        "an account's download_dir in the accounts file equal to run_dir",
+        CONFIG,
+        lambda box: _accounts(ONE_ACCOUNT + f"download_dir = '{box.runs}'\n")(box),
+        says=("overlap", USER_ID),
+    ),
+    BadInput(
         "run-dir-holds-download-dir",
         "download_dir inside run_dir",
         CONFIG,
