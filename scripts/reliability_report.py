@@ -314,7 +314,9 @@ def render(
         "portal's.",
         "- **leaks**: places (a file, a member of a trace archive, stdout or stderr) holding any "
         "password of the run — the canary, the portal's, or any the keyring was ever given — "
-        "as it is, URL-encoded or base64-encoded.",
+        "as it is or in any encoding a browser or a server gives it (Python's and WHATWG "
+        "form URL-encoding with either hex case, JSON escapes, UTF-16, HTML character "
+        "references, Shift_JIS, base64).",
         "",
         f"Settings of the fault runs: {settings['retry']['attempts']} attempts without back-off "
         f"waits, time-outs of {faultmatrix.TIMEOUT_SECONDS:g} s, delays of "

@@ -150,13 +150,19 @@ class Result:
             "description": self.case.description,
             "expected_exit": self.case.expected_exit,
             "exit_code": self.outcome.code,
-            "message": _message_line(self.outcome.stderr),
+            "message": _said(self.outcome),
             "browser_started": self.outcome.browser_started,
             "leaks": self.leaks,
             "lost": self.lost,
             "passed": self.passed,
             "problems": self.problems,
         }
+
+
+def _said(outcome: Outcome) -> str:
+    """The line koss-rpa said: the last on stderr, else (doctor) the first ✗ on stdout."""
+    failed = [line for line in outcome.stdout.splitlines() if line.startswith("✗")]
+    return _message_line(outcome.stderr) or (failed[0] if failed else "")
 
 
 def _message_line(stderr: str) -> str:
