@@ -6,8 +6,11 @@ KossError                         exit 1 unless a subclass says otherwise
 │   ├── SettingsInvalid           a setting or the config file is wrong           3
 │   ├── BrowserNotFound           no Chromium / Edge / Chrome to drive            4
 │   ├── KeyringUnavailable        no usable keyring backend                       5
-│   ├── DownloadDirNotWritable    the download folder cannot be written           6
-│   │   └── ScheduleNotWritable   the crontab / unit / task / agent cannot be written 6
+│   ├── FolderNotWritable         a folder or file koss-rpa writes cannot be      6
+│   │   │                         written (run_dir, its state folder, a report)
+│   │   └── DownloadDirNotWritable  the download folder (or an account's or month's
+│   │       │                     folder in it) cannot be written                 6
+│   │       └── ScheduleNotWritable  the crontab / unit / task / agent cannot be written 6
 │   └── PortalUnreachable         the preflight could not reach the portal       7
 ├── BusinessError                 never retried
 │   ├── LoginRejected             wrong ID or password                            10
@@ -76,7 +79,12 @@ class KeyringUnavailable(ConfigError):
     exit_code = 5
 
 
-class DownloadDirNotWritable(ConfigError):
+class FolderNotWritable(ConfigError):
+    code = "folder_not_writable"
+    exit_code = 6
+
+
+class DownloadDirNotWritable(FolderNotWritable):
     code = "download_dir_not_writable"
     exit_code = 6
 
@@ -222,6 +230,7 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     SettingsInvalid,
     BrowserNotFound,
     KeyringUnavailable,
+    FolderNotWritable,
     DownloadDirNotWritable,
     ScheduleNotWritable,
     PortalUnreachable,

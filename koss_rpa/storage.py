@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -27,9 +28,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from koss_rpa.errors import DownloadDirNotWritable, DownloadIncomplete
+from koss_rpa.errors import DownloadDirNotWritable, DownloadIncomplete, FolderNotWritable
 from koss_rpa.i18n import _
 
+log = logging.getLogger("koss_rpa.storage")
 #: The portal is Japanese and Japan has no daylight saving time: months are counted in JST.
 JST = timezone(timedelta(hours=9), "JST")
 MANIFEST = "manifest.jsonl"
@@ -79,19 +81,51 @@ def safe_name(suggested: str) -> str:
     return name if name.lower().endswith(EXPECTED_SUFFIXES) else FALLBACK_NAME
 
 
-def check_writable(download_dir: Path) -> None:
-    """Create the folder if needed and prove it can be written, before any login."""
+def check_writable(download_dir: Path, error: type[FolderNotWritable] | None = None) -> None:
+    """Create the folder if needed and prove it can be written, before any login.
+
+    Raises `error` (by default `DownloadDirNotWritable`) naming the path and what to do.
+    """
+    kind = error or DownloadDirNotWritable
+    blocking = next(
+        (p for p in (download_dir, *download_dir.parents) if p.exists() and not p.is_dir()),
+        None,
+    )
+    if blocking == download_dir:
+        raise kind(
+            _("{path} is a file, not a folder: move or rename the file.").format(path=blocking)
+        )
+    if blocking is not None:
+        raise kind(
+            _(
+                "{path} is a file, not a folder, so {folder} cannot be made: move or rename "
+                "the file."
+            ).format(path=blocking, folder=download_dir)
+        )
     try:
         download_dir.mkdir(parents=True, exist_ok=True)
         probe = download_dir / f".koss-rpa-write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise DownloadDirNotWritable(
-            _("The download folder {path} cannot be written: {error}").format(
-                path=download_dir, error=exc.strerror or exc
-            )
+        raise kind(
+            _(
+                "The folder {path} cannot be written ({error}): fix its permissions or choose "
+                "another folder."
+            ).format(path=download_dir, error=exc.strerror or exc)
         ) from exc
+
+
+def check_account_folders(download_dir: Path, user_id: str, month: str) -> None:
+    """The account's folder, its month's folder and its manifest can be written: checked
+    before the browser starts, so that a file in the way never costs a login."""
+    folder = account_dir(download_dir, user_id)
+    check_writable(folder / month)
+    manifest = folder / MANIFEST
+    if manifest.exists() and (not manifest.is_file() or not os.access(manifest, os.W_OK)):
+        raise DownloadDirNotWritable(
+            _("The manifest {path} cannot be written: fix its permissions.").format(path=manifest)
+        )
 
 
 def validate_workbook(path: Path) -> None:
@@ -231,18 +265,65 @@ def record(download_dir: Path, saved: SavedFile) -> None:
         os.fsync(fh.fileno())
 
 
-def read_manifest(download_dir: Path, user_id: str) -> list[SavedFile]:
-    """Every entry of the account's manifest; a torn last line (a crash) is skipped."""
+def _entry(line: bytes, user_id: str) -> SavedFile:
+    """One manifest line, checked: every field of its type, a path inside the account's
+    folder. Raises ValueError saying what is wrong."""
+    try:
+        data = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(_("not a JSON line")) from exc
+    if not isinstance(data, dict) or set(data) != set(SavedFile.__dataclass_fields__):
+        raise ValueError(_("not a manifest entry"))
+    for name, kind in (("size", int), *((n, str) for n in _TEXT_FIELDS)):
+        if not isinstance(data[name], kind) or isinstance(data[name], bool):
+            raise ValueError(_("{name} is not a {kind}").format(name=name, kind=kind.__name__))
+    path = data["path"]
+    parts = path.split("/")
+    if (
+        not path
+        or "\\" in path
+        or ":" in path
+        or path.startswith("/")
+        or any(part in ("", ".", "..") for part in parts)
+        or any(ord(c) < 0x20 for c in path)
+    ):
+        raise ValueError(_("its path leaves the account's folder"))
+    if data["user_id"] != user_id or not re.fullmatch(r"\d{4}-\d{2}", data["month"]):
+        raise ValueError(_("not an entry of this account"))
+    return SavedFile(**data)
+
+
+_TEXT_FIELDS = ("user_id", "month", "path", "sha256", "saved_at", "run_id")
+
+
+def read_manifest_checked(download_dir: Path, user_id: str) -> tuple[list[SavedFile], list[str]]:
+    """The account's manifest: its valid entries, and one note per line that was ignored
+    (a torn last line after a crash, or a line edited by hand)."""
     manifest = account_dir(download_dir, user_id) / MANIFEST
     if not manifest.is_file():
-        return []
+        return [], []
     entries: list[SavedFile] = []
-    for line in manifest.read_bytes().splitlines():
-        try:
-            entries.append(SavedFile(**json.loads(line.decode("utf-8"))))
-        except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
+    problems: list[str] = []
+    lines = manifest.read_bytes().splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
             continue
-    return entries
+        try:
+            entries.append(_entry(line, user_id))
+        except ValueError as exc:
+            if number == len(lines) and not line.endswith(b"}"):
+                reason = _("torn by a crash")
+            else:
+                reason = str(exc)
+            problems.append(f"{manifest}:{number}: {reason}")
+    for problem in problems:  # in the run's log; the CLI says it on stderr too
+        log.info("manifest line ignored: %s", problem)
+    return entries, problems
+
+
+def read_manifest(download_dir: Path, user_id: str) -> list[SavedFile]:
+    """Every valid entry of the account's manifest; bad lines are ignored (and logged)."""
+    return read_manifest_checked(download_dir, user_id)[0]
 
 
 def already_saved(download_dir: Path, user_id: str, month: str) -> SavedFile | None:

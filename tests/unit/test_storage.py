@@ -396,3 +396,38 @@ def test_already_saved_should_return_the_newest_entry_of_the_month(tmp_path: Pat
 
     (tmp_path / UID / newer.path).unlink()
     assert already_saved(tmp_path, UID, "2026-11") == older
+
+
+def test_read_manifest_checked_should_ignore_and_report_tampered_lines(tmp_path: Path) -> None:
+    import json as json_module
+
+    from koss_rpa.storage import read_manifest_checked
+
+    folder = tmp_path / "KNAB1234"
+    folder.mkdir()
+    good = {
+        "user_id": "KNAB1234",
+        "month": "2026-11",
+        "path": "2026-11/a.xlsm",
+        "size": 1,
+        "sha256": "0" * 64,
+        "saved_at": "2026-11-01T09:00:00+09:00",
+        "run_id": "abcdef",
+    }
+    bad = [
+        {**good, "path": "../../victim.xlsm"},
+        {**good, "path": 12345},
+        {**good, "path": "/etc/passwd"},
+        {**good, "path": "C:\\x.xlsm"},
+        {**good, "size": "1"},
+        {**good, "user_id": "KNCA6288"},
+        {"path": "2026-11/a.xlsm"},
+    ]
+    lines = [json_module.dumps(good)] + [json_module.dumps(b) for b in bad] + ["[1, 2"]
+    (folder / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    entries, problems = read_manifest_checked(tmp_path, "KNAB1234")
+
+    assert [e.path for e in entries] == ["2026-11/a.xlsm"]
+    assert len(problems) == len(bad) + 1
+    assert all("manifest.jsonl:" in p for p in problems)
