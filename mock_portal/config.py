@@ -45,7 +45,10 @@ class MockConfig(BaseModel):
     @field_validator("user_id_pattern")
     @classmethod
     def _must_compile(cls, value: str) -> str:
-        re.compile(value)
+        try:
+            re.compile(value)
+        except re.error as exc:  # not a ValueError: pydantic would let it through as a crash
+            raise ValueError(f"not a regular expression: {exc}") from None
         return value
 
     def merged(self, changes: dict[str, Any]) -> MockConfig:

@@ -62,8 +62,12 @@ def test_create_account_should_refuse_duplicates_and_bad_fields(
     with pytest.raises(ControlError) as duplicate:
         portal.create_account(user_id=KNOWN_ID, password="Abcd1234")
     assert duplicate.value.status_code == 409
+    # Schema-valid, but refused by the live config's user_id_pattern: a conflict with the
+    # portal's state, not a malformed request.
+    refused = http.post("/_control/accounts", json={"user_id": "KIAB9999", "password": "x"})
+    assert refused.status_code == 409
+    assert "user_id must match" in refused.json()["detail"]
     for bad in (
-        {"user_id": "KIAB9999", "password": "Abcd1234"},
         {"user_id": "knab0001", "password": "Abcd1234"},
         {"user_id": "KNAB0001"},
         {"user_id": "KNAB0001", "password": "Abcd1234", "colour": "red"},
