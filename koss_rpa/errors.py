@@ -7,7 +7,8 @@ KossError                         exit 1 unless a subclass says otherwise
 │   ├── BrowserNotFound           no Chromium / Edge / Chrome to drive            4
 │   ├── KeyringUnavailable        no usable keyring backend                       5
 │   ├── DownloadDirNotWritable    the download folder cannot be written           6
-│   └── PortalUnreachable         the preflight could not reach the portal       7
+│   ├── PortalUnreachable         the preflight could not reach the portal       7
+│   └── ComponentMissing          an optional part is not installed (pip extra)   8
 ├── BusinessError                 never retried
 │   ├── LoginRejected             wrong ID or password                            10
 │   ├── AccountLocked             the portal locked the account                   11
@@ -76,6 +77,13 @@ class DownloadDirNotWritable(ConfigError):
 class PortalUnreachable(ConfigError):
     code = "portal_unreachable"
     exit_code = 7
+
+
+class ComponentMissing(ConfigError):
+    """A command needs a part of koss-rpa that is installed only with an extra (`[mock]`)."""
+
+    code = "component_missing"
+    exit_code = 8
 
 
 class BusinessError(KossError):
@@ -166,6 +174,7 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     KeyringUnavailable,
     DownloadDirNotWritable,
     PortalUnreachable,
+    ComponentMissing,
     BusinessError,
     LoginRejected,
     AccountLocked,
