@@ -504,8 +504,17 @@ def _main(argv: list[str] | None) -> int:
     if not debug:
         logging.getLogger("koss_rpa").propagate = False
     STATE.config, STATE.as_json, STATE.debug, STATE.lang = None, False, False, None
+    from koss_rpa import clihelp
+
     try:
-        result = app(args=args, prog_name="koss-rpa", standalone_mode=False)
+        # The language first, so that --help is in it too (--lang, else the locale).
+        set_language(clihelp.requested_language(args))
+    except clihelp.UnknownLanguage as exc:
+        sys.stderr.write(f"koss-rpa: {exc}\n")
+        return EXIT_USAGE
+    try:
+        command = clihelp.localized(app)
+        result = command(args=args, prog_name="koss-rpa", standalone_mode=False)
     except KossError as exc:
         from koss_rpa.console import Output
 
