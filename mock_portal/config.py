@@ -17,11 +17,11 @@ class PasswordPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_length: int = Field(8, ge=1, le=64)
-    max_length: int = Field(16, ge=1, le=64)
+    min_length: int = Field(default=8, ge=1, le=64)
+    max_length: int = Field(default=16, ge=1, le=64)
     require_letters_and_digits: bool = True
     history: int = Field(
-        3, ge=0, le=24, description="How many earlier passwords may not be reused."
+        default=3, ge=0, le=24, description="How many earlier passwords may not be reused."
     )
 
 
@@ -34,13 +34,15 @@ class MockConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    password_valid_days: int = Field(60, ge=1)
-    lockout_threshold: int = Field(5, ge=1)
-    session_idle_minutes: float = Field(30, gt=0)
+    password_valid_days: int = Field(default=60, ge=1)
+    lockout_threshold: int = Field(default=5, ge=1)
+    session_idle_minutes: float = Field(default=30, gt=0)
     password_policy: PasswordPolicy = Field(default_factory=PasswordPolicy)
-    max_field_length: int = Field(64, ge=8, description="Longer form values are rejected.")
+    max_field_length: int = Field(default=64, ge=8, description="Longer form values are rejected.")
     user_id_pattern: str = DEFAULT_USER_ID_PATTERN
-    journal_size: int = Field(10_000, ge=10, description="Older journal entries are dropped.")
+    journal_size: int = Field(
+        default=10_000, ge=10, description="Older journal entries are dropped."
+    )
 
     @field_validator("user_id_pattern")
     @classmethod

@@ -3,9 +3,10 @@ the source tree, with and without the `mock` extra."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from tests.packaging.conftest import PACKAGING, Venv
+from tests.packaging.conftest import PACKAGING, Venv, run
 
 pytestmark = PACKAGING
 
@@ -23,6 +24,40 @@ def test_help_should_answer_without_extras(plain_venv: Venv, elsewhere: Path) ->
     assert download.returncode == 0, download.stderr
     assert "--once-per" in download.stdout
     assert "koss-rpa download --user-id KNAB1234" in download.stdout
+
+
+def test_help_should_be_japanese_under_a_japanese_locale(plain_venv: Venv, elsewhere: Path) -> None:
+    done = plain_venv.run(
+        "koss-rpa", "download", "--help", cwd=elsewhere, env={"LANG": "ja_JP.UTF-8"}
+    )
+    assert done.returncode == 0, done.stderr
+    assert "今月の「まとめ納付管理ファイル」をダウンロードし" in done.stdout
+    assert "終了コード:" in done.stdout
+    refused = plain_venv.run("koss-rpa", "--lang", "fr", "--help", cwd=elsewhere)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.strip().endswith("choose one of ja, en")
+
+
+def test_mock_portal_should_be_typed_for_mypy(mock_venv: Venv, elsewhere: Path) -> None:
+    # The docs' quick start imports these; without py.typed, mypy --strict calls them untyped.
+    example = elsewhere / "typed.py"
+    example.write_text(
+        "from mock_portal.config import MockConfig\n"
+        "from mock_portal.testing import ControlClient, serve_in_thread\n\n\n"
+        "def threshold(client: ControlClient) -> int:\n"
+        "    return MockConfig().lockout_threshold + len(client.accounts())\n",
+        encoding="utf-8",
+    )
+    # The web stack is not mock_portal's to check, and costs most of mypy's time: skipped.
+    (elsewhere / "mypy.ini").write_text(
+        "[mypy]\nstrict = True\nincremental = False\n"
+        "[mypy-fastapi.*,starlette.*,uvicorn.*,httpx.*,httpcore.*,anyio.*,jinja2.*]\n"
+        "follow_imports = skip\n",
+        encoding="utf-8",
+    )
+    python = mock_venv.bin / "python"
+    done = run(sys.executable, "-m", "mypy", "--python-executable", python, example, cwd=elsewhere)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_doctor_should_report_each_check_without_extras(plain_venv: Venv, elsewhere: Path) -> None:

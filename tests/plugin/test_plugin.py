@@ -156,3 +156,28 @@ def test_scenario_file_should_be_found_in_the_rootdir_next(
     node = _Node(pytest.mark.mock_portal_scenario(str(relative)), path=tmp_path / "test_y.py")
     pytest_plugin._prepare(mock_portal, node)  # type: ignore[arg-type]
     assert mock_portal.get_account(KNOWN_ID)["locked"] is True
+
+
+def test_fixtures_without_the_mock_extra_should_fail_in_one_line_naming_it(
+    tmp_path: Path,
+) -> None:
+    # As in `pip install koss-rpa pytest`: the plugin loads, httpx (of the extra) is missing.
+    (tmp_path / "conftest.py").write_text("import sys\nsys.modules['httpx'] = None\n")
+    (tmp_path / "test_uses_portal.py").write_text(
+        "def test_portal(mock_portal):\n    pass\n", encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    expected = (
+        "a test using the mock_portal fixtures needs the mock extra (missing: httpx): "
+        "pip install 'koss-rpa[mock]'"
+    )
+    assert expected in done.stdout
+    assert "Traceback" not in done.stdout
