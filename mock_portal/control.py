@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -18,7 +19,6 @@ from pydantic import (
     field_validator,
 )
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from mock_portal.accounts import AccountSeed, DirectAccount, plausible_date
 from mock_portal.config import MockConfig
@@ -138,14 +138,13 @@ def unprocessable(message: str) -> HTTPException:
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> str:
-    """Every method some route of `app` serves at the request's path (Starlette names only
-    the first route's)."""
-    methods: set[str] = set()
-    for route in app.router.routes:
-        match, _child = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods))
+    """The methods the OpenAPI documents for the request's path (Starlette names only those of
+    the first route that matches the path)."""
+    path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
+    for template, item in app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\\{[^/}]+\\}", "[^/]+", re.escape(template)), path):
+            return ", ".join(sorted(method.upper() for method in item))
+    return ""
 
 
 def _given(patch: BaseModel) -> dict[str, Any]:
