@@ -71,9 +71,12 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
 
 
 @pytest.fixture(scope="session")
-def wheel_cache(request: pytest.FixtureRequest) -> Path:
-    """The folder of dependency wheels kept between runs."""
-    return Path(request.config.cache.mkdir("koss-rpa-wheels"))
+def wheel_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of dependency wheels kept between runs (a new one under `-p no:cacheprovider`)."""
+    cache = getattr(request.config, "cache", None)
+    if cache is None:
+        return tmp_path_factory.mktemp("koss-rpa-wheels")
+    return Path(cache.mkdir("koss-rpa-wheels"))
 
 
 @dataclass(frozen=True)
