@@ -694,8 +694,18 @@ def _main(argv: list[str] | None) -> int:
     STATE.config, STATE.as_json, STATE.debug, STATE.lang = None, False, False, None
     STATE.json_written = False
     as_json = "--json" in args
+    from koss_rpa import clihelp
+
     try:
-        result = app(args=args, prog_name="koss-rpa", standalone_mode=False)
+        # The language first, so that --help is in it too (--lang, else the locale).
+        set_language(clihelp.requested_language(args))
+    except clihelp.UnknownLanguage as exc:
+        sys.stderr.write(f"koss-rpa: {exc}\n")
+        _json_failure(args, "usage", EXIT_USAGE, str(exc))
+        return EXIT_USAGE
+    try:
+        command = clihelp.localized(app)
+        result = command(args=args, prog_name="koss-rpa", standalone_mode=False)
     except KossError as exc:
         STATE.as_json = STATE.as_json or as_json
         _output().error(_command(args), exc)

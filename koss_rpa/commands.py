@@ -119,7 +119,7 @@ def status(
     """Every account at a glance: this month's file, password age, pending rotation, login
     budget, the last run. No browser, no portal access.
 
-    Exit code 0 when every account has this month's file and nothing needs a person, 8
+    Exit code 0 when every account has this month's file and nothing needs a person, 31
     otherwise (so it can serve as a monitoring probe).
 
     \b

@@ -11,7 +11,8 @@ KossError                         exit 1 unless a subclass says otherwise
 │   │   └── DownloadDirNotWritable  the download folder (or an account's or month's
 │   │       │                     folder in it) cannot be written                 6
 │   │       └── ScheduleNotWritable  the crontab / unit / task / agent cannot be written 6
-│   └── PortalUnreachable         the preflight could not reach the portal       7
+│   ├── PortalUnreachable         the preflight could not reach the portal       7
+│   └── ComponentMissing          an optional part is not installed (pip extra)   8
 ├── BusinessError                 never retried
 │   ├── LoginRejected             wrong ID or password                            10
 │   ├── AccountLocked             the portal locked the account                   11
@@ -99,6 +100,13 @@ class ScheduleNotWritable(DownloadDirNotWritable):
 class PortalUnreachable(ConfigError):
     code = "portal_unreachable"
     exit_code = 7
+
+
+class ComponentMissing(ConfigError):
+    """A command needs a part of koss-rpa that is installed only with an extra (`[mock]`)."""
+
+    code = "component_missing"
+    exit_code = 8
 
 
 class BusinessError(KossError):
@@ -234,6 +242,7 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     DownloadDirNotWritable,
     ScheduleNotWritable,
     PortalUnreachable,
+    ComponentMissing,
     BusinessError,
     LoginRejected,
     AccountLocked,
