@@ -23,6 +23,7 @@ from koss_rpa.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    BusinessError,
     KossError,
     SettingsInvalid,
 )
@@ -143,7 +144,11 @@ def _run_account_job(
         settings = _settings(**overrides)
         uid = settings.validated_user_id(user_id)
         month = storage.month_of(datetime.now(UTC)) if command == "download" else None
-        preflight(settings, uid, month)
+        try:
+            preflight(settings, uid, month)
+        except BusinessError as exc:  # e.g. no password stored: a scheduled run needs a person
+            _tell_before_the_run(settings, uid, exc)
+            raise
         job = load_job()
         out = _output()
         lock = account_lock_file(settings, uid)
@@ -198,6 +203,13 @@ async def _job_telling_people(
             out, await asyncio.to_thread(notify.send, settings, message, redact=redact)
         )
     return result
+
+
+def _tell_before_the_run(settings: Settings, uid: str, exc: KossError) -> None:
+    """Notify a problem found before any run folder exists (the preflight's)."""
+    from koss_rpa import notify
+
+    _warn_notify_failures(_output(), notify.notify_problem(settings, uid, "", exc, None))
 
 
 def _warn_notify_failures(out: Any, failures: list[str]) -> None:

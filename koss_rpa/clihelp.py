@@ -76,11 +76,21 @@ def exit_code_rows() -> list[tuple[int, str]]:
         (errors.CredentialsMissing.exit_code, _("no password stored for the ID")),
         (errors.PasswordExpired.exit_code, _("the password expired and on_expired is fail")),
         (errors.RunLocked.exit_code, _("another run is working on the same account")),
+        (
+            errors.AnswerUnrecognised.exit_code,
+            _("the portal answered a password with an unknown screen (not retried)"),
+        ),
+        (
+            errors.LoginBudgetSpent.exit_code,
+            _("the login budget is spent: check the password, then credentials set"),
+        ),
         (errors.PortalUnavailable.exit_code, _("the portal did not answer (after retries)")),
         (errors.Maintenance.exit_code, _("the portal is under maintenance (after retries)")),
         (errors.ScreenNotReached.exit_code, _("an unexpected screen (after retries)")),
         (errors.DownloadIncomplete.exit_code, _("the download was incomplete (after retries)")),
         (errors.EXIT_BATCH_PARTIAL, _("batch: at least one account failed")),
+        (errors.EXIT_STATUS_ATTENTION, _("status: an account lacks this month's file or needs a person")),
+        (errors.EXIT_NOTIFY_FAILED, _("notify test: a target did not get the message")),
         (errors.EXIT_INTERRUPTED, _("interrupted")),
     ]
 

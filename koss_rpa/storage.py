@@ -272,8 +272,12 @@ def _entry(line: bytes, user_id: str) -> SavedFile:
         data = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(_("not a JSON line")) from exc
-    if not isinstance(data, dict) or set(data) != set(SavedFile.__dataclass_fields__):
+    fields = set(SavedFile.__dataclass_fields__)
+    # `unchanged` came later: lines written before it lack it.
+    if not isinstance(data, dict) or not fields - {"unchanged"} <= set(data) <= fields:
         raise ValueError(_("not a manifest entry"))
+    if not isinstance(data.get("unchanged", False), bool):
+        raise ValueError(_("{name} is not a {kind}").format(name="unchanged", kind="bool"))
     for name, kind in (("size", int), *((n, str) for n in _TEXT_FIELDS)):
         if not isinstance(data[name], kind) or isinstance(data[name], bool):
             raise ValueError(_("{name} is not a {kind}").format(name=name, kind=kind.__name__))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import subprocess
 import sys
 import venv
@@ -133,22 +134,29 @@ def make_venv(folder: Path, wheel: Path, extras: str, cache: Path) -> Venv:
     requirement = f"{wheel}{extras}"
     done = _pip_install(folder, requirement, cache)
     if done.returncode != 0:
-        ok(
-            run(
-                sys.executable,
-                "-m",
-                "pip",
-                "wheel",
-                "--quiet",
-                "--wheel-dir",
-                cache,
-                "--find-links",
-                cache,
-                requirement,
+        # Filled through a folder of its own: pip copies every wheel it uses into the
+        # wheel folder, the project's own too, which must never land in the cache.
+        fresh = Path(tempfile.mkdtemp(prefix="koss-rpa-wheels-", dir=cache.parent))
+        try:
+            ok(
+                run(
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "wheel",
+                    "--quiet",
+                    "--wheel-dir",
+                    fresh,
+                    "--find-links",
+                    cache,
+                    requirement,
+                )
             )
-        )
-        for built in cache.glob("koss_rpa-*.whl"):
-            built.unlink()  # the project's own wheel always comes from `dist`
+            for built in fresh.glob("*.whl"):
+                if not built.name.startswith("koss_rpa-") and not (cache / built.name).exists():
+                    shutil.move(built, cache / built.name)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
         ok(_pip_install(folder, requirement, cache))
     return Venv(folder)
 

@@ -85,6 +85,8 @@ def test_exit_code_table_should_list_every_code_once() -> None:
         errors.EXIT_INTERNAL,
         errors.EXIT_USAGE,
         errors.EXIT_BATCH_PARTIAL,
+        errors.EXIT_STATUS_ATTENTION,
+        errors.EXIT_NOTIFY_FAILED,
         errors.EXIT_INTERRUPTED,
     }
     codes = [code for code, _text in clihelp.exit_code_rows()]
