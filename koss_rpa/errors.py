@@ -4,9 +4,11 @@
 KossError                         exit 1 unless a subclass says otherwise
 ├── ConfigError                   fatal before any browser starts                 3
 │   ├── SettingsInvalid           a setting or the config file is wrong           3
+│   │   └── CaptureDirNotEmpty    capture: the folder holds files, no --force     3
 │   ├── BrowserNotFound           no Chromium / Edge / Chrome to drive            4
 │   ├── KeyringUnavailable        no usable keyring backend                       5
 │   ├── DownloadDirNotWritable    the download folder cannot be written           6
+│   │   └── CaptureDirNotWritable the capture folder cannot be written            6
 │   └── PortalUnreachable         the preflight could not reach the portal       7
 ├── BusinessError                 never retried
 │   ├── LoginRejected             wrong ID or password                            10
@@ -19,6 +21,7 @@ KossError                         exit 1 unless a subclass says otherwise
     ├── PortalUnavailable         time-out, 5xx, dropped connection               20
     ├── Maintenance               the portal's maintenance page                   21
     ├── ScreenNotReached          an unexpected screen                            22
+    │   └── PortalChanged         check: a screen or control is missing/ambiguous 22
     └── DownloadIncomplete        an empty, truncated or HTML "download"          23
 ```
 Every error has a stable `code` (for reports and scripts) and an `exit_code`; its message is
@@ -58,6 +61,11 @@ class SettingsInvalid(ConfigError):
     exit_code = 3
 
 
+class CaptureDirNotEmpty(SettingsInvalid):
+    code = "capture_dir_not_empty"
+    exit_code = 3
+
+
 class BrowserNotFound(ConfigError):
     code = "browser_not_found"
     exit_code = 4
@@ -70,6 +78,11 @@ class KeyringUnavailable(ConfigError):
 
 class DownloadDirNotWritable(ConfigError):
     code = "download_dir_not_writable"
+    exit_code = 6
+
+
+class CaptureDirNotWritable(DownloadDirNotWritable):
+    code = "capture_dir_not_writable"
     exit_code = 6
 
 
@@ -146,6 +159,18 @@ class ScreenNotReached(TransientError):
         self.seen = seen
 
 
+class PortalChanged(ScreenNotReached):
+    """`koss-rpa check` found a screen or control missing or ambiguous (named in the message)."""
+
+    code = "portal_changed"
+    exit_code = 22
+
+    def __init__(self, message: str) -> None:
+        TransientError.__init__(self, message)
+        self.expected = message
+        self.seen = ""
+
+
 class DownloadIncomplete(TransientError):
     code = "download_incomplete"
     exit_code = 23
@@ -162,9 +187,11 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     KossError,
     ConfigError,
     SettingsInvalid,
+    CaptureDirNotEmpty,
     BrowserNotFound,
     KeyringUnavailable,
     DownloadDirNotWritable,
+    CaptureDirNotWritable,
     PortalUnreachable,
     BusinessError,
     LoginRejected,
@@ -177,5 +204,6 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     PortalUnavailable,
     Maintenance,
     ScreenNotReached,
+    PortalChanged,
     DownloadIncomplete,
 )

@@ -44,6 +44,11 @@ class Redactor:
             if value is not None and value.get_secret_value():
                 self._secrets.add(value.get_secret_value())
 
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The secrets known so far (for `--capture`, which must leave them out as well)."""
+        return frozenset(self._secrets)
+
     def redact(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, MASK)
