@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mock_portal import login, messages, mypage, password, public
+from mock_portal import login, messages, mypage, password, public, screens
 from mock_portal.accounts import load_seeds
 from mock_portal.config import MockConfig
 from mock_portal.control import build_control_app
@@ -35,7 +35,11 @@ class PortalApp(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._layer is None:
             self._layer = PortalLayer(super().__call__, self.portal)
-        await self._layer(scope, receive, send)
+        token = screens.ACTIVE.set(self.portal.screens)
+        try:
+            await self._layer(scope, receive, send)
+        finally:
+            screens.ACTIVE.reset(token)
 
 
 def _error_page(status_code: int) -> Response:
@@ -92,4 +96,5 @@ def create_app(config: MockConfig | None = None, accounts_file: Path | None = No
     from mock_portal.scenario import install_scenario_api
 
     install_scenario_api(app)
+    screens.install_screens_api(app)
     return app

@@ -15,6 +15,7 @@ Markers (each one also makes the test use the portal):
     mock_portal_locked_account(*user_ids)       default KNAB1234
     mock_portal_maintenance(*targets)           default every screen
     mock_portal_slow(seconds=1.0, *targets)     default every screen
+    mock_portal_screens(folder)                 serve a capture (koss-rpa capture)
 
 With the ini value `mock_portal_base_url = true` (or `--mock-portal-base-url`) the plugin
 overrides pytest-playwright's `base_url` with `mock_portal_url`.
@@ -55,6 +56,10 @@ MARKERS = {
     "mock_portal_maintenance": (
         "mock_portal_maintenance(*targets): the maintenance page (503) on these screens or "
         "paths (default every screen)"
+    ),
+    "mock_portal_screens": (
+        "mock_portal_screens(folder): serve the screens captured in this folder "
+        "(koss-rpa capture) in place of the mock's own rendering"
     ),
     "mock_portal_slow": (
         "mock_portal_slow(seconds=1.0, *targets): every answer of these screens or paths "
@@ -198,11 +203,16 @@ def _slow(client: ControlClient, seconds: float = 1.0, *targets: str) -> None:
     client.slow_down(float(seconds), *targets)
 
 
+def _screens(client: ControlClient, folder: str | Path) -> None:
+    client.use_screens(folder)
+
+
 _STATE_MARKERS: dict[str, Callable[..., None]] = {
     "mock_portal_expired_password": _expired,
     "mock_portal_locked_account": _locked,
     "mock_portal_maintenance": _maintenance,
     "mock_portal_slow": _slow,
+    "mock_portal_screens": _screens,
 }
 
 

@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse
 
 from mock_portal import messages
 from mock_portal.clock import as_jst
+from mock_portal.screens import captured_page
 
 
 def portal_datetime(moment: datetime) -> str:
@@ -38,5 +39,9 @@ def render_text(name: str, **context: Any) -> str:
 
 
 def render(name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a template as an HTML response."""
+    """Render a template as an HTML response (or the captured screen served instead of it,
+    with `--screens DIR`: mock_portal/screens.py)."""
+    captured = captured_page(name, context)
+    if captured is not None:
+        return HTMLResponse(captured, status_code=status_code)
     return HTMLResponse(render_text(name, **context), status_code=status_code)

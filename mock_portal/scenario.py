@@ -30,6 +30,7 @@ from mock_portal.clock import JST, MockClock, as_jst
 from mock_portal.config import MockConfig
 from mock_portal.control import AccountPatch
 from mock_portal.faults import SCREEN_PATHS, FaultKind, FaultRegistry, FaultSpec
+from mock_portal.screens import ScreensError, load_screens
 from mock_portal.state import AccountExists, PortalState
 
 #: `target = "*"` in a scenario fault means every screen the fault registry knows.
@@ -128,6 +129,8 @@ class Scenario(BaseModel):
     accounts: list[AccountChange] = Field(default_factory=list)
     new_accounts: list[AccountSeed] = Field(default_factory=list)
     faults: list[ScenarioFault] = Field(default_factory=list)
+    #: A folder of captured screens (`koss-rpa capture`) served in place of the mock's own.
+    screens: str | None = Field(None, min_length=1, max_length=4096)
 
     @model_validator(mode="after")
     def _check_config(self) -> Scenario:
@@ -310,12 +313,23 @@ def apply_scenario(state: PortalState, scenario: Scenario) -> None:
                 raise ScenarioError(f"{scenario.name}: account {seed.user_id} exists") from None
             except ValueError as exc:
                 raise ScenarioError(f"{scenario.name}: {exc}") from None
+        _apply_screens(state, scenario)
         for fault in scenario.faults:
             if fault.scheduled:
                 faults.plan(fault)
             else:
                 for spec in fault.specs():
                     faults.add(spec)
+
+
+def _apply_screens(state: PortalState, scenario: Scenario) -> None:
+    """`screens = "DIR"`: serve a capture (a relative DIR is taken from the working folder)."""
+    if scenario.screens is None:
+        return
+    try:
+        state.screens = load_screens(Path(scenario.screens))
+    except ScreensError as exc:
+        raise ScenarioError(f"{scenario.name}: screens: {exc}") from None
 
 
 # --- the control API's scenario routes ---------------------------------------------------------

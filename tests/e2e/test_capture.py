@@ -1,0 +1,120 @@
+"""`--capture DIR` and `koss-mock-portal --screens DIR` end to end: a run against each markup
+variant of the mock is captured, the capture is served in place of the mock's own screens, and
+the robot's download, forced password change and wrong-password stop pass against it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from koss_rpa.errors import LoginRejected
+from mock_portal.testing import ControlClient, PortalServer
+from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv, reveal
+
+pytestmark = pytest.mark.e2e
+
+Cli = Callable[..., CliResult]
+
+try:  # the markup variants (issue 10); only the mock's own markup until they exist
+    from mock_portal.variants import VARIANTS as _VARIANTS
+
+    VARIANTS = list(_VARIANTS)
+except ImportError:
+    VARIANTS = ["modern"]
+
+#: The screens a download with a forced password change passes through.
+TRIO_SCREENS = {"top", "login", "password_change", "password_result", "mypage"}
+CAPTURE_MARK = "<!-- koss-rpa test: served from the capture -->"
+
+
+def use_variant(portal: ControlClient, name: str) -> None:
+    if name != "modern":
+        portal.use_variant(name)  # type: ignore[attr-defined]
+
+
+def capture_forced_change(
+    portal: ControlClient, env: KossEnv, cli: Cli, variant: str, folder: Path
+) -> dict[str, object]:
+    """A download with an expired password, captured; then the portal is reset."""
+    use_variant(portal, variant)
+    portal.expire_password(USER_ID)
+    result = cli("--config", str(env.config), "download", "--capture", str(folder), "--json")
+    assert result.code == 0, result.stderr
+    manifest: dict[str, object] = json.loads((folder / "manifest.json").read_text("utf-8"))
+    portal.reset()
+    return manifest
+
+
+def serve(portal: ControlClient, folder: Path) -> dict[str, object]:
+    """Mark the captured login screen (to see it served), then serve the capture."""
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    login = next(e for e in manifest["screens"] if e["screen"] == "login")
+    page = folder / login["file"]
+    page.write_text(page.read_text("utf-8").replace("</body>", CAPTURE_MARK + "</body>"), "utf-8")
+    return portal.use_screens(folder)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_capture_of_a_variant_should_serve_the_robots_download(
+    portal: ControlClient,
+    portal_server: PortalServer,
+    koss_env: Callable[..., KossEnv],
+    cli: Cli,
+    variant: str,
+    tmp_path: Path,
+) -> None:
+    env = koss_env()
+    env.store.set_password(USER_ID, SecretStr(PASSWORD))
+    folder = tmp_path / "capture"
+
+    manifest = capture_forced_change(portal, env, cli, variant, folder)
+
+    screens = manifest["screens"]
+    assert isinstance(screens, list)
+    assert TRIO_SCREENS <= {e["screen"] for e in screens}
+    # The capture was a real forced change: the keyring holds the new password now.
+    portal.update_account(USER_ID, password=reveal(env.store.current(USER_ID)))
+    served = serve(portal, folder)
+    assert served["missing"] == ["reset"]
+    login_html = httpx.get(f"{portal_server.url}/mypage/login").text
+    assert CAPTURE_MARK in login_html
+
+    result = cli("--config", str(env.config), "download", "--json")
+
+    assert result.code == 0, result.stderr
+    assert len(env.workbooks()) == 2
+    assert [e["outcome"] for e in portal.journal(method="POST", screen="login")] == ["login_ok"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS[:1])
+def test_capture_should_serve_a_forced_change_and_a_rejected_login(
+    portal: ControlClient,
+    koss_env: Callable[..., KossEnv],
+    cli: Cli,
+    variant: str,
+    tmp_path: Path,
+) -> None:
+    env = koss_env()
+    env.store.set_password(USER_ID, SecretStr(PASSWORD))
+    folder = tmp_path / "capture"
+    capture_forced_change(portal, env, cli, variant, folder)
+    env.store.set_password(USER_ID, SecretStr(PASSWORD))  # the mock was reset to it
+    serve(portal, folder)
+    portal.expire_password(USER_ID)
+
+    changed = cli("--config", str(env.config), "download", "--json")
+
+    assert changed.code == 0, changed.stderr
+    assert changed.json()["result"]["rotated"] is True
+    assert reveal(env.store.current(USER_ID)) == portal.get_account(USER_ID)["password"]
+
+    env.store.set_password(USER_ID, SecretStr("Wrong12345"))
+    wrong = cli("--config", str(env.config), "download", "--json")
+
+    assert wrong.code == LoginRejected.exit_code, wrong.stderr
+    assert "正しくありません" in wrong.json()["error"]["message"]
