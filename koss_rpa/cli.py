@@ -222,11 +222,12 @@ def _run_portal_job(command: str, job: Job, user_id: str | None) -> tuple[Any, A
 
 def _check(login: bool, user_id: str | None, capture: Path | None, force: bool) -> Any:
     from koss_rpa.capture import capturing, prepare_folder
-    from koss_rpa.check import run_check
 
     folder = prepare_folder(capture, force=force) if capture is not None else None
 
     async def job(rt: Any, uid: str) -> Any:
+        from koss_rpa.check import run_check
+
         return await run_check(rt, uid, login=login)
 
     chosen: Job = capturing(job, folder) if folder is not None else job

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from koss_rpa.errors import LoginRejected
 from mock_portal.testing import ControlClient, PortalServer
 from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv, reveal
+from tests.support.leaks import scan_capture
 
 pytestmark = pytest.mark.e2e
 
@@ -118,3 +119,53 @@ def test_capture_should_serve_a_forced_change_and_a_rejected_login(
 
     assert wrong.code == LoginRejected.exit_code, wrong.stderr
     assert "正しくありません" in wrong.json()["error"]["message"]
+
+
+def test_capture_should_leave_no_canary_in_any_file(
+    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli, tmp_path: Path
+) -> None:
+    canaries = {
+        "user_id": "KNCY0042",
+        "bulk_user_id": "KICY0042",
+        "name": "漏洩 花子",
+        "name_kana": "ロウエイ ハナコ",
+        "admin_email": "canary.admin@leak-dealer.example",
+        "notify_email": "canary.notify@leak-dealer.example",
+    }
+    password = "Canary3Capture7"
+    portal.create_account(
+        password=password,
+        password_age_days=61,
+        direct_accounts=[
+            {
+                "account_id": "KKCY0099",
+                "holder_kana": "ロウエイシヨウカイ",
+                "bank": "B",
+                "branch": "C",
+            }
+        ],
+        **canaries,
+    )
+    env = koss_env(user_id=canaries["user_id"])
+    env.store.set_password(canaries["user_id"], SecretStr(password))
+    folder = tmp_path / "capture"
+
+    result = cli("--config", str(env.config), "info", "--capture", str(folder), "--json")
+
+    assert result.code == 0, result.stderr
+    assert result.json()["result"]["rotated"] is True
+    new_password = reveal(env.store.current(canaries["user_id"]))
+    assert new_password is not None
+    secrets = [
+        password,
+        new_password,
+        *canaries.values(),
+        "漏洩花子",
+        "KKCY0099",
+        "ロウエイシヨウカイ",
+    ]
+    files = sorted(p.name for p in folder.iterdir())
+    assert "manifest.json" in files
+    assert any(name.endswith("-mypage.html") for name in files)
+    assert any(name.endswith("-password_change.html") for name in files)
+    assert scan_capture(folder, secrets) == []
