@@ -4,6 +4,7 @@ the robot's download, forced password change and wrong-password stop pass agains
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,12 +22,17 @@ pytestmark = pytest.mark.e2e
 
 Cli = Callable[..., CliResult]
 
-try:  # the markup variants (issue 10); only the mock's own markup until they exist
-    from mock_portal.variants import VARIANTS as _VARIANTS
 
-    VARIANTS = list(_VARIANTS)
-except ImportError:
-    VARIANTS = ["modern"]
+def _variants() -> list[str]:
+    """The mock's markup variants (issue 10); only its own markup where they do not exist."""
+    try:
+        module = importlib.import_module("mock_portal.variants")
+    except ImportError:
+        return ["modern"]
+    return list(module.VARIANTS)
+
+
+VARIANTS = _variants()
 
 #: The screens a download with a forced password change passes through.
 TRIO_SCREENS = {"top", "login", "password_change", "password_result", "mypage"}
@@ -35,7 +41,7 @@ CAPTURE_MARK = "<!-- koss-rpa test: served from the capture -->"
 
 def use_variant(portal: ControlClient, name: str) -> None:
     if name != "modern":
-        portal.use_variant(name)  # type: ignore[attr-defined]
+        portal.set_variant(name)  # type: ignore[attr-defined,unused-ignore]
 
 
 def capture_forced_change(
