@@ -314,12 +314,16 @@ def apply_scenario(state: PortalState, scenario: Scenario) -> None:
             except ValueError as exc:
                 raise ScenarioError(f"{scenario.name}: {exc}") from None
         _apply_screens(state, scenario)
-        for fault in scenario.faults:
-            if fault.scheduled:
-                faults.plan(fault)
-            else:
-                for spec in fault.specs():
-                    faults.add(spec)
+        _apply_faults(faults, scenario)
+
+
+def _apply_faults(faults: ScheduledFaults, scenario: Scenario) -> None:
+    for fault in scenario.faults:
+        if fault.scheduled:
+            faults.plan(fault)
+        else:
+            for spec in fault.specs():
+                faults.add(spec)
 
 
 def _apply_screens(state: PortalState, scenario: Scenario) -> None:
