@@ -99,6 +99,15 @@ def state_text(state: str) -> str:
 MARKS = {"found": "✓", "ambiguous": "?", "missing": "✗"}
 
 
+def kind_text(what: str) -> str:
+    return {
+        "screen": _("screen"),
+        "field": _("field"),
+        "control": _("control"),
+        "text": _("text"),
+    }.get(what, what)
+
+
 async def probe_screen(screen: Screen, reached: bool = True) -> ScreenCheck:
     """Every lookup of `screen`, probed where it stands (a probe never raises)."""
     probes = [await lookup.probe() for lookup in screen.lookups()]

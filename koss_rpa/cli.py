@@ -239,7 +239,7 @@ def _check(login: bool, user_id: str | None, capture: Path | None, force: bool) 
 def _show_check(report: Any, out: Any, command: str, folder: Path | None = None) -> None:
     from rich.table import Table
 
-    from koss_rpa.check import MARKS, state_text
+    from koss_rpa.check import MARKS, kind_text, state_text
 
     if not STATE.as_json:
         table = Table(title=_("Portal check ({url})").format(url=report.portal_url))
@@ -252,7 +252,7 @@ def _show_check(report: Any, out: Any, command: str, folder: Path | None = None)
                 mark = MARKS.get(p.state, "?")
                 table.add_row(
                     screen.screen,
-                    _(p.what),
+                    kind_text(p.what),
                     p.words,
                     f"{mark} {state_text(p.state)}",
                     ", ".join(p.how),
