@@ -202,10 +202,11 @@ def _run_portal_job(command: str, job: Job, user_id: str | None) -> tuple[Any, A
         try:
 
             def prepare() -> tuple[Settings, Any]:
-                from koss_rpa.preflight import preflight
+                from koss_rpa.preflight import check_portal_name
 
+                # No login: neither the keyring nor the download folder is needed.
                 settings = _settings()
-                preflight(settings)
+                check_portal_name(settings.login_url or str(settings.portal_url))
                 return settings, _output()
 
             settings, out = await asyncio.to_thread(prepare)
