@@ -22,6 +22,8 @@ from koss_rpa.pages import LoginPage, PortalTopPage
 from koss_rpa.pages.base import Probe, Screen
 
 FOUND = "found"
+#: The way of a menu item that was hidden until its drop-down opened, and that the walk used.
+WALKED = "menu walk"
 
 
 @dataclass
@@ -114,6 +116,24 @@ async def probe_screen(screen: Screen, reached: bool = True) -> ScreenCheck:
     return ScreenCheck(screen.name, reached, probes)
 
 
+async def _after_walk(top: PortalTopPage, before: ScreenCheck, url: str) -> ScreenCheck:
+    """The top page's probes once its menu has been walked. A drop-down's items are hidden
+    until it opens, so a probe before the walk may miss them: they are probed again on the
+    opened menu (when the login screen came in a window of its own); an item the walk clicked
+    but that cannot be probed any more (the window went on to the login screen) is reported
+    as found by the walk."""
+    after = before
+    if not top.page.is_closed() and top.page.url == url:
+        after = await probe_screen(top)
+    probes = []
+    for old, new in zip(before.probes, after.probes, strict=True):
+        best = new if new.state == FOUND or old.state != FOUND else old
+        if best.state == "missing" and best.what != "screen":
+            best = Probe(best.what, best.words, FOUND, (WALKED,), 1)
+        probes.append(best)
+    return ScreenCheck(before.screen, True, probes)
+
+
 async def _reach(screen: Screen) -> bool:
     try:
         await screen.wait_displayed()
@@ -135,7 +155,8 @@ async def _walk(
         await page.goto(str(rt.settings.portal_url))
         top = PortalTopPage(page)
         reached = await _reach(top)
-        report.screens.append(await probe_screen(top, reached))
+        before = await probe_screen(top, reached)
+        report.screens.append(before)
         if not reached:
             return
         try:
@@ -143,6 +164,7 @@ async def _walk(
         except ScreenNotReached:
             report.screens.append(await probe_screen(LoginPage(page), reached=False))
             return
+        report.screens[-1] = await _after_walk(top, before, page.url)
     reached = await _reach(login_page)
     report.screens.append(await probe_screen(login_page, reached))
     if not (reached and login):

@@ -60,7 +60,7 @@ def test_check_should_print_a_table_for_people(
     assert result.code == 0, result.stderr
     assert "ポータルの点検" in result.stdout
     assert "✓" in result.stdout
-    assert "納付利用者ID" in result.stdout
+    assert "ログイン" in result.stdout
     assert "✗" not in result.stdout
 
 
@@ -112,14 +112,14 @@ def test_check_should_name_a_missing_control_and_exit_22(
     portal.use_screens(folder)
     env = koss_env()
 
-    result = run_check(cli, env, "--json")
+    result = run_check(cli, env, "--json", "--lang", "en")
 
     assert result.code == PortalChanged.exit_code == 22
     payload = result.json()
     assert payload["ok"] is False
     assert payload["error"]["code"] == "portal_changed"
-    assert "ログイン" in payload["error"]["message"]
-    assert any("ログイン" in p for p in payload["result"]["problems"])
+    assert "マイページログイン: ログイン (missing)" in payload["error"]["message"]
+    assert "マイページログイン: ログイン (missing)" in payload["result"]["problems"]
     assert "Traceback" not in result.stderr
 
 
