@@ -170,3 +170,24 @@ def test_check_capture_should_save_the_screens_it_looked_at(
     assert result.code == 0, result.stderr
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     assert {"top", "login", "mypage"} <= {e["screen"] for e in manifest["screens"]}
+
+
+def test_capture_command_should_save_the_walk_and_replace_only_with_force(
+    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli, tmp_path: Path
+) -> None:
+    env = koss_env()
+    folder = tmp_path / "capture"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine", encoding="utf-8")
+
+    refused = cli("--config", str(env.config), "capture", str(folder))
+    saved = cli("--config", str(env.config), "capture", str(folder), "--force", "--json")
+
+    assert refused.code == 3
+    assert "--force" in refused.stderr
+    assert saved.code == 0, saved.stderr
+    assert saved.json()["result"]["folder"] == str(folder)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert [e["screen"] for e in manifest["screens"]] == ["top", "login"]
+    assert (folder / "keep.txt").read_text("utf-8") == "mine"
+    assert not portal.journal(method="POST")
