@@ -33,6 +33,7 @@ from koss_rpa.sanitise import Known, leaks, learn, normalise, sanitise, sanitise
 log = logging.getLogger("koss_rpa.capture")
 
 MANIFEST = "manifest.json"
+COOKIE_MIN_LENGTH = 8
 FORMAT = 1
 _BINDING = "__kossCapture"
 _INIT_SCRIPT = (
@@ -121,7 +122,9 @@ class Capturer:
             )
             try:
                 for cookie in await context.cookies():
-                    self.known.add_secret(cookie.get("value", ""))
+                    value = cookie.get("value", "")
+                    if len(value) >= COOKIE_MIN_LENGTH:  # a session id, not a "1" or a "ja"
+                        self.known.add_secret(value)
             except PlaywrightError:
                 pass  # the context is closing; its cookies are of no use to a capture then
 
@@ -130,7 +133,8 @@ class Capturer:
 
     def write(self) -> list[dict[str, Any]]:
         """Sanitise every screen and write it with `manifest.json`; returns the manifest's
-        screens. A screen in which a secret survived sanitising is left out (and says so)."""
+        screens. A screen in which a secret or a personal value survived sanitising is left out
+        (and the manifest says so)."""
         for screen in self.screens:
             learn(screen.html, self.known)
         entries: list[dict[str, Any]] = []
@@ -152,7 +156,7 @@ class Capturer:
                 "charset": screen.charset,
                 "first": seen[key] == 1,
             }
-            if leaks(clean, self.known.secrets):
+            if leaks(clean, self.known.secrets | self.known.long_values()):
                 log.warning("capture: %s withheld, a secret survived sanitising", file_name)
                 entry["file"], entry["withheld"] = None, True
             else:

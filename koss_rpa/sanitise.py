@@ -86,6 +86,10 @@ class Known:
             if normalise(label) in _LABELS:
                 self.add(label, value)
 
+    def long_values(self) -> set[str]:
+        """Personal values long enough to look for in a final check without false alarms."""
+        return {value for value in self.values if len(value) >= 4}
+
     def add_secret(self, secret: str) -> None:
         if len(secret) >= 4:
             self.secrets.add(secret)
