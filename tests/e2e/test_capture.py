@@ -45,12 +45,12 @@ def use_variant(portal: ControlClient, name: str) -> None:
 
 
 def capture_forced_change(
-    portal: ControlClient, env: KossEnv, cli: Cli, variant: str, folder: Path
+    portal: ControlClient, env: KossEnv, quick_cli: Cli, variant: str, folder: Path
 ) -> dict[str, object]:
     """A download with an expired password, captured; then the portal is reset."""
     use_variant(portal, variant)
     portal.expire_password(USER_ID)
-    result = cli("--config", str(env.config), "download", "--capture", str(folder), "--json")
+    result = quick_cli("--config", str(env.config), "download", "--capture", str(folder), "--json")
     assert result.code == 0, result.stderr
     manifest: dict[str, object] = json.loads((folder / "manifest.json").read_text("utf-8"))
     portal.reset()
@@ -71,7 +71,7 @@ def test_capture_of_a_variant_should_serve_the_robots_download(
     portal: ControlClient,
     portal_server: PortalServer,
     koss_env: Callable[..., KossEnv],
-    cli: Cli,
+    quick_cli: Cli,
     variant: str,
     tmp_path: Path,
 ) -> None:
@@ -79,7 +79,7 @@ def test_capture_of_a_variant_should_serve_the_robots_download(
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
     folder = tmp_path / "capture"
 
-    manifest = capture_forced_change(portal, env, cli, variant, folder)
+    manifest = capture_forced_change(portal, env, quick_cli, variant, folder)
 
     screens = manifest["screens"]
     assert isinstance(screens, list)
@@ -91,7 +91,7 @@ def test_capture_of_a_variant_should_serve_the_robots_download(
     login_html = httpx.get(f"{portal_server.url}/mypage/login").text
     assert CAPTURE_MARK in login_html
 
-    result = cli("--config", str(env.config), "download", "--json")
+    result = quick_cli("--config", str(env.config), "download", "--json")
 
     assert result.code == 0, result.stderr
     assert len(env.workbooks()) == 2
@@ -102,33 +102,33 @@ def test_capture_of_a_variant_should_serve_the_robots_download(
 def test_capture_should_serve_a_forced_change_and_a_rejected_login(
     portal: ControlClient,
     koss_env: Callable[..., KossEnv],
-    cli: Cli,
+    quick_cli: Cli,
     variant: str,
     tmp_path: Path,
 ) -> None:
     env = koss_env()
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
     folder = tmp_path / "capture"
-    capture_forced_change(portal, env, cli, variant, folder)
+    capture_forced_change(portal, env, quick_cli, variant, folder)
     env.store.set_password(USER_ID, SecretStr(PASSWORD))  # the mock was reset to it
     serve(portal, folder)
     portal.expire_password(USER_ID)
 
-    changed = cli("--config", str(env.config), "download", "--json")
+    changed = quick_cli("--config", str(env.config), "download", "--json")
 
     assert changed.code == 0, changed.stderr
     assert changed.json()["result"]["rotated"] is True
     assert reveal(env.store.current(USER_ID)) == portal.get_account(USER_ID)["password"]
 
     env.store.set_password(USER_ID, SecretStr("Wrong12345"))
-    wrong = cli("--config", str(env.config), "download", "--json")
+    wrong = quick_cli("--config", str(env.config), "download", "--json")
 
     assert wrong.code == LoginRejected.exit_code, wrong.stderr
     assert "正しくありません" in wrong.json()["error"]["message"]
 
 
 def test_capture_should_leave_no_canary_in_any_file(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli, tmp_path: Path
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli, tmp_path: Path
 ) -> None:
     canaries = {
         "user_id": "KNCY0042",
@@ -156,7 +156,7 @@ def test_capture_should_leave_no_canary_in_any_file(
     env.store.set_password(canaries["user_id"], SecretStr(password))
     folder = tmp_path / "capture"
 
-    result = cli("--config", str(env.config), "info", "--capture", str(folder), "--json")
+    result = quick_cli("--config", str(env.config), "info", "--capture", str(folder), "--json")
 
     assert result.code == 0, result.stderr
     assert result.json()["result"]["rotated"] is True

@@ -31,12 +31,12 @@ def screens_of(result: CliResult) -> dict[str, dict[str, object]]:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_check_should_find_every_screen_and_control_in_each_variant(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli, variant: str
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli, variant: str
 ) -> None:
     use_variant(portal, variant)
     env = koss_env()  # no password stored: without --login none is needed
 
-    result = run_check(cli, env, "--json")
+    result = run_check(quick_cli, env, "--json")
 
     assert result.code == 0, result.stdout + result.stderr
     screens = screens_of(result)
@@ -51,11 +51,11 @@ def test_check_should_find_every_screen_and_control_in_each_variant(
 
 
 def test_check_should_print_a_table_for_people(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     env = koss_env()
 
-    result = run_check(cli, env, "--lang", "ja")
+    result = run_check(quick_cli, env, "--lang", "ja")
 
     assert result.code == 0, result.stderr
     assert "ポータルの点検" in result.stdout
@@ -65,9 +65,9 @@ def test_check_should_print_a_table_for_people(
 
 
 def test_check_login_should_probe_the_mypage_and_download_nothing(
-    portal: ControlClient, env: KossEnv, cli: Cli
+    portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
-    result = run_check(cli, env, "--login", "--json")
+    result = run_check(quick_cli, env, "--login", "--json")
 
     assert result.code == 0, result.stdout + result.stderr
     payload = result.json()["result"]
@@ -80,11 +80,11 @@ def test_check_login_should_probe_the_mypage_and_download_nothing(
 
 
 def test_check_login_should_report_an_expired_password_and_not_change_it(
-    portal: ControlClient, env: KossEnv, cli: Cli
+    portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
     portal.expire_password(USER_ID)
 
-    result = run_check(cli, env, "--login")
+    result = run_check(quick_cli, env, "--login")
 
     assert result.code == PasswordExpired.exit_code, result.stderr
     assert not portal.journal(outcome="password_changed")
@@ -93,7 +93,7 @@ def test_check_login_should_report_an_expired_password_and_not_change_it(
 
 
 def test_check_should_name_a_missing_control_and_exit_22(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli, tmp_path: Path
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli, tmp_path: Path
 ) -> None:
     # A portal whose login screen lost its ログイン button (the mock serving an edited page).
     folder = tmp_path / "changed"
@@ -112,7 +112,7 @@ def test_check_should_name_a_missing_control_and_exit_22(
     portal.use_screens(folder)
     env = koss_env()
 
-    result = run_check(cli, env, "--json", "--lang", "en")
+    result = run_check(quick_cli, env, "--json", "--lang", "en")
 
     assert result.code == PortalChanged.exit_code == 22
     payload = result.json()
@@ -124,7 +124,7 @@ def test_check_should_name_a_missing_control_and_exit_22(
 
 
 def test_check_should_exit_22_on_a_page_with_none_of_the_expected_words(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli, tmp_path: Path
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli, tmp_path: Path
 ) -> None:
     folder = tmp_path / "other"
     folder.mkdir()
@@ -134,7 +134,7 @@ def test_check_should_exit_22_on_a_page_with_none_of_the_expected_words(
     portal.use_screens(folder)
     env = koss_env(timeouts={"action_seconds": 2})
 
-    result = run_check(cli, env)
+    result = run_check(quick_cli, env)
 
     assert result.code == 22
     assert "Traceback" not in result.stderr
@@ -142,30 +142,30 @@ def test_check_should_exit_22_on_a_page_with_none_of_the_expected_words(
 
 
 def test_check_should_exit_21_in_maintenance_and_20_when_nobody_answers(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     portal.start_maintenance()
     env = koss_env(retry={"attempts": 1})
 
-    maintained = run_check(cli, env)
+    maintained = run_check(quick_cli, env)
 
     assert maintained.code == Maintenance.exit_code, maintained.stderr
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
     env = koss_env(retry={"attempts": 1}, portal_url=f"http://127.0.0.1:{port}")
-    silent = run_check(cli, env)
+    silent = run_check(quick_cli, env)
     assert silent.code == PortalUnavailable.exit_code, silent.stderr
     assert "Traceback" not in maintained.stderr + silent.stderr
 
 
 def test_check_capture_should_save_the_screens_it_looked_at(
-    portal: ControlClient, env: KossEnv, cli: Cli, tmp_path: Path
+    portal: ControlClient, env: KossEnv, quick_cli: Cli, tmp_path: Path
 ) -> None:
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
     folder = tmp_path / "capture"
 
-    result = run_check(cli, env, "--login", "--capture", str(folder))
+    result = run_check(quick_cli, env, "--login", "--capture", str(folder))
 
     assert result.code == 0, result.stderr
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
@@ -173,15 +173,15 @@ def test_check_capture_should_save_the_screens_it_looked_at(
 
 
 def test_capture_command_should_save_the_walk_and_replace_only_with_force(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli, tmp_path: Path
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli, tmp_path: Path
 ) -> None:
     env = koss_env()
     folder = tmp_path / "capture"
     folder.mkdir()
     (folder / "keep.txt").write_text("mine", encoding="utf-8")
 
-    refused = cli("--config", str(env.config), "capture", str(folder))
-    saved = cli("--config", str(env.config), "capture", str(folder), "--force", "--json")
+    refused = quick_cli("--config", str(env.config), "capture", str(folder))
+    saved = quick_cli("--config", str(env.config), "capture", str(folder), "--force", "--json")
 
     assert refused.code == 3
     assert "--force" in refused.stderr
