@@ -235,12 +235,27 @@ def capturing(
     async def run(rt: Any, user_id: str) -> Any:
         capturer = Capturer(folder)
         rt.context_hooks.append(capturer.attach)
-        result = None
-        try:
-            result = await job(rt, user_id)
-            return result
-        finally:
+
+        async def save(result: Any) -> None:
             learn_run(capturer, rt, user_id, result)
             await asyncio.to_thread(capturer.write)
+
+        try:
+            result = await job(rt, user_id)
+        except BaseException:
+            try:  # what the run saw up to its failure is worth keeping too
+                await save(None)
+            except OSError as exc:
+                log.warning("capture: could not be written: %s", exc)
+            raise
+        try:
+            await save(result)
+        except OSError as exc:
+            raise CaptureDirNotWritable(
+                _("The capture folder {folder} cannot be written: {error}").format(
+                    folder=folder, error=exc.strerror or exc
+                )
+            ) from exc
+        return result
 
     return run
