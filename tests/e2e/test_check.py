@@ -73,7 +73,9 @@ def test_check_login_should_probe_the_mypage_and_download_nothing(
     payload = result.json()["result"]
     assert payload["logged_in"] is True
     assert len(payload["screens"]) == 3
-    assert "利用者情報" not in json.dumps(payload, ensure_ascii=False)  # no personal data
+    shown = json.dumps(payload, ensure_ascii=False)
+    assert "軽自 太郎" not in shown  # the 利用者情報 serve a capture only
+    assert "KIAB1234" not in shown
     assert [e["outcome"] for e in portal.journal(method="POST", screen="login")] == ["login_ok"]
     assert not portal.journal(outcome="download")
     assert portal.journal(outcome="logout")
