@@ -13,83 +13,27 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator
-
 from koss_rpa.errors import ScreenNotReached
 from koss_rpa.flows.download import close_quietly
 from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.runtime import AccountRun, AccountSession, Runtime, account_session, retrying
 from koss_rpa.i18n import _
 from koss_rpa.pages import LoginPage, PortalTopPage
-from koss_rpa.pages.base import Screen
+from koss_rpa.pages.base import Probe, Screen
 
 FOUND = "found"
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What a probe of one lookup found (the fields of `pages.base.Probe`)."""
-
-    what: str
-    words: str
-    state: str  # "found" | "ambiguous" | "missing"
-    how: tuple[str, ...]
-    count: int
-
-
-#: The words of the page objects' locators, by attribute: for page objects that do not list
-#: their lookups themselves (`Screen.lookups()`); (what, words, how).
-_WORDS: dict[str, tuple[str, str, str]] = {
-    "ready_menu": ("control", "事前の準備が整った方", "button"),
-    "screen_application_menu": ("control", "画面申請の方", "button"),
-    "user_info_link": ("control", "利用者情報の確認・変更を行う", "link"),
-    "user_id": ("field", "納付利用者ID", "label"),
-    "password": ("field", "納付利用者パスワード", "label"),
-    "login_button": ("control", "ログイン", "button"),
-    "change_password_link": ("control", "パスワード変更", "link"),
-    "summary_file_link": ("control", "まとめ納付管理ファイル", "link"),
-    "user_info_table": ("text", "利用者情報", "table"),
-    "direct_accounts_table": ("text", "国庫金ダイレクト納付口座情報", "table"),
-    "refresh_button": ("control", "最新の情報に更新", "button"),
-    "close_button": ("control", "終了", "button"),
-}
+#: The way of a menu item that was hidden until its drop-down opened, and that the walk used.
+WALKED = "menu walk"
 
 
 def screen_name(screen: Screen) -> str:
-    return str(getattr(screen, "name", None) or getattr(screen, "heading", type(screen).__name__))
-
-
-async def _probe_locator(what: str, words: str, how: str, locator: Locator) -> Probe:
-    try:
-        count = await locator.count()
-    except PlaywrightError:
-        count = 0
-    state = FOUND if count == 1 else ("missing" if count == 0 else "ambiguous")
-    return Probe(what, words, state, (how,) if count else (), count)
+    return screen.name
 
 
 async def probes_of(screen: Screen) -> list[Probe]:
-    """Every lookup of `screen` probed: its own `lookups()` where the page object lists them,
-    else its name and the locators it holds, by the words above."""
-    own = getattr(screen, "lookups", None)
-    if callable(own):
-        found = []
-        for lookup in own():
-            p = await lookup.probe()
-            found.append(Probe(p.what, p.words, p.state, tuple(p.how), p.count))
-        return found
-    heading = screen.heading_locator()
-    probes = [await _probe_locator("screen", screen_name(screen), "heading", heading)]
-    for attribute, (what, words, how) in _WORDS.items():
-        locator = getattr(screen, attribute, None)
-        if isinstance(locator, Locator):
-            probes.append(await _probe_locator(what, words, how, locator))
-    return probes
-
-
-#: The way of a menu item that was hidden until its drop-down opened, and that the walk used.
-WALKED = "menu walk"
+    """Every lookup of `screen` (its name, then each field and control the job uses), probed
+    where it stands (a probe never raises)."""
+    return [await lookup.probe() for lookup in screen.lookups()]
 
 
 @dataclass
@@ -194,7 +138,7 @@ async def _after_walk(top: PortalTopPage, before: ScreenCheck, url: str) -> Scre
     for old, new in zip(before.probes, after.probes, strict=True):
         best = new if new.state == FOUND or old.state != FOUND else old
         if best.state == "missing" and best.what != "screen":
-            best = Probe(best.what, best.words, FOUND, (WALKED,), 1)
+            best = Probe(best.what, best.words, "found", (WALKED,), 1)
         probes.append(best)
     return ScreenCheck(before.screen, True, probes)
 

@@ -501,8 +501,18 @@ def credentials_set(
         str | None,
         typer.Option(help="When it was last changed on the portal (YYYY-MM-DD), for its age."),
     ] = None,
+    discard_pending: Annotated[
+        bool,
+        typer.Option(
+            help="Drop a pending password left by an interrupted change (normally it is kept"
+            " as a login candidate: the portal may have accepted it)."
+        ),
+    ] = False,
 ) -> None:
     """Store the current portal password of an account in the OS keyring.
+
+    Also resets the account's login budget (the count of password submissions the portal has
+    not confirmed).
 
     \b
     Examples:
@@ -530,9 +540,20 @@ def credentials_set(
     out = _output()
     if not meets_policy(password, settings.password_policy):
         out.line(_("Note: this password does not meet the configured password policy."))
-    store.set_password(uid, SecretStr(password), when)
+    kept = store.set_password(uid, SecretStr(password), when, discard_pending=discard_pending)
+    from koss_rpa.account import Account
+
+    Account(store, uid, settings).budget.reset()
     out.line(_("Stored the password of {user_id} in the keyring.").format(user_id=uid))
-    out.result("credentials set", {"user_id": uid})
+    if kept:
+        out.line(
+            _(
+                "A pending password from an interrupted change is kept: the portal may have "
+                "accepted it, so the next run tries it once before this one. To drop it, run "
+                "again with --discard-pending."
+            )
+        )
+    out.result("credentials set", {"user_id": uid, "pending_kept": kept})
 
 
 def _parse_date(value: str | None) -> datetime | None:

@@ -111,6 +111,8 @@ class CredentialStatus:
     has_previous: bool
     changed_at: datetime | None
     rejected_at: datetime | None
+    #: When a login with the pending password was rejected (it gets one try).
+    pending_tried_at: datetime | None = None
 
     def age_days(self, now: datetime | None = None) -> float | None:
         if self.changed_at is None:
@@ -188,25 +190,46 @@ class CredentialStore:
         return self._get(user_id, "previous")
 
     def set_password(
-        self, user_id: str, password: SecretStr, changed_at: datetime | None = None
-    ) -> None:
-        """Store a password a person gave (`credentials set`); clears pending and any rejection."""
+        self,
+        user_id: str,
+        password: SecretStr,
+        changed_at: datetime | None = None,
+        *,
+        discard_pending: bool = False,
+    ) -> bool:
+        """Store a password a person gave (`credentials set`); clears any rejection.
+
+        A pending password (a change whose answer was lost) may be the one the portal holds:
+        it is kept as a login candidate, with its one try given back, unless the person says
+        to discard it. Returns whether a pending password was kept.
+        """
         old = self.current(user_id)
         if old is not None and old.get_secret_value() != password.get_secret_value():
             self._set(user_id, "previous", old)
         self._set(user_id, "current", password)
-        self._delete(user_id, "pending")
+        pending = self.pending(user_id)
+        keep = (
+            pending is not None
+            and not discard_pending
+            and pending.get_secret_value() != password.get_secret_value()
+        )
+        if not keep:
+            self._delete(user_id, "pending")
         self._update_meta(
             user_id,
             changed_at=changed_at.isoformat() if changed_at else None,
             rejected_at=None,
+            pending_tried_at=None,
+            pending_since=self._meta(user_id).get("pending_since") if keep else None,
             set_at=_now().isoformat(),
         )
+        return keep
 
     def begin_rotation(self, user_id: str, new_password: SecretStr) -> None:
-        """Step 1 of a rotation: keep the new password as pending *before* it is submitted."""
+        """Step 1 of a rotation: keep the new password as pending *before* it is submitted
+        (again: a pending password submitted anew gets its one login try back)."""
         self._set(user_id, "pending", new_password)
-        self._update_meta(user_id, pending_since=_now().isoformat())
+        self._update_meta(user_id, pending_since=_now().isoformat(), pending_tried_at=None)
 
     def promote_pending(self, user_id: str) -> None:
         """The portal accepted the pending password: it becomes current, current becomes previous.
@@ -221,14 +244,22 @@ class CredentialStore:
             self._set(user_id, "previous", current)
         self._set(user_id, "current", pending)
         self._update_meta(
-            user_id, changed_at=_now().isoformat(), pending_since=None, rejected_at=None
+            user_id,
+            changed_at=_now().isoformat(),
+            pending_since=None,
+            pending_tried_at=None,
+            rejected_at=None,
         )
         self._delete(user_id, "pending")
 
     def discard_pending(self, user_id: str) -> None:
         """The portal never took the pending password (the current one still works)."""
         self._delete(user_id, "pending")
-        self._update_meta(user_id, pending_since=None)
+        self._update_meta(user_id, pending_since=None, pending_tried_at=None)
+
+    def mark_pending_tried(self, user_id: str) -> None:
+        """The portal rejected a login with the pending password: it had its one try."""
+        self._update_meta(user_id, pending_tried_at=_now().isoformat())
 
     def mark_confirmed(self, user_id: str) -> None:
         """The current password was accepted by the portal."""
@@ -248,6 +279,7 @@ class CredentialStore:
             has_previous=self.previous(user_id) is not None,
             changed_at=_parse(meta.get("changed_at")),
             rejected_at=_parse(meta.get("rejected_at")),
+            pending_tried_at=_parse(meta.get("pending_tried_at")),
         )
 
     def delete(self, user_id: str) -> None:

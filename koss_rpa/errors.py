@@ -16,12 +16,15 @@ KossError                         exit 1 unless a subclass says otherwise
 │   ├── PasswordRejected          the portal refused the new password             12
 │   ├── CredentialsMissing        no password in the keyring for the ID           13
 │   ├── PasswordExpired           expired and the expiry setting is `fail`        14
-│   └── RunLocked                 another run holds this account's lock           15
+│   ├── RunLocked                 another run holds this account's lock           15
+│   ├── AnswerUnrecognised        the answer to a password was no known screen   16
+│   └── LoginBudgetSpent          unconfirmed password submissions at the budget  17
 └── TransientError                retried with back-off; exit codes 20–29
     ├── PortalUnavailable         time-out, 5xx, dropped connection               20
     ├── Maintenance               the portal's maintenance page                   21
     ├── ScreenNotReached          an unexpected screen                            22
-    │   └── PortalChanged         check: a screen or control is missing/ambiguous 22
+    │   └── ControlMissing        the screen lacks a control (two: not retried)   22
+    │       └── PortalChanged     check: a screen or control missing/ambiguous    22
     └── DownloadIncomplete        an empty, truncated or HTML "download"          23
 ```
 Every error has a stable `code` (for reports and scripts) and an `exit_code`; its message is
@@ -128,11 +131,30 @@ class RunLocked(BusinessError):
     exit_code = 15
 
 
+class AnswerUnrecognised(BusinessError):
+    """After a password was submitted the portal showed none of the screens that can follow.
+
+    Never retried: had the password been wrong, a retry would walk it into the lock-out.
+    """
+
+    code = "answer_unrecognised"
+    exit_code = 16
+
+
+class LoginBudgetSpent(BusinessError):
+    """The account's password submissions that the portal did not confirm reached the budget."""
+
+    code = "login_budget_spent"
+    exit_code = 17
+
+
 class TransientError(KossError):
     """A passing fault of the portal or the network: retried with back-off, then reported."""
 
     code = "transient"
     exit_code = 20
+    #: Whether another attempt may help (two controls of one name will be two again).
+    retryable: bool = True
 
 
 class PortalUnavailable(TransientError):
@@ -159,16 +181,41 @@ class ScreenNotReached(TransientError):
         self.seen = seen
 
 
-class PortalChanged(ScreenNotReached):
-    """`koss-rpa check` found a screen or control missing or ambiguous (named in the message)."""
+class ControlMissing(ScreenNotReached):
+    """The screen is on display but lacks a control the job needs (retried like any screen
+    not reached: a page cut short looks the same), or has two of it: the portal has changed,
+    and that is not retried."""
+
+    code = "control_missing"
+    exit_code = 22
+
+    def __init__(self, screen: str, words: str, seen: str, *, ambiguous: bool = False) -> None:
+        KossError.__init__(
+            self,
+            _("The screen {screen} has no usable 「{words}」 ({seen}).").format(
+                screen=screen, words=words, seen=seen
+            ),
+        )
+        self.expected = f"{screen}: {words}"
+        self.seen = seen
+        self.screen = screen
+        self.words = words
+        self.retryable = not ambiguous
+
+
+class PortalChanged(ControlMissing):
+    """`koss-rpa check` found screens or controls missing or ambiguous (named in the message)."""
 
     code = "portal_changed"
     exit_code = 22
 
     def __init__(self, message: str) -> None:
-        TransientError.__init__(self, message)
+        KossError.__init__(self, message)
         self.expected = message
         self.seen = ""
+        self.screen = ""
+        self.words = ""
+        self.retryable = False
 
 
 class DownloadIncomplete(TransientError):
@@ -200,10 +247,13 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     CredentialsMissing,
     PasswordExpired,
     RunLocked,
+    AnswerUnrecognised,
+    LoginBudgetSpent,
     TransientError,
     PortalUnavailable,
     Maintenance,
     ScreenNotReached,
+    ControlMissing,
     PortalChanged,
     DownloadIncomplete,
 )

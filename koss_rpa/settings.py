@@ -137,6 +137,12 @@ class Settings(BaseSettings):
     keep_success_artifacts: bool = False
     #: How long a second run for the same account waits for the first one's lock.
     lock_wait_seconds: float = Field(0.0, ge=0)
+    #: Password submissions per account that the portal has not confirmed, at most, before
+    #: runs refuse to submit more (the portal locks after 5 failures in a row, inferred).
+    login_budget: int = Field(2, ge=1, le=4)
+    #: How long an unconfirmed submission counts (None: until a login succeeds or a person
+    #: runs `credentials set`; the portal's own window is unknown).
+    login_budget_window_hours: float | None = Field(None, gt=0, le=24 * 365)
     #: Accounts a batch works on at once.
     concurrency: int = Field(2, ge=1, le=16)
     lang: Literal["ja", "en"] | None = None
@@ -160,6 +166,11 @@ class Settings(BaseSettings):
         if toml_file is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
         return tuple(sources)
+
+    @property
+    def state_dir(self) -> Path:
+        """Where run folders, locks and login budgets are kept."""
+        return self.run_dir.parent
 
     def validated_user_id(self, user_id: str | None = None) -> str:
         """The 納付利用者ID to use (argument over setting), checked against the pattern."""

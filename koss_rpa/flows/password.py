@@ -1,7 +1,10 @@
-"""Password changes a user asks for (`change-password`) or that are due (proactive rotation).
+"""Every password change, top to bottom: forced after an expired login, asked for by the user
+(`change-password`), or due (proactive rotation).
 
-Both go the manual's way: マイページログイン → パスワード変更 → 変更 → パスワード変更結果通知 →
-« ログインへ戻る → ログイン with the new password, which proves the keyring is right.
+Each goes the manual's way: パスワード変更 → 変更 → パスワード変更結果通知 → « ログインへ戻る →
+ログイン with the new password, which proves the keyring is right. The keyring steps (pending
+before 変更, current once confirmed, discarded once refused) are the account protocol's
+(`koss_rpa.account`).
 """
 
 from __future__ import annotations
@@ -10,12 +13,17 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from koss_rpa.errors import CredentialsMissing, LoginRejected, ScreenNotReached
-from koss_rpa.flows.login import _submit_login, change_password_on, open_login, sign_in
+from pydantic import SecretStr
+
+from koss_rpa.account import Account, Candidate
+from koss_rpa.errors import LoginRejected, PasswordRejected, ScreenNotReached
+from koss_rpa.flows.login import open_login, sign_in, submit_login
 from koss_rpa.flows.runtime import AccountRun, AccountSession, Runtime, account_session, retrying
 from koss_rpa.i18n import _
 from koss_rpa.notify import notify_rotation
-from koss_rpa.pages import MyPage
+from koss_rpa.pages import MyPage, PasswordChangePage, PasswordResultPage
+from koss_rpa.pages.base import describe
+from koss_rpa.pages.password_result import SUCCESS_MESSAGE
 
 if TYPE_CHECKING:
     from koss_rpa.flows.login import SignedIn
@@ -37,73 +45,117 @@ class ChangeResult:
         }
 
 
-async def change_via_link(rt: Runtime, session: AccountSession, account: AccountRun) -> MyPage:
-    """Open the login screen, follow パスワード変更, change, and log in with the new password."""
+async def change_password_on(
+    rt: Runtime,
+    session: AccountSession,
+    run: AccountRun,
+    account: Account,
+    screen: PasswordChangePage,
+    current: SecretStr,
+) -> PasswordResultPage:
+    """Fill the パスワード変更 screen with a new password, never losing either one."""
     user_id = account.user_id
-    current = rt.store.current(user_id)
-    if current is None:
-        raise CredentialsMissing(
-            _(
-                "No password is stored for {user_id}: run 'koss-rpa credentials set {user_id}'."
-            ).format(user_id=user_id)
-        )
-    login = await open_login(rt, session, user_id)
-    change = await (await login.open_password_change()).wait_displayed()
-    rt.step(user_id, "change", _("Changing the password…"))
-    if not account.confirmed:
-        account.unconfirmed_logins += 1  # the change form checks the current password too
+    # Nothing is stored before the form is there: a pending password costs a failed login.
+    await screen.wait_form()
+    new = account.begin_change(current)
+    rt.folder.redactor.add(current, new)
+    account.submitting("change")  # the form checks the current password too
     try:
-        result = await change_password_on(rt, session, account, change, current)
-    except LoginRejected:
-        rt.store.mark_rejected(user_id)
+        async with session.secret_entry():
+            await screen.submit_change(user_id, current, new, rt.navigation_timeout_ms)
+            result = await screen.outcome(rt.timeout_ms)
+    except PasswordRejected:
+        account.change_refused()
         raise
-    account.confirmed = True
+    except LoginRejected as exc:
+        if not run.confirmed:
+            raise
+        # The portal refuses the current password it accepted at the login a moment ago: it
+        # has changed meanwhile — a submission was taken whose answer was lost, and the
+        # browser sent it again. Not a wrong password: the next attempt finds out which one
+        # is in force, the pending one first.
+        raise ScreenNotReached(
+            PasswordResultPage.name, f"{await describe(screen.page)}: {exc}"
+        ) from exc
+    if not await result.confirms_change():
+        raise ScreenNotReached(
+            f"{PasswordResultPage.name}: {SUCCESS_MESSAGE}", await describe(result.page)
+        )
+    account.change_accepted()
+    run.rotated = True
+    rt.step(user_id, "changed", _("The portal confirmed the new password; it is in the keyring."))
+    return result
+
+
+async def change_and_log_in(
+    rt: Runtime,
+    session: AccountSession,
+    run: AccountRun,
+    account: Account,
+    screen: PasswordChangePage,
+    current: SecretStr,
+) -> MyPage:
+    """Change the password on `screen`, go back to the login and log in with the new one."""
+    result = await change_password_on(rt, session, run, account, screen, current)
     login = await (await result.back_to_login()).wait_displayed()
-    new = rt.store.current(user_id)
-    if new is None:
-        raise CredentialsMissing(_("The new password vanished from the keyring."))
-    rt.step(user_id, "login", _("Logging in with the new password…"))
-    final = await _submit_login(rt, session, account, login, new)
+    rt.step(account.user_id, "login", _("Logging in with the new password…"))
+    final = await submit_login(rt, session, account, login, Candidate("current", account.current()))
     if not isinstance(final, MyPage):
-        raise ScreenNotReached(MyPage.heading, final.heading)
+        raise ScreenNotReached(MyPage.name, PasswordChangePage.name)
+    account.login_accepted(Candidate("current", account.current()), change_follows=False)
     return final
+
+
+async def change_via_link(rt: Runtime, session: AccountSession, run: AccountRun) -> MyPage:
+    """Open the login screen, follow パスワード変更, change, and log in with the new password."""
+    account = rt.account(run.user_id)
+    current = account.current()
+    login = await open_login(rt, session, run.user_id)
+    change = await (await login.open_password_change()).wait_displayed()
+    rt.step(run.user_id, "change", _("Changing the password…"))
+    try:
+        return await change_and_log_in(rt, session, run, account, change, current)
+    except LoginRejected as exc:
+        if run.confirmed:
+            raise
+        raise account.login_rejected(Candidate("current", current), exc.message) from exc
 
 
 async def change_password(rt: Runtime, user_id: str) -> ChangeResult:
     """The voluntary change. An interrupted earlier change is sorted out first, by logging in
     with the pending password and then the current one."""
-    account = AccountRun(user_id)
-    async for attempt in retrying(rt, account):
+    run = AccountRun(user_id)
+    async for attempt in retrying(rt, run):
         with attempt:
-            async with account_session(rt, account) as session:
+            async with account_session(rt, run) as session:
                 if rt.store.pending(user_id) is not None:
                     # Sort out the interrupted change first; if it did happen, it is the change.
-                    signed = await sign_in(rt, session, account)
+                    signed = await sign_in(rt, session, run)
                     await signed.mypage.close()
-                if not account.rotated:
-                    mypage = await change_via_link(rt, session, account)
+                if not run.rotated:
+                    mypage = await change_via_link(rt, session, run)
                     await mypage.close()
-    if account.rotated:
+    if run.rotated:
         await asyncio.to_thread(notify_rotation, rt.settings, user_id)
-    return ChangeResult(user_id, account.rotated, account.attempts, account.retry_reasons)
+    return ChangeResult(user_id, run.rotated, run.attempts, run.retry_reasons)
 
 
 async def rotate_if_due(
-    rt: Runtime, session: AccountSession, account: AccountRun, signed: SignedIn
+    rt: Runtime, session: AccountSession, run: AccountRun, signed: SignedIn
 ) -> None:
     """Proactive rotation: change the password before the portal forces it."""
     limit = rt.settings.rotate_after_days
-    if limit is None or account.rotated:
+    if limit is None or run.rotated:
         return
-    age = rt.store.status(account.user_id).age_days()
+    age = rt.store.status(run.user_id).age_days()
     if age is None or age < limit:
         return
     rt.step(
-        account.user_id,
+        run.user_id,
         "rotate_due",
         _("The password is {age:.0f} days old (limit {limit}); changing it now.").format(
             age=age, limit=limit
         ),
     )
     await signed.mypage.close()
-    signed.mypage = await change_via_link(rt, session, account)
+    signed.mypage = await change_via_link(rt, session, run)

@@ -15,12 +15,13 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
     wait_exponential_jitter,
 )
 
+from koss_rpa.account import Account
 from koss_rpa.credentials import CredentialStore
 from koss_rpa.errors import KossError, PortalUnavailable, TransientError
 from koss_rpa.i18n import _
@@ -76,14 +77,21 @@ class Runtime:
     def timeout_ms(self) -> float:
         return self.settings.timeouts.action_seconds * 1000
 
+    @property
+    def navigation_timeout_ms(self) -> float:
+        return self.settings.timeouts.navigation_seconds * 1000
+
+    def account(self, user_id: str) -> Account:
+        """The account's passwords and login budget (`koss_rpa.account`)."""
+        return Account(self.store, user_id, self.settings)
+
 
 @dataclass
 class AccountRun:
     """What one account's job learns across its retry attempts."""
 
     user_id: str
-    #: Logins submitted with a password the portal had not yet accepted in this run.
-    unconfirmed_logins: int = 0
+    #: Whether the portal accepted a password of this account in this run.
     confirmed: bool = False
     rotated: bool = False
     attempts: int = 0
@@ -112,6 +120,10 @@ def _first_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, TransientError) and error.retryable
+
+
 def retrying(rt: Runtime, account: AccountRun) -> AsyncRetrying:
     """Transient errors are retried with exponential back-off and jitter, bounded in attempts
     and total time; business errors go straight through."""
@@ -138,7 +150,7 @@ def retrying(rt: Runtime, account: AccountRun) -> AsyncRetrying:
         )
 
     return AsyncRetrying(
-        retry=retry_if_exception_type(TransientError),
+        retry=retry_if_exception(_retryable),
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_seconds),
         wait=wait_exponential_jitter(
             multiplier=policy.initial_wait_seconds,

@@ -1,17 +1,339 @@
-"""What every screen object shares: knowing whether it is the screen on display."""
+"""The words every screen object speaks: a screen by its name, a field by its label, a control
+by its name — in the manual's words, whatever element carries them.
+
+The manual shows words, never markup: heading levels, `<label for>` or `<th>`, button or link
+or image, alert regions, frames — all unknown for the real portal. So each lookup joins every
+plausible markup of the same words with `.or_()` (one wait, not a cascade of time-outs), and
+matching ignores character width (NFKC), spacing and the decorations a form puts beside a label
+(必須, ※, ＊, ？, a colon). Fields and controls must be unique among the visible elements: two
+matches are an error naming both. Content may stand in the main document or in any frame: a
+screen finds the frame that shows it (`wait_for_screen`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import ClassVar, Self
+import unicodedata
+from asyncio import Future
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Self
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page
+from playwright.async_api import Frame, Locator, Page
 
-from koss_rpa.errors import KossError, Maintenance, PortalUnavailable, ScreenNotReached
+from koss_rpa.errors import (
+    ControlMissing,
+    KossError,
+    Maintenance,
+    PortalUnavailable,
+    ScreenNotReached,
+)
 from koss_rpa.i18n import _
 
-#: The mock's wording, and the real portal's likely one: a maintenance page says メンテナンス.
+# --- matching words ------------------------------------------------------------------------
+
+#: Marks a form puts beside a label or a control's name, never part of the manual's words.
+DECORATION_CHARS = "※*?:«»<>▶►▸・[]【】〔〕"
+DECORATION_WORDS = ("必須", "任意")
+_SPACES = " \t\r\n\u3000\u00a0"
+
+#: Full-width ASCII and the ideographic space, for XPath's translate() (its quotes left out:
+#: they could not stand in an XPath literal).
+_WIDE = "".join(chr(c) for c in range(0xFF01, 0xFF5F) if chr(c) not in "＂＇")
+_NARROW = "".join(unicodedata.normalize("NFKC", c) for c in _WIDE)
+#: Half-width katakana that NFKC maps to one full-width character.
+_HALF_KANA = "".join(
+    chr(c) for c in range(0xFF61, 0xFFA0) if len(unicodedata.normalize("NFKC", chr(c))) == 1
+)
+_FULL_KANA = "".join(unicodedata.normalize("NFKC", c) for c in _HALF_KANA)
+_XPATH_FROM = _WIDE + _HALF_KANA
+_XPATH_TO = _NARROW + _FULL_KANA
+_XPATH_DROP = _SPACES + DECORATION_CHARS + "".join(DECORATION_WORDS)
+
+
+def normalize(text: str) -> str:
+    """The form of a text that matching compares: NFKC, no spaces, no decorations.
+
+    Both sides of every comparison go through the same steps as `xpath_normalized` (so that
+    Python and the browser agree on what matches).
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    # A decoration in brackets, （必須）, leaves an empty pair behind.
+    return "".join(c for c in folded if c not in _XPATH_DROP).replace("()", "")
+
+
+def xpath_literal(text: str) -> str:
+    """`text` as an XPath 1.0 string literal."""
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    parts = text.split("'")
+    return "concat(" + ', "\'", '.join(f"'{p}'" for p in parts) + ")"
+
+
+def xpath_normalized(expr: str) -> str:
+    """An XPath expression for `normalize(expr)` (as far as XPath 1.0's translate() can)."""
+    mapped = f"translate({expr}, {xpath_literal(_XPATH_FROM)}, {xpath_literal(_XPATH_TO)})"
+    return f"translate({mapped}, {xpath_literal(_XPATH_DROP)}, '')"
+
+
+def _char_class(char: str) -> str:
+    variants = {char}
+    variants.update(w for w, n in zip(_WIDE, _NARROW, strict=True) if n == char)
+    variants.update(h for h, f in zip(_HALF_KANA, _FULL_KANA, strict=True) if f == char)
+    if len(variants) == 1:
+        return re.escape(char)
+    return "[" + "".join(re.escape(v) for v in sorted(variants)) + "]"
+
+
+_DECORATION_RE = (
+    r"(?:[\s"
+    + re.escape(DECORATION_CHARS + "＊？：＜＞［］")
+    + "]|"
+    + "|".join(DECORATION_WORDS)
+    + r"|[(（](?:"
+    + "|".join(DECORATION_WORDS)
+    + r")[)）])*"
+)
+
+
+def words_pattern(words: str) -> re.Pattern[str]:
+    """A regular expression for an accessible name that is `words` and nothing else, whatever
+    the width of its characters, its spacing and the decorations around it."""
+    core = normalize(words)
+    body = r"\s*".join(_char_class(c) for c in core)
+    return re.compile(rf"^{_DECORATION_RE}{body}{_DECORATION_RE}$")
+
+
+def _equals(expr: str, words: str) -> str:
+    """XPath: `expr` is `words` (as `normalize` compares; an emptied （必須） may follow)."""
+    folded, wanted = xpath_normalized(expr), xpath_literal(normalize(words))
+    return f"({folded} = {wanted} or {folded} = concat({wanted}, '()'))"
+
+
+# --- lookups ---------------------------------------------------------------------------------
+
+Root = Page | Frame
+What = Literal["screen", "field", "control", "menu", "text"]
+
+
+def _lower(expr: str) -> str:
+    return f"translate({expr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+
+#: Inputs a person types into (not buttons, boxes or hidden ones).
+_TYPABLE = (
+    "(self::input and not(contains(' hidden submit button image reset checkbox radio file ', "
+    f"concat(' ', {_lower('@type')}, ' ')))) or self::textarea or self::select"
+)
+#: What a person can click: links, buttons, and anything a script or a class makes clickable.
+_CLICKABLE = (
+    "self::a or self::button or self::area or @onclick or @role='button' or @role='link' "
+    f"or @role='menuitem' or contains({_lower('@class')}, 'button') "
+    f"or contains({_lower('@class')}, 'btn')"
+)
+_NOT_TEXT = "not(self::script or self::style or self::option or self::noscript)"
+
+
+def _text_carriers(words: str) -> str:
+    """Elements whose whole text is `words` (a label cell, a span, a label without `for`)."""
+    return f"//body//*[{_NOT_TEXT}][{_equals('string(.)', words)}]"
+
+
+def _named(words: str) -> str:
+    """An element is named `words` by its text, an image's alt, its aria-label or title."""
+    return (
+        f"{_equals('string(.)', words)} or descendant::img[{_equals('@alt', words)}] "
+        f"or {_equals('@aria-label', words)} or {_equals('@title', words)}"
+    )
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a lookup found on the screen now: for `koss-rpa check` and error messages."""
+
+    what: str
+    words: str
+    state: Literal["found", "ambiguous", "missing"]
+    how: tuple[str, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One thing a screen needs, in the manual's words, and the markups it may come in."""
+
+    what: What
+    words: str
+    ways: tuple[tuple[str, Locator], ...]
+    #: Whether two visible matches are an error (fields and controls) or the first will do.
+    unique: bool = True
+
+    @property
+    def locator(self) -> Locator:
+        """Every way joined with `.or_()`: one wait covers them all."""
+        combined = self.ways[0][1]
+        for _how, locator in self.ways[1:]:
+            combined = combined.or_(locator)
+        return combined
+
+    @property
+    def visible(self) -> Locator:
+        return self.locator.filter(visible=True)
+
+    async def probe(self) -> Probe:
+        """Count what each way finds (never raises)."""
+        how: list[str] = []
+        try:
+            for name, locator in self.ways:
+                if await locator.filter(visible=True).count():
+                    how.append(name)
+            count = await self.visible.count()
+        except PlaywrightError:
+            return Probe(self.what, self.words, "missing", (), 0)
+        if count == 0:
+            state: Literal["found", "ambiguous", "missing"] = "missing"
+        elif count > 1 and self.unique:
+            state = "ambiguous"
+        else:
+            state = "found"
+        return Probe(self.what, self.words, state, tuple(how), count)
+
+    async def describe_matches(self) -> str:
+        """The visible matches as short HTML, for an error that names them."""
+        try:
+            snippets = await self.visible.evaluate_all(
+                "els => els.map(e => e.outerHTML.replace(/\\s+/g, ' ').slice(0, 120))"
+            )
+        except PlaywrightError:
+            return "?"
+        return " / ".join(str(s) for s in snippets)
+
+
+def screen_name(root: Root, words: str) -> Lookup:
+    """A screen's name: a heading of any level, a title block, a caption, an image's alt text,
+    a block whose whole text is the name, or the document's title."""
+    carriers = f"{_text_carriers(words)}[not({_CLICKABLE})]"
+    title = xpath_normalized("string(.)")
+    name = xpath_literal(normalize(words))
+    separators = ("|", "-", "/", "–", "—", "｜")
+    title_parts = " or ".join(
+        [f"{title} = {name}"]
+        + [f"starts-with({title}, concat({name}, '{s}'))" for s in separators]
+        + [
+            f"substring({title}, string-length({title}) - string-length({name})) "
+            f"= concat('{s}', {name})"
+            for s in separators
+        ]
+    )
+    return Lookup(
+        "screen",
+        words,
+        (
+            ("heading", root.get_by_role("heading", name=words_pattern(words))),
+            ("text", root.locator(f"xpath={carriers}[not(*[{_equals('string(.)', words)}])]")),
+            (
+                "image",
+                root.locator(
+                    f"xpath=//body//img[{_equals('@alt', words)}][not(ancestor::*[{_CLICKABLE}])]"
+                ),
+            ),
+            # The title is never visible: it counts through `is_displayed`, not the waits.
+            ("title", root.locator(f"xpath=//head/title[{title_parts}]")),
+        ),
+        unique=False,
+    )
+
+
+def field(root: Root, words: str) -> Lookup:
+    """A field by its label, wherever the label stands: `<label for>` or around the input,
+    aria-label(ledby), a `<th>`/`<td>`/`<dt>` beside it, or the text just before it."""
+    carriers = _text_carriers(words)
+    return Lookup(
+        "field",
+        words,
+        (
+            ("label", root.get_by_label(words_pattern(words))),
+            (
+                "beside",
+                root.locator(
+                    # Only from a label that holds no input itself (not a whole form row).
+                    f"xpath={carriers}[not(descendant::*[{_TYPABLE}])]"
+                    f"/following-sibling::*[1]/descendant-or-self::*[{_TYPABLE}]"
+                ),
+            ),
+            (
+                "container",
+                # The nearest enclosing element with an input, if it holds just the one.
+                root.locator(
+                    f"xpath={carriers}/ancestor-or-self::*[descendant::*[{_TYPABLE}]][1]"
+                    f"[count(descendant::*[{_TYPABLE}]) = 1]/descendant::*[{_TYPABLE}]"
+                ),
+            ),
+        ),
+    )
+
+
+def control(root: Root, words: str, *, unique: bool = True, what: What = "control") -> Lookup:
+    """A control by its name, whatever carries it: a button, a link, an input of type
+    submit/button/image (value or alt), role=button, an image inside a link, a clickable text."""
+    pattern = words_pattern(words)
+    clickable = f"//body//*[{_CLICKABLE}][{_named(words)}]"
+    inputs = (
+        "//body//input[contains(' submit button image reset ', "
+        f"concat(' ', {_lower('@type')}, ' '))]"
+        f"[{_equals('@value', words)} or {_equals('@alt', words)}]"
+    )
+    return Lookup(
+        what,
+        words,
+        (
+            ("button", root.get_by_role("button", name=pattern)),
+            ("link", root.get_by_role("link", name=pattern)),
+            # The innermost clickable element so named (a link inside a clickable cell).
+            (
+                "clickable",
+                root.locator(
+                    f"xpath={clickable}[not(descendant::*[{_CLICKABLE}][{_named(words)}])]"
+                ),
+            ),
+            ("input", root.locator(f"xpath={inputs}")),
+        ),
+        unique=unique,
+    )
+
+
+def menu_entry(root: Root, words: str) -> Lookup:
+    """An entry of a drop-down menu: a control, or the text of a list item that holds the
+    next level (a menu opened by hovering, with no button at all)."""
+    owner = (
+        f"//body//*[{_NOT_TEXT}][{_equals('text()[normalize-space()][1]', words)}]"
+        f"[descendant::ul or descendant::ol or following-sibling::ul or following-sibling::ol]"
+    )
+    entry = control(root, words, unique=False, what="menu")
+    return Lookup(
+        "menu", words, (*entry.ways, ("list item", root.locator(f"xpath={owner}"))), unique=False
+    )
+
+
+def text(root: Root, words: str) -> Lookup:
+    """A sentence of the manual, wherever it stands (width and spacing ignored)."""
+    carriers = _text_carriers(words)
+    return Lookup(
+        "text",
+        words,
+        (("text", root.locator(f"xpath={carriers}[not(*[{_equals('string(.)', words)}])]")),),
+        unique=False,
+    )
+
+
+# --- what is on display -----------------------------------------------------------------------
+
+#: A maintenance page says メンテナンス.
 MAINTENANCE_PATTERN = re.compile("メンテナンス")
 #: Chromium's own error page after a dropped connection or a refused one.
 BROWSER_ERROR_URL = "chrome-error://"
@@ -22,49 +344,50 @@ SERVER_ERROR_PATTERN = re.compile(
 ERROR_PAGE_PATTERN = re.compile("エラー")
 
 
-class Screen:
-    """A screen of the portal, named by its heading as the manual names it."""
+def error_marks(root: Root) -> Locator:
+    """What certainly none of the job's screens shows: the name of a maintenance page, a server
+    error or an error page, as a heading or the document's title. Seeing one ends a wait."""
+    marks = [
+        root.get_by_role("heading", name=p).filter(visible=True)
+        for p in (MAINTENANCE_PATTERN, SERVER_ERROR_PATTERN, ERROR_PAGE_PATTERN)
+    ]
+    titled = root.locator(
+        "xpath=//head/title[contains(., 'メンテナンス') or contains(., 'エラー') "
+        "or contains(., 'Service Unavailable') or contains(., 'Internal Server Error') "
+        "or contains(., 'Bad Gateway') or contains(., 'Gateway Time')]"
+    )
+    return marks[0].or_(marks[1]).or_(marks[2]).or_(titled)
 
-    heading: ClassVar[str]
 
-    def __init__(self, page: Page) -> None:
-        self.page = page
-
-    def heading_locator(self) -> Locator:
-        return self.page.get_by_role("heading", level=1, name=self.heading, exact=True)
-
-    async def is_displayed(self) -> bool:
-        """Whether this screen is the one on display now."""
+async def shows_error_page(page: Page) -> bool:
+    """Whether the window, or a frame of it, shows a maintenance, server error or error page."""
+    for frame in page.frames:
         try:
-            return await self.heading_locator().count() > 0
+            if await error_marks(frame).count():
+                return True
         except PlaywrightError:
-            return False
-
-    async def wait_displayed(self, timeout_ms: float | None = None) -> Self:
-        """Wait until this screen is on display, or raise the error that says what is instead."""
-        await wait_for_any(self.page, self.heading, self.heading_locator(), timeout_ms=timeout_ms)
-        return self
-
-    async def require(self, what: str, *controls: Locator) -> None:
-        """Wait until `controls` are on display before using them. A screen without them (cut
-        short, or changed) raises the error that names what was expected and what is on
-        display, instead of a bare time-out of the click or fill that would follow."""
-        try:
-            for control in controls:
-                await control.wait_for(state="visible")
-        except PlaywrightError as exc:
-            raise await unexpected_screen(self.page, f"{self.heading}: {what}") from exc
+            continue
+    return False
 
 
 async def describe(page: Page) -> str:
-    """Title, heading and URL of what is on display, for error messages."""
+    """Title, first heading or title block and URL of what is on display, for messages."""
     try:
         title = await page.title()
-        headings = await page.locator("h1").all_inner_texts()
+        frames = [page.main_frame, *page.main_frame.child_frames]
+        heading = ""
+        for frame in frames:
+            texts = await frame.locator(
+                "xpath=//body//*[self::h1 or self::h2 or self::h3 or @role='heading' "
+                "or contains(translate(@class, 'TITLE', 'title'), 'title')]"
+            ).all_inner_texts()
+            heading = next((t.strip() for t in texts if t.strip()), "")
+            if heading:
+                break
     except PlaywrightError:
-        title, headings = "?", []
-    heading = headings[0].strip() if headings else "-"
-    return f"「{title or '-'}」 / 「{heading}」 ({page.url})"
+        title, heading = "?", ""
+    heading = " ".join(heading.split())[:80]
+    return f"「{title or '-'}」 / 「{heading or '-'}」 ({page.url})"
 
 
 async def unexpected_screen(page: Page, expected: str) -> KossError:
@@ -85,27 +408,178 @@ async def unexpected_screen(page: Page, expected: str) -> KossError:
     return ScreenNotReached(expected, seen)
 
 
-def error_headings(page: Page) -> Locator:
-    """The heading of a page that is certainly none of the job's screens: the maintenance page,
-    a server error, an error page. Seeing one ends a wait at once, not after its time-out."""
-    headings = [
-        page.get_by_role("heading", name=pattern)
-        for pattern in (MAINTENANCE_PATTERN, SERVER_ERROR_PATTERN, ERROR_PAGE_PATTERN)
-    ]
-    return headings[0].or_(headings[1]).or_(headings[2])
+#: Playwright's own default time-out, for a wait given none.
+DEFAULT_TIMEOUT_MS = 30_000
 
 
-async def wait_for_any(
-    page: Page, expected: str, *locators: Locator, timeout_ms: float | None
+async def _cancel(futures: set[Future[Any]]) -> None:
+    for future in futures:
+        future.cancel()
+    await asyncio.gather(*futures, return_exceptions=True)
+
+
+def _watch(
+    page: Page, target: Callable[[Frame], Locator], watched: dict[Future[Any], Frame], ms: float
 ) -> None:
-    """Wait until one of `locators` is visible; otherwise say what is on display instead."""
-    errors = error_headings(page)
-    combined = errors
-    for locator in locators:
-        combined = combined.or_(locator)
+    """Start waiting in every frame of the page not yet watched."""
+    for frame in page.frames:
+        if frame not in watched.values() and not frame.is_detached():
+            wait = target(frame).first.wait_for(state="attached", timeout=ms)
+            watched[asyncio.ensure_future(wait)] = frame
+
+
+async def _first_frame(
+    page: Page, target: Callable[[Frame], Locator], seconds: float
+) -> Frame | None:
+    """The first frame of the page where `target` matches within `seconds`, or None."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    watched: dict[Future[Any], Frame] = {}
+    attached: Future[Any] = loop.create_future()
+    attached.set_result(None)
     try:
-        await combined.first.wait_for(state="visible", timeout=timeout_ms)
+        while (remaining := deadline - loop.time()) > 0:
+            _watch(page, target, watched, remaining * 1000)
+            if attached.done():
+                attached = asyncio.ensure_future(
+                    page.wait_for_event("frameattached", timeout=remaining * 1000)
+                )
+            done, _pending = await asyncio.wait(
+                {*watched, attached}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for future in done - {attached}:
+                frame = watched.pop(future)
+                if future.exception() is None:
+                    return frame
+            if not watched and attached.done() and attached.exception():
+                return None
+        return None
+    finally:
+        await _cancel({*watched, attached})
+
+
+async def wait_for_screen(
+    page: Page,
+    expected: str,
+    build: Callable[[Root], Locator],
+    *,
+    timeout_ms: float | None = None,
+) -> Frame:
+    """Wait until `build(frame)` (joined with the error pages' marks) is there in the page's
+    main frame or in any of its frames, and return that frame; otherwise raise the error that
+    says what is on display instead. A frame added meanwhile is watched too."""
+
+    def target(frame: Frame) -> Locator:
+        return build(frame).or_(error_marks(frame))
+
+    seconds = (timeout_ms if timeout_ms is not None else DEFAULT_TIMEOUT_MS) / 1000
+    try:
+        found = await _first_frame(page, target, seconds)
     except PlaywrightError as exc:
         raise await unexpected_screen(page, expected) from exc
-    if await errors.count():
+    if found is None or await error_marks(found).count():
         raise await unexpected_screen(page, expected)
+    return found
+
+
+@asynccontextmanager
+async def answer_of(page: Page, root: Root, timeout_ms: float | None = None) -> AsyncIterator[None]:
+    """Around a click that submits: wait until the document of the window or of the frame
+    that holds the form has been replaced, so that the screen before is never taken for the
+    answer (a form in a frame may answer in the frame or in the whole window)."""
+    frames = {page.main_frame, root if isinstance(root, Frame) else page.main_frame}
+    navigated = asyncio.ensure_future(
+        page.wait_for_event("framenavigated", lambda f: f in frames, timeout=timeout_ms)
+    )
+    try:
+        yield
+        await navigated
+    finally:
+        await _cancel({navigated})
+
+
+# --- screens ---------------------------------------------------------------------------------
+
+
+class Screen:
+    """A screen of the portal, known by its name as the manual gives it.
+
+    Its lookups are made against `root`: the page's main frame, or the frame that shows the
+    screen once `wait_displayed` has found it.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, page: Page, root: Root | None = None) -> None:
+        self.page = page
+        self.root: Root = root or page
+
+    def name_lookup(self) -> Lookup:
+        return screen_name(self.root, self.name)
+
+    def presence(self, root: Root) -> Locator:
+        """What shows that this screen is on display in `root` (its name, by default)."""
+        lookup = screen_name(root, self.name)
+        visible = [loc.filter(visible=True) for how, loc in lookup.ways if how != "title"]
+        combined = visible[0]
+        for locator in visible[1:]:
+            combined = combined.or_(locator)
+        return combined.or_(dict(lookup.ways)["title"])
+
+    def lookups(self) -> list[Lookup]:
+        """The screen's name, then every field and control the job uses on it."""
+        return [self.name_lookup()]
+
+    async def is_displayed(self) -> bool:
+        """Whether this screen is the one on display now (in the frame it was found in)."""
+        try:
+            return await self.presence(self.root).count() > 0
+        except PlaywrightError:
+            return False
+
+    async def wait_displayed(self, timeout_ms: float | None = None) -> Self:
+        """Wait until this screen is on display (in any frame), or raise the error that says
+        what is instead."""
+        self.root = await wait_for_screen(
+            self.page, self.name, self.presence, timeout_ms=timeout_ms
+        )
+        return self
+
+    async def one(self, lookup: Lookup) -> Locator:
+        """The single visible element of `lookup`, once it is there. A screen without it (cut
+        short, or changed) raises the error that names the screen, the words and what is on
+        display; two matches raise an error naming both."""
+        try:
+            await lookup.visible.first.wait_for(state="visible")
+        except PlaywrightError as exc:
+            shown = await unexpected_screen(self.page, f"{self.name}: {lookup.words}")
+            if isinstance(shown, ScreenNotReached) and await self.is_displayed():
+                raise ControlMissing(self.name, lookup.words, shown.seen) from exc
+            raise shown from exc
+        if lookup.unique and await lookup.visible.count() > 1:
+            raise ControlMissing(
+                self.name,
+                lookup.words,
+                _("more than one match: {matches}").format(matches=await lookup.describe_matches()),
+                ambiguous=True,
+            )
+        return lookup.visible.first
+
+    async def require(self, *lookups: Lookup) -> list[Locator]:
+        """`one()` of each lookup, in order."""
+        return [await self.one(lookup) for lookup in lookups]
+
+    async def texts(self) -> list[str]:
+        """The lines of text on display in this screen's frame, for messages of any markup."""
+        try:
+            body = await self.root.locator("body").inner_text()
+        except PlaywrightError:
+            return []
+        return [" ".join(line.split()) for line in body.splitlines() if line.strip()]
+
+
+async def new_lines(screen: Screen, before: Sequence[str]) -> str:
+    """The lines on display now that were not there before: the portal's answer, whatever
+    element holds it (kept verbatim)."""
+    known = set(before)
+    return " ".join(line for line in await screen.texts() if line not in known)

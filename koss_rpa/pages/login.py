@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from playwright.async_api import Page
+from playwright.async_api import Locator, Page
 from pydantic import SecretStr
 
-from koss_rpa.errors import AccountLocked, LoginRejected
-from koss_rpa.pages.base import Screen, wait_for_any
+from koss_rpa.errors import AccountLocked, AnswerUnrecognised, LoginRejected, ScreenNotReached
+from koss_rpa.i18n import _
+from koss_rpa.pages.base import (
+    Lookup,
+    Root,
+    Screen,
+    answer_of,
+    control,
+    describe,
+    field,
+    new_lines,
+    shows_error_page,
+    unexpected_screen,
+    wait_for_screen,
+)
 
 if TYPE_CHECKING:
     from koss_rpa.pages.mypage import MyPage
@@ -20,57 +33,118 @@ LOCKED_PATTERN = "ロック"
 class LoginPage(Screen):
     """マイページログイン."""
 
-    heading = "マイページログイン"
+    name = "マイページログイン"
 
-    def __init__(self, page: Page) -> None:
-        super().__init__(page)
-        self.user_id = page.get_by_label("納付利用者ID")
-        self.password = page.get_by_label("納付利用者パスワード")
-        self.login_button = page.get_by_role("button", name="ログイン", exact=True)
-        self.change_password_link = page.get_by_role("link", name="パスワード変更", exact=True)
-        self.alert = page.get_by_role("alert")
+    def __init__(self, page: Page, root: Root | None = None) -> None:
+        super().__init__(page, root)
+        self._before: list[str] = []
 
-    async def submit_credentials(self, user_id: str, password: SecretStr) -> None:
+    @property
+    def user_id(self) -> Lookup:
+        return field(self.root, "納付利用者ID")
+
+    @property
+    def password(self) -> Lookup:
+        return field(self.root, "納付利用者パスワード")
+
+    @property
+    def login_button(self) -> Lookup:
+        return control(self.root, "ログイン")
+
+    @property
+    def change_password_link(self) -> Lookup:
+        return control(self.root, "パスワード変更")
+
+    def presence(self, root: Root) -> Locator:
+        # Its name, or its password field: a portal may title the screen differently.
+        return super().presence(root).or_(field(root, "納付利用者パスワード").visible)
+
+    def lookups(self) -> list[Lookup]:
+        return [
+            self.name_lookup(),
+            self.user_id,
+            self.password,
+            self.login_button,
+            self.change_password_link,
+        ]
+
+    async def submit_credentials(
+        self, user_id: str, password: SecretStr, timeout_ms: float | None = None
+    ) -> None:
         """Type the ID and the password and press ログイン (the password only at the fill)."""
-        await self.require("ログイン", self.user_id, self.password, self.login_button)
-        await self.user_id.fill(user_id)
-        await self.password.fill(password.get_secret_value())
-        # Wait for the answer's page, so that an earlier message is never taken for it.
-        async with self.page.expect_navigation():
-            await self.login_button.click()
+        id_box, password_box, button = await self.require(
+            self.user_id, self.password, self.login_button
+        )
+        self._before = await self.texts()
+        await id_box.fill(user_id)
+        await password_box.fill(password.get_secret_value())
+        # Wait for the answer's document, so that the screen before is never taken for it.
+        async with answer_of(self.page, self.root, timeout_ms):
+            await button.click()
 
     async def outcome(self, timeout_ms: float | None = None) -> MyPage | PasswordChangePage:
         """What the portal showed after ログイン: the マイページ, or the forced パスワード変更.
 
+        Recognised by content, never by markup: the change form's fields, the login form again,
+        or the マイページ's name or download.
+
         Raises:
-            LoginRejected: the portal refused the ID or password (its message is kept).
-            AccountLocked: the portal says the account is locked.
+            LoginRejected: the login screen again (its message is kept, whatever holds it).
+            AccountLocked: the same, and the message says ロック.
+            AnswerUnrecognised: none of these screens (never retried: a wrong password would
+                walk into the lock-out).
         """
         from koss_rpa.pages.mypage import MyPage
         from koss_rpa.pages.password_change import PasswordChangePage
 
-        mypage, change = MyPage(self.page), PasswordChangePage(self.page)
-        await wait_for_any(
-            self.page,
-            f"{MyPage.heading} / {PasswordChangePage.heading}",
-            mypage.heading_locator(),
-            change.heading_locator(),
-            self.alert,
-            timeout_ms=timeout_ms,
-        )
-        if await mypage.is_displayed():
-            return mypage
+        candidates: list[Screen] = [
+            PasswordChangePage(self.page),
+            LoginPage(self.page),
+            MyPage(self.page),
+        ]
+        expected = f"{MyPage.name} / {PasswordChangePage.name}"
+
+        def any_of(root: Root) -> Locator:
+            combined = candidates[0].presence(root)
+            for screen in candidates[1:]:
+                combined = combined.or_(screen.presence(root))
+            return combined
+
+        try:
+            frame = await wait_for_screen(self.page, expected, any_of, timeout_ms=timeout_ms)
+        except ScreenNotReached as exc:
+            if await shows_error_page(self.page):
+                raise  # an error page of the portal's: retried (the budget bounds the logins)
+            raise AnswerUnrecognised(
+                _("The portal's answer to the login is no screen koss-rpa knows: {seen}").format(
+                    seen=exc.seen
+                )
+            ) from exc
+        change, again, mypage = (type(s)(self.page, frame) for s in candidates)
+        # The change form first: it may name the login ID; then the login form, then マイページ.
         if await change.is_displayed():
-            return change
-        message = " ".join(t.strip() for t in await self.alert.all_inner_texts())
-        if LOCKED_PATTERN in message:
-            raise AccountLocked(message)
-        raise LoginRejected(message)
+            return change  # type: ignore[return-value]
+        if await again.is_displayed():
+            message = await new_lines(again, self._before) or _("(no message)")
+            if LOCKED_PATTERN in message:
+                raise AccountLocked(message)
+            raise LoginRejected(message)
+        if await mypage.is_displayed():
+            return mypage  # type: ignore[return-value]
+        shown = await unexpected_screen(self.page, expected)
+        if not isinstance(shown, ScreenNotReached):
+            raise shown
+        raise AnswerUnrecognised(
+            _("The portal's answer to the login is no screen koss-rpa knows: {seen}").format(
+                seen=await describe(self.page)
+            )
+        )
 
     async def open_password_change(self) -> PasswordChangePage:
-        """The パスワード変更 link, for a change the user asked for."""
+        """The パスワード変更 link (or button), for a change the user asked for."""
         from koss_rpa.pages.password_change import PasswordChangePage
 
-        await self.require("パスワード変更", self.change_password_link)
-        await self.change_password_link.click()
+        (link,) = await self.require(self.change_password_link)
+        async with answer_of(self.page, self.root):
+            await link.click()
         return PasswordChangePage(self.page)

@@ -2,80 +2,153 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Page
+from playwright.async_api import Locator, Page
 from pydantic import SecretStr
 
-from koss_rpa.errors import AccountLocked, LoginRejected, PasswordRejected
-from koss_rpa.pages.base import Screen, wait_for_any
+from koss_rpa.errors import (
+    AccountLocked,
+    AnswerUnrecognised,
+    LoginRejected,
+    PasswordRejected,
+    ScreenNotReached,
+)
+from koss_rpa.i18n import _
+from koss_rpa.pages.base import (
+    Lookup,
+    Root,
+    Screen,
+    answer_of,
+    control,
+    describe,
+    field,
+    new_lines,
+    shows_error_page,
+    unexpected_screen,
+    wait_for_screen,
+)
 from koss_rpa.pages.password_result import PasswordResultPage
 
 #: A refusal of the ID or current password names 現在のパスワード and says 正しくありません.
 CURRENT_PASSWORD_WRONG = ("現在のパスワード", "正しくありません")
 LOCKED = "ロック"
+#: The manual's own words on this screen: the figure writes the brackets half-width.
+CONFIRM_LABEL = "新しいパスワード (確認用)"
+#: Words of a notice that a password has expired or was a temporary one (inferred).
+NOTICE_WORDS = ("期限", "仮パスワード")
 
 
 class PasswordChangePage(Screen):
     """パスワード変更."""
 
-    heading = "パスワード変更"
+    name = "パスワード変更"
 
-    def __init__(self, page: Page) -> None:
-        super().__init__(page)
-        self.user_id = page.get_by_label("納付利用者ID")
-        self.current_password = page.get_by_label("現在のパスワード")
-        self.new_password = page.get_by_label("新しいパスワード", exact=True)
-        self.new_password_confirm = page.get_by_label("新しいパスワード（確認用）")
-        self.change_button = page.get_by_role("button", name="変更", exact=True)
-        self.alert = page.get_by_role("alert")
-        self.notice = page.get_by_role("status")
+    def __init__(self, page: Page, root: Root | None = None) -> None:
+        super().__init__(page, root)
+        self._before: list[str] = []
 
-    async def notice_text(self) -> str:
-        """The portal's notice (e.g. that the password has expired), or ''."""
-        return " ".join(t.strip() for t in await self.notice.all_inner_texts())
+    @property
+    def user_id(self) -> Lookup:
+        return field(self.root, "納付利用者ID")
 
-    async def wait_form(self) -> None:
-        """Wait until the four fields and 変更 are on display (or say what is instead)."""
-        await self.require(
-            "変更",
-            self.user_id,
+    @property
+    def current_password(self) -> Lookup:
+        return field(self.root, "現在のパスワード")
+
+    @property
+    def new_password(self) -> Lookup:
+        return field(self.root, "新しいパスワード")
+
+    @property
+    def new_password_confirm(self) -> Lookup:
+        return field(self.root, CONFIRM_LABEL)
+
+    @property
+    def change_button(self) -> Lookup:
+        return control(self.root, "変更")
+
+    def presence(self, root: Root) -> Locator:
+        # The name, or the confirmation field that no other screen has.
+        return super().presence(root).or_(field(root, CONFIRM_LABEL).visible)
+
+    def lookups(self) -> list[Lookup]:
+        return [
+            self.name_lookup(),
             self.current_password,
             self.new_password,
             self.new_password_confirm,
             self.change_button,
+        ]
+
+    async def notice_text(self) -> str:
+        """What the screen says of why a new password is wanted (it has expired, or a temporary
+        one was used), or ''."""
+        lines = await self.texts()
+        return " ".join(line for line in lines if any(w in line for w in NOTICE_WORDS))
+
+    async def wait_form(self) -> list[Locator]:
+        """Wait until the three password fields and 変更 are on display (or say what is
+        instead); the ID field too when the screen has one to type into."""
+        return await self.require(
+            self.current_password, self.new_password, self.new_password_confirm, self.change_button
         )
 
-    async def submit_change(self, user_id: str, current: SecretStr, new: SecretStr) -> None:
-        """Fill the four fields and press 変更."""
-        await self.wait_form()
-        if await self.user_id.is_editable():
-            await self.user_id.fill(user_id)
-        await self.current_password.fill(current.get_secret_value())
-        await self.new_password.fill(new.get_secret_value())
-        await self.new_password_confirm.fill(new.get_secret_value())
-        async with self.page.expect_navigation():
-            await self.change_button.click()
+    async def submit_change(
+        self, user_id: str, current: SecretStr, new: SecretStr, timeout_ms: float | None = None
+    ) -> None:
+        """Fill the fields and press 変更."""
+        current_box, new_box, confirm_box, button = await self.wait_form()
+        # The forced screen may show the ID as text, or in a read-only field.
+        id_boxes = self.user_id.visible
+        if await id_boxes.count() == 1 and await id_boxes.first.is_editable():
+            await id_boxes.first.fill(user_id)
+        self._before = await self.texts()
+        await current_box.fill(current.get_secret_value())
+        await new_box.fill(new.get_secret_value())
+        await confirm_box.fill(new.get_secret_value())
+        async with answer_of(self.page, self.root, timeout_ms):
+            await button.click()
 
     async def outcome(self, timeout_ms: float | None = None) -> PasswordResultPage:
         """The パスワード変更結果通知, or the portal's refusal as an error.
 
         Raises:
-            PasswordRejected: the new password was refused (policy, reuse, mismatch).
-            LoginRejected: the ID or the current password was wrong.
-            AccountLocked: the account is locked.
+            PasswordRejected: the form again: the new password was refused (policy, reuse,
+                mismatch, or words koss-rpa does not know).
+            LoginRejected: the form again, saying the ID or the current password is wrong.
+            AccountLocked: the form again, saying ロック.
+            AnswerUnrecognised: none of these screens.
         """
-        result = PasswordResultPage(self.page)
-        await wait_for_any(
-            self.page,
-            PasswordResultPage.heading,
-            result.heading_locator(),
-            self.alert,
-            timeout_ms=timeout_ms,
-        )
+        expected = PasswordResultPage.name
+
+        def either(root: Root) -> Locator:
+            return PasswordResultPage(self.page).presence(root).or_(self.presence(root))
+
+        try:
+            frame = await wait_for_screen(self.page, expected, either, timeout_ms=timeout_ms)
+        except ScreenNotReached as exc:
+            if await shows_error_page(self.page):
+                raise
+            raise AnswerUnrecognised(
+                _("The portal's answer to 変更 is no screen koss-rpa knows: {seen}").format(
+                    seen=exc.seen
+                )
+            ) from exc
+        result = PasswordResultPage(self.page, frame)
+        again = PasswordChangePage(self.page, frame)
+        if await again.is_displayed() and not await result.is_displayed():
+            message = await new_lines(again, self._before) or _("(no message)")
+            if LOCKED in message:
+                raise AccountLocked(message)
+            if all(word in message for word in CURRENT_PASSWORD_WRONG):
+                raise LoginRejected(message)
+            raise PasswordRejected(message)
         if await result.is_displayed():
             return result
-        message = " ".join(t.strip() for t in await self.alert.all_inner_texts())
-        if LOCKED in message:
-            raise AccountLocked(message)
-        if all(word in message for word in CURRENT_PASSWORD_WRONG):
-            raise LoginRejected(message)
-        raise PasswordRejected(message)
+        shown = await unexpected_screen(self.page, expected)
+        if not isinstance(shown, ScreenNotReached):
+            raise shown
+        raise AnswerUnrecognised(
+            _("The portal's answer to 変更 is no screen koss-rpa knows: {seen}").format(
+                seen=await describe(self.page)
+            )
+        )

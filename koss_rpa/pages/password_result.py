@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from playwright.async_api import Page
+from playwright.async_api import Locator
 
-from koss_rpa.pages.base import Screen
+from koss_rpa.pages.base import Lookup, Root, Screen, answer_of, control, text
 
 if TYPE_CHECKING:
     from koss_rpa.pages.login import LoginPage
@@ -17,21 +17,32 @@ SUCCESS_MESSAGE = "納付利用者パスワードは正常に変更されまし�
 class PasswordResultPage(Screen):
     """パスワード変更結果通知."""
 
-    heading = "パスワード変更結果通知"
+    name = "パスワード変更結果通知"
 
-    def __init__(self, page: Page) -> None:
-        super().__init__(page)
-        self.success = page.get_by_text(SUCCESS_MESSAGE)
-        self.back_link = page.get_by_role("link", name="ログインへ戻る")
+    @property
+    def success(self) -> Lookup:
+        return text(self.root, SUCCESS_MESSAGE)
+
+    @property
+    def back_link(self) -> Lookup:
+        return control(self.root, "ログインへ戻る")
+
+    def presence(self, root: Root) -> Locator:
+        # The name, or the message of success that no other screen shows.
+        return super().presence(root).or_(text(root, SUCCESS_MESSAGE).visible)
+
+    def lookups(self) -> list[Lookup]:
+        return [self.name_lookup(), self.success, self.back_link]
 
     async def confirms_change(self) -> bool:
         """Whether the screen says 「納付利用者パスワードは正常に変更されました。」."""
-        return await self.success.count() > 0
+        return await self.success.visible.count() > 0
 
     async def back_to_login(self) -> LoginPage:
         """« ログインへ戻る."""
         from koss_rpa.pages.login import LoginPage
 
-        await self.require("ログインへ戻る", self.back_link)
-        await self.back_link.click()
+        (link,) = await self.require(self.back_link)
+        async with answer_of(self.page, self.root):
+            await link.click()
         return LoginPage(self.page)

@@ -2,44 +2,79 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
-from koss_rpa.pages.base import Screen
+from koss_rpa.pages.base import Lookup, Screen, control, menu_entry
 from koss_rpa.pages.login import LoginPage
+
+#: The manual's path through the menu to the マイページログイン.
+MENU_PATH = ("事前の準備が整った方", "画面申請の方")
+USER_INFO_ITEM = "利用者情報の確認・変更を行う"
 
 
 class PortalTopPage(Screen):
     """軽自動車保有関係手続のワンストップサービス — the portal's top page."""
 
-    heading = "軽自動車保有関係手続のワンストップサービス"
+    name = "軽自動車保有関係手続のワンストップサービス"
 
-    def __init__(self, page: Page) -> None:
-        super().__init__(page)
-        menu = page.get_by_role("navigation", name="メニュー")
-        self.ready_menu = menu.get_by_role("button", name="事前の準備が整った方")
-        self.screen_application_menu = menu.get_by_role("button", name="画面申請の方")
-        self.user_info_link = menu.get_by_role("link", name="利用者情報の確認・変更を行う")
+    @property
+    def menu(self) -> list[Lookup]:
+        return [menu_entry(self.root, words) for words in MENU_PATH]
 
-    def heading_locator(self) -> Locator:
-        # The top page's name is the site title; it may stand in the header at any level.
-        return self.page.get_by_role("heading", name=self.heading, exact=True).first
+    @property
+    def user_info_link(self) -> Lookup:
+        return control(self.root, USER_INFO_ITEM)
+
+    def lookups(self) -> list[Lookup]:
+        return [self.name_lookup(), *self.menu, self.user_info_link]
 
     @staticmethod
-    async def _expand(button: Locator) -> None:
-        """Open a drop-down as a person does: point at it, and click if that did not open it."""
-        await button.hover()
-        if await button.get_attribute("aria-expanded") != "true":
-            await button.click()
+    async def _expand(entry: Locator, shown_next: Locator) -> None:
+        """Open a drop-down as a person does: point at it, and click if that did not show the
+        next level (a menu that opens by click, not by hover)."""
+        await entry.hover()
+        if not await shown_next.count():
+            await entry.click()
+        await shown_next.first.wait_for(state="visible")
 
     async def open_user_info(self) -> LoginPage:
-        """事前の準備が整った方 → 画面申請の方 → 利用者情報の確認・変更を行う (a new window)."""
-        await self.require("事前の準備が整った方", self.ready_menu)
-        await self._expand(self.ready_menu)
-        await self.require("画面申請の方", self.screen_application_menu)
-        await self._expand(self.screen_application_menu)
-        await self.require("利用者情報の確認・変更を行う", self.user_info_link)
-        async with self.page.context.expect_page() as new_window:
-            await self.user_info_link.click()
-        login = await new_window.value
-        await login.wait_for_load_state("domcontentloaded")
-        return LoginPage(login)
+        """事前の準備が整った方 → 画面申請の方 → 利用者情報の確認・変更を行う, which opens the
+        マイページログイン in a new window, or in this one."""
+        levels = [*self.menu, self.user_info_link]
+        for here, below in itertools.pairwise(levels):
+            entry = await self._first_visible(here)
+            await self._expand(entry, below.visible)
+        (link,) = await self.require(self.user_info_link)
+        context = self.page.context
+        opened = asyncio.ensure_future(context.wait_for_event("page"))
+        navigated = asyncio.ensure_future(
+            self.page.wait_for_event("framenavigated", lambda f: f == self.page.main_frame)
+        )
+        try:
+            await link.click()
+            done, _pending = await asyncio.wait(
+                {opened, navigated}, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for task in (opened, navigated):
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(opened, navigated, return_exceptions=True)
+        window: Page = self.page
+        if opened in done and opened.exception() is None:
+            window = opened.result()
+        elif navigated not in done or navigated.exception() is not None:
+            error = opened.exception() or navigated.exception()
+            raise error if isinstance(error, BaseException) else PlaywrightError("no window")
+        await window.wait_for_load_state("domcontentloaded")
+        return LoginPage(window)
+
+    async def _first_visible(self, lookup: Lookup) -> Locator:
+        """A menu entry: its words may also stand elsewhere on a top page (a tile, a list), so
+        the first visible one is taken; the final item is required to be unique."""
+        await self.one(lookup)
+        return lookup.visible.first

@@ -5,6 +5,7 @@ the robot's download, forced password change and wrong-password stop pass agains
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -25,11 +26,15 @@ Cli = Callable[..., CliResult]
 
 def _variants() -> list[str]:
     """The mock's markup variants (issue 10); only its own markup where they do not exist."""
-    try:
-        module = importlib.import_module("mock_portal.variants")
-    except ImportError:
-        return ["modern"]
-    return list(module.VARIANTS)
+    for name in ("mock_portal.testing", "mock_portal.variants"):
+        found = getattr(importlib.import_module(name), "VARIANTS", None) if _has(name) else None
+        if found:
+            return list(found)
+    return ["modern"]
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 VARIANTS = _variants()

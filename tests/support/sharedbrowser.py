@@ -43,6 +43,10 @@ class SharedBrowser:
         """Run `coro` on the shared loop and wait for it (what `asyncio.run` does, loop kept)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
+    async def browser(self) -> Browser:
+        """The shared browser (to be awaited on the shared loop)."""
+        return await self._browser_of_the_loop()
+
     async def _browser_of_the_loop(self) -> Browser:
         if self._browser is None or not self._browser.is_connected():
             if self._playwright is None:

@@ -194,15 +194,38 @@ def test_set_password_should_not_make_the_same_password_its_own_previous() -> No
     assert store.previous(UID) == SecretStr("First111")
 
 
-def test_set_password_should_clear_a_pending_password() -> None:
+def test_set_password_should_keep_a_pending_password_the_portal_may_hold() -> None:
+    store = CredentialStore()
+    store.set_password(UID, SecretStr("First111"))
+    store.begin_rotation(UID, SecretStr("Pending1"))
+    store.mark_pending_tried(UID)
+
+    kept = store.set_password(UID, SecretStr("Manual11"))
+
+    assert kept is True
+    assert store.pending(UID) == SecretStr("Pending1")
+    assert store.current(UID) == SecretStr("Manual11")
+    assert store.status(UID).pending_tried_at is None  # its one login try is given back
+
+
+def test_set_password_should_discard_a_pending_password_when_told() -> None:
     store = CredentialStore()
     store.set_password(UID, SecretStr("First111"))
     store.begin_rotation(UID, SecretStr("Pending1"))
 
-    store.set_password(UID, SecretStr("Manual11"))
+    kept = store.set_password(UID, SecretStr("Manual11"), discard_pending=True)
 
+    assert kept is False
     assert store.pending(UID) is None
     assert store.current(UID) == SecretStr("Manual11")
+
+
+def test_set_password_should_drop_a_pending_password_equal_to_the_new_one() -> None:
+    store = CredentialStore()
+    store.begin_rotation(UID, SecretStr("Pending1"))
+
+    assert store.set_password(UID, SecretStr("Pending1")) is False
+    assert store.pending(UID) is None
 
 
 def test_set_password_should_record_changed_at_when_given() -> None:

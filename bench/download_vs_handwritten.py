@@ -1,0 +1,102 @@
+"""`koss-rpa download` against a hand-written minimal Playwright script doing the same clicks.
+
+The hand-written script is what a person would write for the mock's default markup in ten
+minutes: portal top → 事前の準備が整った方 → 画面申請の方 → 利用者情報の確認・変更を行う (a new
+window) → ID and password → ログイン → まとめ納付管理ファイル (saved) → 終了; no checks, no keyring,
+no trace, no manifest. Both run as separate processes against the same mock, alternately, N
+times each, in one run; the script prints the medians and their ratio (target: at most 1.15x).
+
+    python bench/download_vs_handwritten.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._measure import median, run_timed  # noqa: E402
+from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
+from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
+from tests.support import filekeyring  # noqa: E402
+
+USER_ID, PASSWORD = "KNAB1234", "Keiji2019"
+# Selectors fitted to the mock's `modern` markup: speed, not tolerance, is the point here.
+HANDWRITTEN = """
+import sys
+from playwright.sync_api import sync_playwright
+exe, url, target, user, password, *args = sys.argv[1:]
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path=exe or None, args=args)
+    context = browser.new_context(accept_downloads=True, locale="ja-JP")
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_role("button", name="事前の準備が整った方").hover()
+    page.get_by_role("button", name="画面申請の方").hover()
+    with context.expect_page() as opened:
+        page.get_by_role("link", name="利用者情報の確認・変更を行う").click()
+    login = opened.value
+    login.fill("#user_id", user)
+    login.fill("#password", password)
+    login.get_by_role("button", name="ログイン", exact=True).click()
+    with login.expect_download() as got:
+        login.get_by_role("link", name="まとめ納付管理ファイル").click()
+    got.value.save_as(target)
+    login.get_by_role("button", name="終了").click()
+    browser.close()
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    choice = resolve_browser("auto")
+    exe = str(choice.executable_path or "")
+    work = Path(tempfile.mkdtemp(prefix="koss-bench-"))
+    keyring_file = work / "keyring.json"
+    filekeyring.write(keyring_file, {USER_ID: PASSWORD})
+    config = work / "config.toml"
+    env = {
+        **os.environ,
+        "PYTHON_KEYRING_BACKEND": "tests.support.filekeyring.FileKeyring",
+        "KOSS_TEST_KEYRING_FILE": str(keyring_file),
+        "PYTHONPATH": str(ROOT),
+    }
+    browser_args = chromium_args(CLOSED_NETWORK_ARGS)
+    with serve_in_thread() as server, ControlClient(server.url) as control:
+        control.reset()
+        config.write_text(
+            f'portal_url = "{server.url}"\nuser_id = "{USER_ID}"\n'
+            f'download_dir = "{work / "downloads"}"\nrun_dir = "{work / "runs"}"\n'
+            f'browser = "{exe or "auto"}"\nbrowser_args = {list(CLOSED_NETWORK_ARGS)!r}\n'.replace(
+                "'", '"'
+            ),
+            encoding="utf-8",
+        )
+        tool = [sys.executable, "-m", "koss_rpa", "--config", str(config), "download"]
+        target = str(work / "handwritten.xlsm")
+        hand = [sys.executable, "-c", HANDWRITTEN, exe, f"{server.url}/", target, USER_ID]
+        hand += [PASSWORD, *browser_args]
+        run_timed(hand, env)  # warm the page cache for both
+        run_timed(tool, env)
+        tool_runs, hand_runs = [], []
+        for _ in range(args.runs):
+            hand_runs.append(run_timed(hand, env))
+            tool_runs.append(run_timed(tool, env))
+    tool_s, hand_s = median(tool_runs), median(hand_runs)
+    print(f"runs: {args.runs} each, browser: {choice.description}")
+    print(f"koss-rpa download   median {tool_s:.2f} s")
+    print(f"hand-written script median {hand_s:.2f} s")
+    ratio = tool_s / hand_s
+    print(f"ratio {ratio:.2f}x (target <= 1.15x): {'OK' if ratio <= 1.15 else 'OVER'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

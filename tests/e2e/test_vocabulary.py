@@ -1,0 +1,325 @@
+# ruff: noqa: E501 - each markup is one line of HTML, as a person reads it
+"""The page objects' vocabulary against markups the manual cannot rule out.
+
+Each case is a small page served to a real Chromium (through `page.route`, no server): the same
+words in another element. A lookup must find exactly the element meant, or say that it cannot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+from playwright.async_api import Page, Route
+from pydantic import SecretStr
+
+from koss_rpa.errors import AccountLocked, AnswerUnrecognised, ControlMissing, LoginRejected
+from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PortalTopPage
+from koss_rpa.pages.base import Lookup, control, field, normalize, screen_name, words_pattern
+from tests.support.sharedbrowser import SharedBrowser
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+SITE = "http://portal.test"
+Run = Callable[[dict[str, str], Callable[[Page], Awaitable[T]]], T]
+
+
+def _html(body: str, title: str = "K-OSS") -> str:
+    return f"<!DOCTYPE html><html lang=ja><head><meta charset=utf-8><title>{title}</title></head><body>{body}</body></html>"
+
+
+@pytest.fixture(scope="module")
+def shared(browser_type_launch_args: dict[str, Any]) -> Iterator[SharedBrowser]:
+    browser = SharedBrowser.like(browser_type_launch_args)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def on_site(shared: SharedBrowser) -> Run[Any]:
+    """Serve `pages` ({path: html}; a POST is answered by the page of path + ' POST') and run
+    `check(page)` on the first path."""
+
+    def run(pages: dict[str, str], check: Callable[[Page], Awaitable[T]]) -> T:
+        async def go() -> T:
+            browser = await shared.browser()
+            context = await browser.new_context()
+            context.set_default_timeout(3000)
+
+            async def serve(route: Route) -> None:
+                path = route.request.url.removeprefix(SITE)
+                key = f"{path} POST" if route.request.method == "POST" else path
+                body = pages.get(key, pages.get(path.split("?")[0], ""))
+                await route.fulfill(
+                    status=200 if body else 404, body=body, content_type="text/html; charset=utf-8"
+                )
+
+            await context.route(f"{SITE}/**", serve)
+            try:
+                page = await context.new_page()
+                await page.goto(SITE + next(iter(pages)))
+                return await check(page)
+            finally:
+                await context.close()
+
+        return shared.run(go())
+
+    return run
+
+
+async def _ids(lookup: Lookup) -> list[str]:
+    return [str(i) for i in await lookup.visible.evaluate_all("els => els.map(e => e.id)")]
+
+
+# --- words ------------------------------------------------------------------------------------
+
+
+def test_normalize_should_ignore_width_spacing_and_decorations() -> None:
+    assert normalize("新しいパスワード（確認用）") == normalize("新しいパスワード (確認用)")
+    assert normalize("納付利用者ＩＤ ※必須") == normalize("納付利用者ID")
+    assert normalize("« ログインへ戻る") == normalize("ログインへ戻る")
+    assert normalize("マイページ") != normalize("マイページログイン")
+
+
+def test_words_pattern_should_match_the_words_alone() -> None:
+    pattern = words_pattern("新しいパスワード")
+    assert pattern.search("新しいパスワード 必須")
+    assert pattern.search("＊新しいパスワード：")
+    assert not pattern.search("新しいパスワード（確認用）")
+    assert words_pattern("ログイン").search("ﾛｸﾞｲﾝ") is None  # two-char kana is not folded
+    assert words_pattern("納付利用者ID").search("納付利用者ＩＤ")
+
+
+# --- fields ---------------------------------------------------------------------------------
+
+FIELD_MARKUPS = {
+    "label for": '<label for="x">納付利用者ID</label><input id="x"><label for="p">納付利用者パスワード</label><input id="p" type=password>',
+    "wrapping label": "<label>納付利用者ID <input id=x></label><label>納付利用者パスワード <input id=p type=password></label>",
+    "aria-label": '<input id=x aria-label="納付利用者ID"><input id=p type=password aria-label="納付利用者パスワード">',
+    "aria-labelledby": "<span id=l1>納付利用者ID</span><input id=x aria-labelledby=l1><span id=l2>納付利用者パスワード</span><input id=p type=password aria-labelledby=l2>",
+    "th beside": "<table><tr><th>納付利用者ID<font color=red>※</font></th><td><input id=x></td></tr><tr><th>納付利用者パスワード</th><td><input id=p type=password></td></tr></table>",
+    "td beside, full width": "<table><tr><td class=label>納付利用者ＩＤ　（必須）</td><td><input id=x></td></tr><tr><td>納付利用者パスワード</td><td><input id=p type=password></td></tr></table>",
+    "dt dd": "<dl><dt>納付利用者ID</dt><dd><input id=x></dd><dt>納付利用者パスワード</dt><dd><input id=p type=password></dd></dl>",
+    "text before": "<p>納付利用者ID：<input id=x></p><p>納付利用者パスワード：<input id=p type=password></p>",
+    "div row with required mark": "<div class=row><span>納付利用者ID</span><span class=req>必須</span><input id=x></div><div class=row><span>納付利用者パスワード</span><input id=p type=password></div>",
+}
+
+
+@pytest.mark.parametrize("markup", FIELD_MARKUPS, ids=list(FIELD_MARKUPS))
+def test_field_should_find_the_input_its_label_names(on_site: Run[Any], markup: str) -> None:
+    async def check(page: Page) -> tuple[list[str], list[str]]:
+        return await _ids(field(page, "納付利用者ID")), await _ids(
+            field(page, "納付利用者パスワード")
+        )
+
+    assert on_site({"/": _html(FIELD_MARKUPS[markup])}, check) == (["x"], ["p"])
+
+
+CONFIRM_MARKUPS = {
+    "full-width label": "<label for=n>新しいパスワード</label><input id=n type=password><label for=c>新しいパスワード（確認用）</label><input id=c type=password>",
+    "manual's half-width": "<table><tr><th>新しいパスワード</th><td><input id=n type=password></td></tr><tr><th>新しいパスワード (確認用)</th><td><input id=c type=password></td></tr></table>",
+}
+
+
+@pytest.mark.parametrize("markup", CONFIRM_MARKUPS, ids=list(CONFIRM_MARKUPS))
+def test_field_should_tell_the_new_password_from_its_confirmation(
+    on_site: Run[Any], markup: str
+) -> None:
+    async def check(page: Page) -> tuple[list[str], list[str]]:
+        new = await _ids(field(page, "新しいパスワード"))
+        return new, await _ids(field(page, "新しいパスワード (確認用)"))
+
+    assert on_site({"/": _html(CONFIRM_MARKUPS[markup])}, check) == (["n"], ["c"])
+
+
+def test_field_should_find_nothing_when_the_id_is_shown_as_text(on_site: Run[Any]) -> None:
+    body = "<table><tr><th>納付利用者ID</th><td>KNAB1234</td></tr><tr><th>現在のパスワード</th><td><input id=c type=password></td></tr><tr><th>新しいパスワード</th><td><input id=n type=password></td></tr></table>"
+
+    async def check(page: Page) -> tuple[list[str], list[str]]:
+        return await _ids(field(page, "納付利用者ID")), await _ids(field(page, "現在のパスワード"))
+
+    assert on_site({"/": _html(body)}, check) == ([], ["c"])
+
+
+def test_a_field_named_twice_should_raise_an_error_naming_both(on_site: Run[Any]) -> None:
+    body = "<h1>マイページログイン</h1><label>納付利用者ID <input id=a></label><label>納付利用者ID <input id=b name=second></label>"
+
+    async def check(page: Page) -> str:
+        login = await LoginPage(page).wait_displayed()
+        with pytest.raises(ControlMissing) as caught:
+            await login.one(login.user_id)
+        return str(caught.value)
+
+    message = on_site({"/": _html(body)}, check)
+    assert "納付利用者ID" in message
+    assert 'id="a"' in message
+    assert 'name="second"' in message
+
+
+# --- controls -----------------------------------------------------------------------------
+
+CONTROL_MARKUPS = {
+    "button": "<button id=t>ログイン</button>",
+    "link": "<a id=t href=/x>ログイン</a>",
+    "link without href": '<a id=t onclick="go()">ログイン</a>',
+    "input submit": "<input id=t type=submit value='ログイン'>",
+    "input image": "<input id=t type=image alt='ログイン' src=/b.png>",
+    "image in a link": "<a id=t href=/x><img src=/b.png alt='ログイン'></a>",
+    "role button": "<div id=t role=button tabindex=0>ロ グ イ ン</div>",
+    "clickable cell": "<table><tr><td id=t onclick='go()'>ログイン</td></tr></table>",
+    "full-width with marks": "<a id=t href=/x>▶ ログイン</a>",
+}
+
+
+@pytest.mark.parametrize("markup", CONTROL_MARKUPS, ids=list(CONTROL_MARKUPS))
+def test_control_should_find_its_name_in_any_element(on_site: Run[Any], markup: str) -> None:
+    decoys = "<h1>マイページログイン</h1><a href=/back>« ログインへ戻る</a><p>「ログイン」ボタンを押してください。</p>"
+
+    async def check(page: Page) -> list[str]:
+        return await _ids(control(page, "ログイン"))
+
+    assert on_site({"/": _html(decoys + CONTROL_MARKUPS[markup])}, check) == ["t"]
+
+
+def test_control_should_take_the_link_inside_a_clickable_cell(on_site: Run[Any]) -> None:
+    body = "<table><tr><td onclick='go()'><a id=t href=/x>ログイン</a></td></tr></table>"
+
+    async def check(page: Page) -> list[str]:
+        return await _ids(control(page, "ログイン"))
+
+    assert on_site({"/": _html(body)}, check) == ["t"]
+
+
+# --- screens ----------------------------------------------------------------------------
+
+SCREEN_MARKUPS = {
+    "h1": "<h1>マイページ</h1>",
+    "h3": "<h3>マイページ</h3>",
+    "div.title": "<div class=pageTitle>マイページ</div>",
+    "caption": "<table><caption>マイページ</caption><tr><td>x</td></tr></table>",
+    "image": "<img src=/t.png alt='マイページ'>",
+    "plain block": "<table><tr><td><b>マイページ</b></td></tr></table>",
+}
+
+
+@pytest.mark.parametrize("markup", SCREEN_MARKUPS, ids=list(SCREEN_MARKUPS))
+def test_screen_should_be_known_by_its_name_anywhere(on_site: Run[Any], markup: str) -> None:
+    async def check(page: Page) -> tuple[bool, bool]:
+        mypage = await MyPage(page).wait_displayed()
+        return await mypage.is_displayed(), await LoginPage(page).is_displayed()
+
+    assert on_site({"/": _html(SCREEN_MARKUPS[markup])}, check) == (True, False)
+
+
+def test_screen_should_be_known_by_the_document_title(on_site: Run[Any]) -> None:
+    async def check(page: Page) -> tuple[str, ...]:
+        return (await screen_name(page, "マイページ").probe()).how + tuple(
+            [str(await screen_name(page, "マイページ").ways[3][1].count())]
+        )
+
+    assert on_site({"/": _html("<p>x</p>", title="マイページ｜軽自動車OSS")}, check)[-1] == "1"
+
+
+def test_screen_in_a_frame_should_be_found_there(on_site: Run[Any]) -> None:
+    inner = _html(
+        "<div class=title>マイページログイン</div>"
+        + FIELD_MARKUPS["th beside"]
+        + "<input type=image alt=ログイン id=go>"
+    )
+
+    async def check(page: Page) -> list[str]:
+        login = await LoginPage(page).wait_displayed()
+        return await _ids(login.password) + await _ids(login.login_button)
+
+    pages = {"/": _html('<iframe src="/inner" width=800 height=600></iframe>'), "/inner": inner}
+    assert on_site(pages, check) == ["p", "go"]
+
+
+# --- the menu ---------------------------------------------------------------------------
+
+HOVER_MENU = """<style>li ul{display:none} li:hover > ul{display:block}</style>
+<h1>軽自動車保有関係手続のワンストップサービス</h1>
+<ul><li>事前の準備が整った方<ul><li>画面申請の方<ul>
+<li><a href="/login">利用者情報の確認・変更を行う</a></li></ul></li></ul></li></ul>"""
+CLICK_MENU = """<div class=title>軽自動車保有関係手続のワンストップサービス</div>
+<a href="#" onclick="document.getElementById('m1').hidden=false">事前の準備が整った方</a>
+<div id=m1 hidden><a href="#" onclick="document.getElementById('m2').hidden=false">画面申請の方</a>
+<div id=m2 hidden><a href="/login" target="_blank">利用者情報の確認・変更を行う</a></div></div>"""
+LOGIN = _html(
+    "<h2>マイページログイン</h2>" + FIELD_MARKUPS["label for"] + "<button>ログイン</button>"
+)
+
+
+@pytest.mark.parametrize(
+    "menu", [HOVER_MENU, CLICK_MENU], ids=["css hover, same window", "click, new window"]
+)
+def test_menu_should_open_the_login_however_it_is_made(on_site: Run[Any], menu: str) -> None:
+    async def check(page: Page) -> bool:
+        top = await PortalTopPage(page).wait_displayed()
+        login = await (await top.open_user_info()).wait_displayed()
+        return await login.is_displayed()
+
+    assert on_site({"/": _html(menu), "/login": LOGIN}, check)
+
+
+# --- the answer to a login -------------------------------------------------------------
+
+
+def _answer(answer_body: str) -> Callable[[Page], Awaitable[str]]:
+    del answer_body
+
+    async def check(page: Page) -> str:
+        login = await LoginPage(page).wait_displayed()
+        await login.submit_credentials("KNAB1234", SecretStr("Secret123"))
+        try:
+            outcome = await login.outcome(3000)
+        except (LoginRejected, AccountLocked, AnswerUnrecognised) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return type(outcome).__name__
+
+    return check
+
+
+LOGIN_FORM = '<form method=post action="/login"><table><tr><th>納付利用者ID</th><td><input name=u></td></tr><tr><th>納付利用者パスワード</th><td><input type=password name=p></td></tr></table><input type=submit value="ログイン"></form>'
+
+ANSWERS = {
+    "rejection in a font tag": (
+        _html(
+            "<div class=title>マイページログイン</div><font color=red>入力内容をご確認ください。</font>"
+            + LOGIN_FORM
+        ),
+        "LoginRejected: 入力内容をご確認ください。",
+    ),
+    "lock in a plain paragraph": (
+        _html("<h2>マイページログイン</h2><p>アカウントがロックされました。</p>" + LOGIN_FORM),
+        "AccountLocked: アカウントがロックされました。",
+    ),
+    "マイページ": (_html("<h3>マイページ</h3><a href=/dl>まとめ納付管理ファイル</a>"), "MyPage"),
+    "forced change without a title": (
+        _html(
+            "<p>パスワードを変更してください。</p><table><tr><th>現在のパスワード</th><td><input type=password></td></tr><tr><th>新しいパスワード</th><td><input type=password></td></tr><tr><th>新しいパスワード (確認用)</th><td><input type=password></td></tr></table><a href=#>変更</a>"
+        ),
+        "PasswordChangePage",
+    ),
+    "a page koss-rpa does not know": (_html("<p>お知らせ</p>"), "AnswerUnrecognised"),
+}
+
+
+@pytest.mark.parametrize("answer", ANSWERS, ids=list(ANSWERS))
+def test_login_outcome_should_be_told_by_content(on_site: Run[Any], answer: str) -> None:
+    body, expected = ANSWERS[answer]
+    start = _html("<div class=title>マイページログイン</div>" + LOGIN_FORM)
+    result = on_site({"/login": start, "/login POST": body}, _answer(body))
+    assert result.startswith(expected), result
+
+
+def test_a_change_screen_outcome_should_be_told_from_the_login_screen(on_site: Run[Any]) -> None:
+    async def check(page: Page) -> bool:
+        return await PasswordChangePage(page).is_displayed()
+
+    assert (
+        on_site({"/": _html("<h1>マイページログイン</h1><a href=/x>パスワード変更</a>")}, check)
+        is False
+    )
