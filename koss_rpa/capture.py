@@ -73,7 +73,10 @@ def classify(html_text: str) -> tuple[str, str]:
     soup = BeautifulSoup(html_text, "html.parser")
     for hidden in soup.find_all(["script", "style", "template"]):
         hidden.decompose()
-    words = normalise(soup.get_text())
+    # Words may stand in images (an alt) and buttons (a value) as well as in text.
+    alts = [str(t.get("alt", "")) for t in soup.find_all(["img", "input", "area"])]
+    values = [str(t.get("value", "")) for t in soup.find_all("input", type=["submit", "button"])]
+    words = normalise(" ".join([soup.get_text(), *alts, *values]))
     for key, name, telling in SCREENS:
         if all(normalise(w) in words for w in telling):
             return key, name
