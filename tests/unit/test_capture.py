@@ -130,6 +130,8 @@ def test_capturer_should_withhold_a_page_a_secret_survives_in(
         ("<h1>パスワード変更</h1><label>新しいパスワード</label>", "password_change"),
         ("<b>マイページログイン</b> 納付利用者パスワード <a>パスワード変更</a>", "login"),
         ("<h2>マイページ</h2><a>まとめ納付管理ファイル</a>", "mypage"),
+        ('<a href="/dl"><img alt="まとめ納付管理ファイル"></a> 利用者管理用メールアドレス', "mypage"),
+        ('<input type="password"><input type="image" alt="ログイン"> 納付利用者パスワード', "login"),
         ("<a>事前の準備が整った方</a>", "top"),
         ("<p>ただいまメンテナンス中です</p>", "maintenance"),
         ("<title>何か</title><p>別の画面</p>", "page"),
