@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import httpx
 import pytest
@@ -116,3 +117,15 @@ def test_bad_marker_arguments_should_fail_the_test_with_the_marker_named(
 ) -> None:
     with pytest.raises(pytest.fail.Exception, match=message):
         pytest_plugin._prepare(mock_portal, _Node(mark))  # type: ignore[arg-type]
+
+
+OLDER_LOGIN = Path(__file__).resolve().parents[1] / "data" / "captures" / "older-login"
+
+
+@pytest.mark.mock_portal_screens(OLDER_LOGIN)
+def test_screens_marker_should_serve_the_captured_screens(web: httpx.Client) -> None:
+    served = web.get("/mypage/login").text
+    assert 'name="user_id"' in served
+    assert "loginId" not in served
+    assert 'formaction="/mypage/login"' in served
+    assert "事前の準備が整った方" in web.get("/").text  # not captured: the mock's own
