@@ -20,6 +20,7 @@ from mock_portal.scenario import (
     shipped_scenarios,
 )
 from mock_portal.screens import CapturedScreens, ScreensError, load_screens
+from mock_portal.variants import DEFAULT, VARIANTS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
         help="serve the screens captured in DIR (koss-rpa capture) in place of the mock's own",
     )
     parser.add_argument(
+        "--variant",
+        choices=VARIANTS,
+        default=None,
+        help="markup variant of the screens (default modern; a reset returns to it)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="with --scenario: check that it loads and applies, print it, and exit",
@@ -60,10 +67,12 @@ class _AnnouncingServer(uvicorn.Server):
         config: uvicorn.Config,
         accounts: list[tuple[str, str]],
         scenario: Scenario | None = None,
+        variant: str = DEFAULT,
     ) -> None:
         super().__init__(config)
         self._accounts = accounts
         self._scenario = scenario
+        self._variant = variant
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
@@ -82,6 +91,7 @@ class _AnnouncingServer(uvicorn.Server):
         screens = self._screens()
         if screens is not None:
             print(f"Screens: {screens.describe()}", flush=True)
+        print(f"Markup variant: {self._variant}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
 
     def _screens(self) -> CapturedScreens | None:
@@ -106,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"koss-mock-portal: cannot read accounts: {exc}")
         return 2
-    app = create_app(accounts_file=args.accounts)
+    app = create_app(accounts_file=args.accounts, variant=args.variant)
     scenario = None
     if args.scenario is not None:
         try:
@@ -129,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
     accounts = [(account.user_id, account.password) for account in _accounts(app)]
-    server = _AnnouncingServer(config, accounts, scenario)
+    server = _AnnouncingServer(config, accounts, scenario, app.state.portal.config.variant)
     # uvicorn re-raises the Ctrl-C it handled once it has shut down; that is a clean exit.
     with contextlib.suppress(KeyboardInterrupt):
         server.run()

@@ -12,10 +12,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mock_portal import login, messages, mypage, password, public, screens
+from mock_portal import login, messages, mypage, password, public, screens, variants
 from mock_portal.accounts import load_seeds
 from mock_portal.config import MockConfig
 from mock_portal.control import build_control_app
+from mock_portal.frames import VariantLayer
 from mock_portal.layer import PortalLayer
 from mock_portal.rendering import render
 from mock_portal.state import PortalState
@@ -26,15 +27,16 @@ logger = logging.getLogger(__name__)
 
 
 class PortalApp(FastAPI):
-    """FastAPI whose outermost layer is `PortalLayer` (outside even Starlette's middleware,
-    so that a `drop` fault can reach uvicorn's transport)."""
+    """FastAPI whose outer layers are `VariantLayer` (the markup variant, frame pages) and
+    `PortalLayer` (outside even Starlette's middleware, so that a `drop` fault can reach
+    uvicorn's transport)."""
 
     portal: PortalState
-    _layer: PortalLayer | None = None
+    _layer: VariantLayer | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._layer is None:
-            self._layer = PortalLayer(super().__call__, self.portal)
+            self._layer = VariantLayer(PortalLayer(super().__call__, self.portal), self.portal)
         token = screens.ACTIVE.set(self.portal.screens)
         try:
             await self._layer(scope, receive, send)
@@ -52,16 +54,26 @@ def _error_page(status_code: int) -> Response:
     )
 
 
-def create_app(config: MockConfig | None = None, accounts_file: Path | None = None) -> FastAPI:
+def create_app(
+    config: MockConfig | None = None,
+    accounts_file: Path | None = None,
+    *,
+    variant: str | None = None,
+) -> FastAPI:
     """Build the mock portal.
 
     Args:
         config: Rules of the portal; the defaults follow the manual and docs/mock-portal.md.
         accounts_file: A TOML file of `[[accounts]]`; default the bundled demo accounts.
+        variant: The markup variant to start with (and return to on reset); default the
+            config's (`modern`). Raises `variants.UnknownVariant` for an unknown name.
 
     Returns:
         The app; its state is at `app.portal` (a `PortalState`).
     """
+    config = config or MockConfig()
+    if variant is not None:
+        config = config.merged({"variant": variants.get(variant).name})
     state = PortalState(config, load_seeds(accounts_file))
     app = PortalApp(title="K-OSS mock portal", docs_url=None, redoc_url=None, openapi_url=None)
     app.portal = state

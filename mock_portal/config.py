@@ -7,6 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mock_portal import variants
+from mock_portal.messages import OVERRIDABLE
+
 #: The manual's example IDs are `KNAB1234` (納付利用者ID) and `KIAB1234` (一括利用者ID).
 DEFAULT_USER_ID_PATTERN = r"KN[A-Z]{2}[0-9]{4}"
 DEFAULT_BULK_USER_ID_PATTERN = r"KI[A-Z]{2}[0-9]{4}"
@@ -41,6 +44,34 @@ class MockConfig(BaseModel):
     max_field_length: int = Field(64, ge=8, description="Longer form values are rejected.")
     user_id_pattern: str = DEFAULT_USER_ID_PATTERN
     journal_size: int = Field(10_000, ge=10, description="Older journal entries are dropped.")
+    variant: str = Field(
+        variants.DEFAULT, description="The markup variant the screens are rendered in."
+    )
+    messages: dict[str, str] = Field(
+        default_factory=dict,
+        description="Wording overrides of named messages (see messages.OVERRIDABLE).",
+    )
+
+    @field_validator("variant")
+    @classmethod
+    def _known_variant(cls, value: str) -> str:
+        return variants.get(value).name
+
+    @field_validator("messages")
+    @classmethod
+    def _known_messages(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(OVERRIDABLE))
+        if unknown:
+            known = ", ".join(OVERRIDABLE)
+            raise ValueError(f"unknown message {unknown[0]!r}: the names are {known}")
+        empty = sorted(name for name, text in value.items() if not text.strip())
+        if empty:
+            raise ValueError(f"message {empty[0]!r} is empty")
+        return value
+
+    def text(self, name: str, default: str) -> str:
+        """The wording of message `name`: the override if any, else `default`."""
+        return self.messages.get(name, default)
 
     @field_validator("user_id_pattern")
     @classmethod

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mock_portal import variants
 from mock_portal.accounts import AccountSeed, DirectAccount, plausible_date
 from mock_portal.faults import FaultSpec
 from mock_portal.state import AccountExists, PortalState
@@ -60,6 +61,13 @@ class ClockAdvance(BaseModel):
     days: float = Field(0, ge=-36_500, le=36_500)
 
 
+class VariantChoice(BaseModel):
+    """Body of `PUT /_control/variant`."""
+
+    model_config = ConfigDict(extra="forbid")
+    variant: str = Field(description=f"One of: {', '.join(variants.VARIANTS)}.")
+
+
 def _invalid(exc: ValidationError) -> HTTPException:
     errors = exc.errors(include_url=False, include_context=False, include_input=False)
     return HTTPException(422, detail=errors)
@@ -82,6 +90,7 @@ def build_control_app(state: PortalState) -> FastAPI:
 
     api.include_router(_accounts(state), prefix="/accounts", tags=["accounts"])
     api.include_router(_config_and_clock(state))
+    api.include_router(_variant(state), tags=["variant"])
     api.include_router(_faults_and_journal(state))
     return api
 
@@ -170,6 +179,35 @@ def _config_and_clock(state: PortalState) -> APIRouter:
     def real_clock() -> dict[str, Any]:
         state.set_clock(None)
         return clock_view()
+
+    return router
+
+
+def _variant(state: PortalState) -> APIRouter:
+    router = APIRouter()
+
+    def view() -> dict[str, Any]:
+        return {
+            "variant": state.config.variant,
+            "start_up": state.default_config.variant,
+            "variants": {name: variants.BY_NAME[name].summary for name in variants.VARIANTS},
+        }
+
+    @router.get("/variant")
+    def get_variant() -> dict[str, Any]:
+        """The markup variant the screens are rendered in, the one a reset returns to, and
+        every variant with what it changes."""
+        return view()
+
+    @router.put("/variant")
+    def set_variant(body: VariantChoice) -> dict[str, Any]:
+        """Render the screens in another markup variant from the next request on (until a
+        reset, which returns to the start-up variant). Rules, state and journal are kept."""
+        try:
+            state.set_config(state.config.merged({"variant": body.variant}))
+        except ValidationError as exc:
+            raise HTTPException(422, detail=str(variants.UnknownVariant(body.variant))) from exc
+        return view()
 
     return router
 

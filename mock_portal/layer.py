@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_portal import messages
 from mock_portal.faults import FaultKind, FaultSpec, screen_of
 from mock_portal.journal import NOTE_KEY, RequestNote
-from mock_portal.rendering import render_text
+from mock_portal.rendering import encode_page, render_text
 from mock_portal.state import PortalState
 
 _PLAIN_ERRORS = {
@@ -56,9 +56,9 @@ async def _respond(
 
 
 async def _respond_html(send: Send, status: int, html: str) -> None:
-    body = html.encode()
+    body, content_type = encode_page(html)
     headers = [
-        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-type", content_type.encode("latin-1")),
         (b"content-length", b"%d" % len(body)),
     ]
     await _respond(send, status, headers, body)

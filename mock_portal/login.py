@@ -64,7 +64,8 @@ def router(state: PortalState) -> APIRouter:
 
     @api.get("/mypage/login", response_class=HTMLResponse)
     async def login_form(timeout: str | None = None) -> HTMLResponse:
-        notices = [messages.SESSION_TIMEOUT] if timeout == "1" else []
+        notices = [state.config.text("session_timeout", messages.SESSION_TIMEOUT)]
+        notices = notices if timeout == "1" else []
         return _login_page(notices=notices)
 
     @api.post("/mypage/login", response_class=HTMLResponse)
@@ -87,9 +88,10 @@ def router(state: PortalState) -> APIRouter:
         result = state.login(user_id, password)
         record.outcome, record.account = result.outcome.value, result.account
         if result.outcome is LoginOutcome.LOCKED:
-            return _login_page(user_id, alerts=[messages.LOCKED])
+            return _login_page(user_id, alerts=[state.config.text("locked", messages.LOCKED)])
         if result.outcome is LoginOutcome.FAILED:
-            return _login_page(user_id, alerts=[messages.LOGIN_WRONG])
+            wrong = state.config.text("login_wrong", messages.LOGIN_WRONG)
+            return _login_page(user_id, alerts=[wrong])
         response = redirect(_NEXT[result.outcome])
         response.set_cookie(
             SESSION_COOKIE, result.token or "", httponly=True, samesite="lax", path="/"

@@ -47,3 +47,16 @@ NOT_FOUND_TITLE = "ページが見つかりません"
 NOT_FOUND_TEXT = "お探しのページは見つかりませんでした。"
 BAD_REQUEST_TEXT = "入力内容に誤りがあります。最初からやり直してください。"
 PLACEHOLDER_TEXT = "この画面は模擬ポータルでは提供していません。"
+
+#: Messages whose wording `MockConfig.messages` may override (tests of a robot's robustness to
+#: wording it has never seen), with their default texts. `password_refused` replaces the text
+#: of every reason a new password is refused for (mock_portal.passwords.REJECTION_MESSAGES).
+OVERRIDABLE: dict[str, str] = {
+    "login_wrong": LOGIN_WRONG,
+    "locked": LOCKED,
+    "change_wrong": CHANGE_WRONG,
+    "password_refused": "",
+    "expired_notice": EXPIRED_NOTICE,
+    "temporary_notice": TEMPORARY_NOTICE,
+    "session_timeout": SESSION_TIMEOUT,
+}

@@ -31,6 +31,12 @@ _FIELDS = {
     "new_password_confirm": "新しいパスワード（確認用）",
 }
 _NOTICES = {"expired": messages.EXPIRED_NOTICE, "temporary": messages.TEMPORARY_NOTICE}
+
+
+def _notice(state: PortalState, reason: str) -> str:
+    return state.config.text(f"{reason}_notice", _NOTICES[reason])
+
+
 _EXPIRED_PATH = "/mypage/password/expired"
 
 
@@ -60,11 +66,13 @@ def _problems(state: PortalState, form: dict[str, str]) -> list[tuple[str, str]]
 
 
 def _refusal(state: PortalState, detail: str) -> str:
+    config = state.config
     if detail == "locked":
-        return messages.LOCKED
+        return config.text("locked", messages.LOCKED)
     if detail == "credentials":
-        return messages.CHANGE_WRONG
-    return rejection_message(Rejection(detail), state.config.password_policy)
+        return config.text("change_wrong", messages.CHANGE_WRONG)
+    reason = rejection_message(Rejection(detail), config.password_policy)
+    return config.text("password_refused", reason)
 
 
 def router(state: PortalState) -> APIRouter:
@@ -75,7 +83,7 @@ def router(state: PortalState) -> APIRouter:
         # Only on the forced screen, and only while its session lasts.
         status, session = state.session(request.cookies.get(SESSION_COOKIE))
         if status is SessionStatus.VALID and session and session.must_change:
-            return [_NOTICES[session.must_change]]
+            return [_notice(state, session.must_change)]
         return []
 
     @api.get("/mypage/password", response_class=HTMLResponse)
@@ -87,7 +95,7 @@ def router(state: PortalState) -> APIRouter:
         session = require_session(state, request, must_change=True)
         if isinstance(session, Response):
             return session
-        notices = [_NOTICES[session.must_change or "expired"]]
+        notices = [_notice(state, session.must_change or "expired")]
         return _page(_EXPIRED_PATH, session.user_id, notices, [])
 
     @api.post("/mypage/password", response_class=HTMLResponse)

@@ -9,13 +9,25 @@ Fixtures:
                         (session) None; override them to start the portal with a
                         `MockConfig` or a seed accounts file
 
-Markers (each one also makes the test use the portal):
+    mock_portal_variant (function) the markup variant the test wants: the parameter of
+                        `all_variants` (or of any parametrize of this name), else the
+                        `mock_portal_variant` marker's, else None (the start-up one)
+
+Markers (each one but mock_portal_variant also makes the test use the portal):
+    mock_portal_variant(name)                   the screens' markup variant (mock_portal.variants)
     mock_portal_scenario(name_or_path)
     mock_portal_expired_password(*user_ids)     default KNAB1234
     mock_portal_locked_account(*user_ids)       default KNAB1234
     mock_portal_maintenance(*targets)           default every screen
     mock_portal_slow(seconds=1.0, *targets)     default every screen
     mock_portal_screens(folder)                 serve a capture (koss-rpa capture)
+
+To run a test once per markup variant, one line:
+
+    from mock_portal.pytest_plugin import all_variants
+
+    @all_variants
+    def test_login(mock_portal, page): ...
 
 With the ini value `mock_portal_base_url = true` (or `--mock-portal-base-url`) the plugin
 overrides pytest-playwright's `base_url` with `mock_portal_url`.
@@ -34,6 +46,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from mock_portal.variants import VARIANTS
+
 if TYPE_CHECKING:
     from mock_portal.config import MockConfig
     from mock_portal.testing import ControlClient, PortalServer
@@ -41,7 +55,15 @@ if TYPE_CHECKING:
 #: The account the state markers change when they are given none: the manual's example.
 DEFAULT_USER_ID = "KNAB1234"
 
+#: Run the decorated test once per markup variant (ids are the variants' names); the
+#: `mock_portal` fixture (and `tests/conftest.py`'s `portal`) switch the portal to each.
+all_variants = pytest.mark.parametrize("mock_portal_variant", VARIANTS)
+
 MARKERS = {
+    "mock_portal_variant": (
+        f"mock_portal_variant(name): render the mock portal's screens in this markup variant "
+        f"({', '.join(VARIANTS)})"
+    ),
     "mock_portal_scenario": (
         "mock_portal_scenario(name_or_path): start the test from a mock portal scenario "
         "(a shipped name such as 'expired-password', or a .toml file)"
@@ -160,14 +182,34 @@ def mock_portal_url(mock_portal_server: PortalServer) -> str:
 
 
 @pytest.fixture
+def mock_portal_variant(request: pytest.FixtureRequest) -> str | None:
+    """The markup variant this test wants (None: the scenario's or the start-up one).
+    `all_variants` parametrizes it; the `mock_portal_variant` marker sets it."""
+    marker = request.node.get_closest_marker("mock_portal_variant")
+    if marker is None:
+        return None
+    if len(marker.args) != 1 or marker.kwargs or marker.args[0] not in VARIANTS:
+        pytest.fail(
+            f"@pytest.mark.mock_portal_variant takes one of: {', '.join(VARIANTS)}",
+            pytrace=False,
+        )
+    return str(marker.args[0])
+
+
+@pytest.fixture
 def mock_portal(
-    mock_portal_server: PortalServer, request: pytest.FixtureRequest
+    mock_portal_server: PortalServer,
+    mock_portal_variant: str | None,
+    request: pytest.FixtureRequest,
 ) -> Iterator[ControlClient]:
-    """The portal's control client, after a reset (or the markers' set-up)."""
+    """The portal's control client, after a reset (or the markers' set-up), in the variant
+    `mock_portal_variant` names."""
     from mock_portal.testing import ControlClient
 
     with ControlClient(mock_portal_server.url) as client:
         _prepare(client, request.node)
+        if mock_portal_variant is not None:
+            client.set_variant(mock_portal_variant)
         yield client
 
 
@@ -177,7 +219,10 @@ def _mock_portal_prepared(request: pytest.FixtureRequest) -> None:
     carries a marker, is prepared too."""
     if "mock_portal" in request.fixturenames:
         return
-    marked = any(request.node.get_closest_marker(name) for name in MARKERS)
+    # The variant alone starts nothing: it applies to whichever portal the test uses.
+    marked = any(
+        request.node.get_closest_marker(name) for name in MARKERS if name != "mock_portal_variant"
+    )
     if marked or "mock_portal_server" in request.fixturenames:
         request.getfixturevalue("mock_portal")
 

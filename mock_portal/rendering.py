@@ -1,16 +1,24 @@
-"""Jinja2 rendering shared by the screens and the fault layer."""
+"""Jinja2 rendering shared by the screens and the fault layer, in the request's markup variant."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from starlette.responses import HTMLResponse
 
-from mock_portal import messages
+from mock_portal import messages, variants
 from mock_portal.clock import as_jst
 from mock_portal.screens import captured_page
+from mock_portal.variants import Variant
 
 
 def portal_datetime(moment: datetime) -> str:
@@ -19,15 +27,24 @@ def portal_datetime(moment: datetime) -> str:
     return f"{local:%Y}年 {local:%m}月 {local:%d}日 {local:%H}時 {local:%M}分"
 
 
-_env = Environment(
-    loader=PackageLoader("mock_portal", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters["portal_datetime"] = portal_datetime
-_env.globals["m"] = messages
+@cache
+def environment(variant: Variant) -> Environment:
+    """The Jinja environment of a variant: its own templates first, then its parents', then the
+    base ones (so `{% extends "base.html" %}` finds the variant's base)."""
+    loader = ChoiceLoader(
+        [PackageLoader("mock_portal", folder) for folder in variants.template_folders(variant)]
+    )
+    env = Environment(
+        loader=loader,
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["portal_datetime"] = portal_datetime
+    env.globals["m"] = messages
+    env.globals["variant"] = variant
+    return env
 
 
 def render_text(name: str, **context: Any) -> str:
@@ -35,13 +52,22 @@ def render_text(name: str, **context: Any) -> str:
     context.setdefault("alerts", [])
     context.setdefault("notices", [])
     context.setdefault("screen", "")
-    return _env.get_template(name).render(**context)
+    return environment(variants.current()).get_template(name).render(**context)
+
+
+def encode_page(html: str) -> tuple[bytes, str]:
+    """The page's bytes in the request's variant's encoding, and its Content-Type. Characters
+    the encoding lacks (©, « in Shift_JIS) become character references, as such sites do."""
+    variant = variants.current()
+    body = html.encode(variant.encoding, errors="xmlcharrefreplace")
+    return body, f"text/html; charset={variant.charset}"
 
 
 def render(name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a template as an HTML response (or the captured screen served instead of it,
-    with `--screens DIR`: mock_portal/screens.py)."""
+    """Render a template as an HTML response, in the request's markup variant (or the captured
+    screen served instead of it, with `--screens DIR`: mock_portal/screens.py, always UTF-8)."""
     captured = captured_page(name, context)
     if captured is not None:
         return HTMLResponse(captured, status_code=status_code)
-    return HTMLResponse(render_text(name, **context), status_code=status_code)
+    body, content_type = encode_page(render_text(name, **context))
+    return HTMLResponse(body, status_code=status_code, headers={"content-type": content_type})

@@ -1,6 +1,6 @@
 """Scenarios: a starting state of the mock portal (accounts, clock, config, faults) in TOML.
 
-A scenario is applied on top of a reset: the seed accounts, then `[config]`, `[clock]`,
+A scenario is applied on top of a reset: the seed accounts, then `[config]`, `variant`, `[clock]`,
 `[[accounts]]` (changes to existing accounts), `[[new_accounts]]` and `[[faults]]`. A fault may
 carry a schedule: it is *armed* (registered, visible in `GET /_control/faults`) only while the
 mock clock is in `[active_from, active_until)` and once `after_requests` requests have been
@@ -22,9 +22,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from starlette.routing import Mount
 
+from mock_portal import variants
 from mock_portal.accounts import AccountSeed
 from mock_portal.clock import JST, MockClock, as_jst
 from mock_portal.config import MockConfig
@@ -124,6 +132,7 @@ class Scenario(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     description: str = ""
+    variant: str | None = Field(None, description="The markup variant (mock_portal.variants).")
     config: dict[str, Any] = Field(default_factory=dict)
     clock: ScenarioClock | None = None
     accounts: list[AccountChange] = Field(default_factory=list)
@@ -132,6 +141,11 @@ class Scenario(BaseModel):
     #: A folder of captured screens (`koss-rpa capture`) served in place of the mock's own.
     screens: str | None = Field(None, min_length=1, max_length=4096)
 
+    @field_validator("variant")
+    @classmethod
+    def _known_variant(cls, value: str | None) -> str | None:
+        return None if value is None else variants.get(value).name
+
     @model_validator(mode="after")
     def _check_config(self) -> Scenario:
         try:
@@ -139,6 +153,11 @@ class Scenario(BaseModel):
         except ValidationError as exc:
             raise ValueError(f"[config]: {_first_error(exc)}") from None
         return self
+
+    def config_changes(self) -> dict[str, Any]:
+        """`[config]`, with `variant` (a top-level key, as it is no rule) merged in."""
+        variant = {} if self.variant is None else {"variant": self.variant}
+        return {**self.config, **variant}
 
     def summary(self) -> dict[str, Any]:
         """What the control API answers about it."""
@@ -299,8 +318,8 @@ def apply_scenario(state: PortalState, scenario: Scenario) -> None:
         if not isinstance(state.faults, ScheduledFaults):
             state.faults = ScheduledFaults(state.clock)
         faults = state.faults
-        if scenario.config:
-            state.set_config(state.config.merged(scenario.config))
+        if scenario.config_changes():
+            state.set_config(state.config.merged(scenario.config_changes()))
         if scenario.clock is not None:
             state.set_clock(scenario.clock.now)
         for change in scenario.accounts:

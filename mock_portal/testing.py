@@ -22,6 +22,9 @@ from mock_portal.config import MockConfig
 from mock_portal.faults import SCREEN_PATHS
 from mock_portal.journal import JournalEntry
 from mock_portal.scenario import is_scenario_file, load_scenario
+from mock_portal.variants import VARIANTS
+
+__all__ = ["VARIANTS", "ControlClient", "ControlError", "PortalServer", "serve_in_thread"]
 
 _START_TIMEOUT = 15.0
 
@@ -54,6 +57,7 @@ def serve_in_thread(
     port: int = 0,
     config: MockConfig | None = None,
     accounts_file: Path | None = None,
+    variant: str | None = None,
 ) -> Iterator[PortalServer]:
     """Serve the mock portal with uvicorn in a daemon thread for the `with` block.
 
@@ -63,11 +67,12 @@ def serve_in_thread(
         port: Port; 0 picks a free one (read back from the socket).
         config: Config for the default app (ignored when `app` is given).
         accounts_file: Seed accounts for the default app (ignored when `app` is given).
+        variant: Start-up markup variant of the default app (ignored when `app` is given).
 
     Yields:
         The running server.
     """
-    served = app if app is not None else create_app(config, accounts_file)
+    served = app if app is not None else create_app(config, accounts_file, variant=variant)
     server = uvicorn.Server(
         uvicorn.Config(served, host=host, port=port, log_level="warning", access_log=False)
     )
@@ -226,6 +231,16 @@ class ControlClient:
     def update_config(self, **fields: Any) -> dict[str, Any]:
         """Change config fields; nested `password_policy` dicts merge key by key."""
         result: dict[str, Any] = self._call("PATCH", "/config", json=fields)
+        return result
+
+    def variant(self) -> str:
+        """The markup variant the screens are rendered in."""
+        return str(self._call("GET", "/variant")["variant"])
+
+    def set_variant(self, name: str) -> dict[str, Any]:
+        """Render the screens in markup variant `name` (one of `VARIANTS`) until a reset, which
+        returns to the start-up variant. Returns `GET /_control/variant`'s answer."""
+        result: dict[str, Any] = self._call("PUT", "/variant", json={"variant": name})
         return result
 
     # --- scenarios and common states ------------------------------------------------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from urllib.parse import parse_qsl
+
 from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from mock_portal import messages
+from mock_portal import messages, variants
 from mock_portal.journal import NOTE_KEY, RequestNote
 from mock_portal.sessions import Session, SessionStatus
 from mock_portal.state import PortalState
@@ -25,10 +28,27 @@ def note(request: Request) -> RequestNote:
     return found
 
 
+async def _urlencoded(request: Request, encoding: str) -> dict[str, str]:
+    """An `application/x-www-form-urlencoded` body whose escapes stand for `encoding` bytes
+    (a page served in Shift_JIS posts its forms in Shift_JIS). Bytes that are not text in
+    that encoding become U+FFFD, as on a real server: a garbled password is a wrong one."""
+    body = (await request.body()).decode("ascii")
+    return dict(parse_qsl(body, keep_blank_values=True, encoding=encoding, errors="replace"))
+
+
 async def read_form(request: Request, *names: str) -> dict[str, str]:
-    """The named text fields; missing, file or unparsable values read as ''."""
+    """The named text fields; missing, file or unparsable values read as ''.
+
+    Forms are decoded in the encoding of the request's markup variant (UTF-8 but in `sjis`).
+    """
+    encoding = variants.current().encoding
+    content_type = request.headers.get("content-type", "")
+    form: Mapping[str, object]
     try:
-        form = await request.form()
+        if encoding != "utf-8" and content_type.startswith("application/x-www-form-urlencoded"):
+            form = await _urlencoded(request, encoding)
+        else:
+            form = await request.form()
     except (HTTPException, ValueError, UnicodeDecodeError):
         return dict.fromkeys(names, "")
     values: dict[str, str] = {}

@@ -29,10 +29,13 @@ def portal_server() -> Iterator[PortalServer]:
 
 
 @pytest.fixture
-def portal(portal_server: PortalServer) -> Iterator[ControlClient]:
-    """The mock's control client; the mock is reset before each test."""
+def portal(portal_server: PortalServer, mock_portal_variant: str | None) -> Iterator[ControlClient]:
+    """The mock's control client; the mock is reset before each test, then switched to the
+    markup variant of `@all_variants` or `@pytest.mark.mock_portal_variant(NAME)` if any."""
     with ControlClient(portal_server.url) as client:
         client.reset()
+        if mock_portal_variant is not None:
+            client.set_variant(mock_portal_variant)
         yield client
 
 

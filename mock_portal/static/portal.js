@@ -1,4 +1,5 @@
-// Behaviour of the portal's pages: the drop-down menu, パスワード表示, and 終了.
+// Behaviour of the portal's pages: the drop-down menu, パスワード表示, and 終了; and the helpers
+// the older markup variants call from onclick attributes (toggleMenu, openMyPage, submitForm).
 "use strict";
 
 function setOpen(button, open) {
@@ -47,10 +48,32 @@ function setUpReveal(box) {
   apply();
 }
 
-function closeWindow() {
-  window.close();
+function closeWindow(event) {
+  if (event) { event.preventDefault(); }
+  // In a frame, 終了 closes the window holding the frame page.
+  const win = window.top;
+  win.close();
   // Scripts may only close windows that scripts or links opened; otherwise say so instead.
-  setTimeout(() => { if (!window.closed) { window.location.href = "/mypage/closed"; } }, 150);
+  setTimeout(() => { if (!win.closed) { win.location.href = "/mypage/closed"; } }, 150);
+}
+
+// A click-to-open menu of links (the table variant): show or hide the list with this id.
+function toggleMenu(id) {
+  const panel = document.getElementById(id);
+  if (panel) { panel.hidden = !panel.hidden; }
+  return false;
+}
+
+// The マイページ in a pop-up window of its own (the jslinks variant).
+function openMyPage(url) {
+  window.open(url, "mypage", "width=1000,height=700,resizable=yes,scrollbars=yes");
+  return false;
+}
+
+// A link that submits a (possibly hidden) form by its name.
+function submitForm(name) {
+  document.forms[name].submit();
+  return false;
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -1,4 +1,5 @@
-"""docs/screens: the committed pictures belong to the current templates (no pixels compared)."""
+"""docs/screens: the committed pictures belong to the current templates, in every markup variant
+(no pixels compared)."""
 
 from __future__ import annotations
 
@@ -45,19 +46,26 @@ def test_screenshots_should_match_the_current_templates(
     mock_portal_url: str,
 ) -> None:
     current: dict[str, Any] = script.html_manifest(mock_portal_url, mock_portal)
-    assert current["static_sha256"] == committed["static_sha256"], f"CSS or JS changed: {FIX}"
+    assert current["static_sha256"] == committed["static_sha256"], f"CSS, JS or images: {FIX}"
+    assert committed["variants"].keys() == current["variants"].keys(), FIX
     stale = sorted(
-        name
-        for name, screen in current["screens"].items()
-        if committed["screens"].get(name, {}).get("html_sha256") != screen["html_sha256"]
+        f"{variant}/{name}"
+        for variant, screens in current["variants"].items()
+        for name, screen in screens.items()
+        if committed["variants"][variant].get(name, {}).get("html_sha256") != screen["html_sha256"]
     )
     assert stale == [], f"screens whose HTML changed: {', '.join(stale)}: {FIX}"
-    assert committed["screens"].keys() == current["screens"].keys(), FIX
+    for variant, screens in current["variants"].items():
+        assert committed["variants"][variant].keys() == screens.keys(), FIX
 
 
 def test_screenshots_should_be_the_files_the_manifest_lists(committed: dict[str, Any]) -> None:
-    listed = {screen["file"]: screen["png_sha256"] for screen in committed["screens"].values()}
-    on_disk = {path.name: path for path in SCREENS.glob("*.png")}
+    listed = {
+        screen["file"]: screen["png_sha256"]
+        for screens in committed["variants"].values()
+        for screen in screens.values()
+    }
+    on_disk = {path.relative_to(SCREENS).as_posix(): path for path in SCREENS.rglob("*.png")}
     assert sorted(on_disk) == sorted(listed), FIX
     changed = sorted(
         name
@@ -65,7 +73,19 @@ def test_screenshots_should_be_the_files_the_manifest_lists(committed: dict[str,
         if hashlib.sha256(path.read_bytes()).hexdigest() != listed[name]
     )
     assert changed == [], f"pictures not from the last run of the script: {changed}: {FIX}"
-    assert sum(path.stat().st_size for path in on_disk.values()) < 2 * 1024 * 1024
+    assert sum(path.stat().st_size for path in on_disk.values()) < 3.5 * 1024 * 1024
+
+
+def test_screenshots_should_show_every_screen_in_every_variant(
+    script: ModuleType, committed: dict[str, Any]
+) -> None:
+    from mock_portal.variants import VARIANTS
+
+    names = [screen.name for screen in script.SCREENS]
+    assert sorted(committed["variants"]) == sorted(VARIANTS)
+    for variant, screens in committed["variants"].items():
+        assert sorted(screens) == sorted(names), variant
+        assert all(screen["file"] == f"{variant}/{name}.png" for name, screen in screens.items())
 
 
 def test_normalise_should_remove_the_port(script: ModuleType) -> None:
