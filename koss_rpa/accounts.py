@@ -17,7 +17,6 @@ download_dir = "D:/まとめ納付/支店"
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,7 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from koss_rpa.errors import SettingsInvalid
 from koss_rpa.i18n import _
-from koss_rpa.settings import Settings, describe_validation_error, normalize_user_id
+from koss_rpa.settings import (
+    Settings,
+    describe_validation_error,
+    expand_path,
+    normalize_user_id,
+    read_toml,
+)
 
 
 class AccountOptions(BaseModel):
@@ -37,6 +42,11 @@ class AccountOptions(BaseModel):
     on_expired: Literal["rotate", "fail"] | None = None
     rotate_after_days: int | None = Field(None, ge=1)
     mypage_url: str | None = None
+
+    @field_validator("download_dir", mode="before")
+    @classmethod
+    def _expand(cls, value: Any) -> Any:
+        return expand_path(value)
 
 
 class AccountEntry(AccountOptions):
@@ -64,6 +74,8 @@ class AccountEntry(AccountOptions):
             raise SettingsInvalid(
                 f"{self.user_id}: {describe_validation_error(exc, None)}"
             ) from exc
+        except SettingsInvalid as exc:
+            raise SettingsInvalid(f"{self.user_id}: {exc}") from exc
 
 
 class AccountsFile(BaseModel):
@@ -79,18 +91,8 @@ def load_accounts(path: Path, settings: Settings) -> tuple[AccountsFile, list[Ac
     Raises:
         SettingsInvalid: unreadable file, unknown keys, an invalid or repeated 納付利用者ID.
     """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SettingsInvalid(
-            _("Cannot read the accounts file {path}: {error}").format(
-                path=path, error=exc.strerror or exc
-            )
-        ) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsInvalid(
-            _("The accounts file {path} is not valid TOML: {error}").format(path=path, error=exc)
-        ) from exc
+    path = expand_path(str(path))
+    data = read_toml(path, _("The accounts file {path}").format(path=path))
     try:
         parsed = AccountsFile.model_validate(data)
     except ValidationError as exc:

@@ -64,6 +64,8 @@ class Globals:
     as_json: bool = False
     debug: bool = False
     lang: str | None = None
+    #: Whether this command printed its JSON object already (`--json` prints exactly one).
+    json_written: bool = False
 
 
 STATE = Globals()
@@ -96,16 +98,28 @@ def _settings(**overrides: Any) -> Settings:
 
 def _store(settings: Settings) -> CredentialStore:
     """The keyring store of the settings, after checking that a keyring backend exists."""
-    from koss_rpa.credentials import CredentialStore, check_backend
+    from koss_rpa.credentials import CredentialStore
+    from koss_rpa.preflight import checked_backend
 
-    check_backend()
+    checked_backend()
     return CredentialStore(settings.keyring_service)
 
 
 def _output() -> Any:
     from koss_rpa.console import Output
 
-    return Output(as_json=STATE.as_json)
+    class _Tracked(Output):
+        """Remembers that the command's JSON object was printed."""
+
+        def result(self, command: str, data: dict[str, Any]) -> None:
+            STATE.json_written = STATE.json_written or self.as_json
+            super().result(command, data)
+
+        def error(self, command: str, exc: KossError) -> None:
+            STATE.json_written = STATE.json_written or self.as_json
+            super().error(command, exc)
+
+    return _Tracked(as_json=STATE.as_json)
 
 
 Job = Callable[[Any, str], Awaitable[Any]]
@@ -128,7 +142,8 @@ def _run_account_job(
 
         settings = _settings(**overrides)
         uid = settings.validated_user_id(user_id)
-        preflight(settings)
+        month = storage.month_of(datetime.now(UTC)) if command == "download" else None
+        preflight(settings, uid, month)
         job = load_job()
         out = _output()
         lock = account_lock_file(settings, uid)
@@ -143,7 +158,7 @@ def _run_account_job(
 
             try:
                 async with open_runtime(settings, command, uid, out.progress, driver) as rt:
-                    return await job(rt, uid), out
+                    return await _job_telling_people(command, settings, uid, job, rt, out), out
             finally:
                 lock.release()
         finally:
@@ -151,6 +166,46 @@ def _run_account_job(
                 await driver.discard()
 
     return asyncrun.run(go())
+
+
+async def _job_telling_people(
+    command: str, settings: Settings, uid: str, job: Job, rt: Any, out: Any
+) -> Any:
+    """Run the job; notify what needs a person (and a download's rotation/file), and warn on
+    stderr about every notification that could not be delivered."""
+    from koss_rpa import notify
+    from koss_rpa.outcomes import record_outcome
+
+    redact = rt.folder.redactor.redact
+    try:
+        result = await job(rt, uid)
+    except KossError as exc:
+        record_outcome(settings.run_dir, uid, command, exc.exit_code, exc.code, rt.folder.path)
+        failures = await asyncio.to_thread(
+            notify.notify_problem, settings, uid, "", exc, rt.folder.path, redact
+        )
+        _warn_notify_failures(out, failures)
+        raise
+    record_outcome(settings.run_dir, uid, command, 0, "ok", rt.folder.path)
+    if command == "download":
+        result.notify_failures = await asyncio.to_thread(
+            notify.notify_download, settings, uid, "", result, rt.folder.path, redact
+        )
+        _warn_notify_failures(out, result.notify_failures)
+    elif command == "info" and result.rotated:  # change-password tells people itself
+        message = notify.rotated_message(uid, "", rt.folder.path)
+        _warn_notify_failures(
+            out, await asyncio.to_thread(notify.send, settings, message, redact=redact)
+        )
+    return result
+
+
+def _warn_notify_failures(out: Any, failures: list[str]) -> None:
+    for failure in failures:
+        out.err.print(
+            _("warning: a notification could not be sent: {failure}").format(failure=failure),
+            markup=False,
+        )
 
 
 def _download_job() -> Job:
@@ -391,6 +446,7 @@ def download(
         settings = _settings(**overrides)
         uid = settings.validated_user_id(user_id)
         month = storage.month_of(datetime.now(UTC))
+        _manifest_notes(settings.download_dir, uid)
         skipped = skipped_if_done(settings.download_dir, uid, month)
         if skipped is not None:
             out = _output()
@@ -404,6 +460,40 @@ def download(
         out.line(_("The password was changed; the new one is in the keyring."))
     out.line(_("Saved: {path}").format(path=result.path))
     out.result("download", result.to_json())
+
+
+def _manifest_notes(download_dir: Path, user_id: str) -> None:
+    """Manifest lines that are ignored (edited by hand, torn by a crash), said on stderr."""
+    for problem in storage.read_manifest_checked(download_dir, user_id)[1]:
+        sys.stderr.write(_("Note: ignored a manifest line ({problem}).").format(problem=problem))
+        sys.stderr.write("\n")
+
+
+def _check_report_path(report: Path) -> Path:
+    """`batch --report`: a file that can be written, checked before the batch starts."""
+    from koss_rpa.errors import FolderNotWritable
+    from koss_rpa.settings import expand_path
+
+    path: Path = expand_path(str(report))
+    if path.is_dir():
+        raise FolderNotWritable(
+            _("--report {path} is a folder: give a file name, e.g. {example}.").format(
+                path=path, example=path / "report.json"
+            )
+        )
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise FolderNotWritable(
+            _("--report {path} cannot be written ({error}): choose another file.").format(
+                path=path, error=exc.strerror or exc
+            )
+        ) from exc
+    if not existed:
+        path.unlink(missing_ok=True)
+    return path
 
 
 @app.command()
@@ -430,35 +520,59 @@ def batch(
     """
     from koss_rpa.accounts import load_accounts
     from koss_rpa.console import BatchDisplay
-    from koss_rpa.flows.batch import run_batch
+    from koss_rpa.flows.batch import BatchReport, run_batch
+    from koss_rpa.preflight import check_state_dirs
     from koss_rpa.runs import run_folder
 
     settings = _settings(**({"concurrency": concurrency} if concurrency else {}))
     parsed, entries = load_accounts(accounts_file, settings)
+    for entry in entries:  # an account's own download_dir is checked too, before any pruning
+        entry.settings_for(settings, parsed.defaults)
+    check_state_dirs(settings)
+    report = _check_report_path(report) if report is not None else None
     out = _output()
     labels = {e.user_id: e.label for e in entries}
     with run_folder(settings.run_dir, "batch", "", settings.keep_runs) as folder:
-        with BatchDisplay(out, labels) as display:
-            result = asyncrun.run(
-                run_batch(
-                    settings,
-                    entries,
-                    parsed.defaults,
-                    folder,
-                    display,
-                    once_per_month=once_per is OncePer.month,
+        result = BatchReport.begin(entries)
+        try:
+            with BatchDisplay(out, labels) as display:
+                asyncrun.run(
+                    run_batch(
+                        settings,
+                        entries,
+                        parsed.defaults,
+                        folder,
+                        display,
+                        once_per_month=once_per is OncePer.month,
+                        report=result,
+                    )
                 )
+        except KeyboardInterrupt:
+            # What was done is reported all the same: the accounts not finished say so.
+            result.interrupt()
+            _write_report(result.to_json(), folder.path / "report.json", report)
+            sys.stderr.write(
+                _("The report of what was done is in {path}.").format(
+                    path=report or folder.path / "report.json"
+                )
+                + "\n"
             )
+            raise
         payload = result.to_json()
-        text = json.dumps(payload, ensure_ascii=False, indent=2)
-        for target in filter(None, (folder.path / "report.json", report)):
-            target.write_text(text + "\n", encoding="utf-8")
+        _write_report(payload, folder.path / "report.json", report)
         if not result.browser_started:
             folder.drop_evidence()
     display.summary(result)
+    _warn_notify_failures(out, result.all_notify_failures())
     out.result("batch", payload)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+def _write_report(payload: dict[str, Any], *targets: Path | None) -> None:
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    for target in filter(None, targets):
+        target.write_text(text + "\n", encoding="utf-8")
 
 
 @app.command("change-password")
@@ -528,15 +642,15 @@ def credentials_set(
     store = _store(settings)
     when = _parse_date(changed_on)
     if stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = _read_stdin_password(settings.password_policy.max_length)
     else:
+        _require_terminal(_("Pipe the password in with --stdin instead."))
         password = typer.prompt(
             _("納付利用者パスワード for {user_id}").format(user_id=uid),
             hide_input=True,
             confirmation_prompt=True,
         )
-    if not password:
-        raise SettingsInvalid(_("No password given."))
+    _check_password(password, settings.password_policy.max_length)
     out = _output()
     if not meets_policy(password, settings.password_policy):
         out.line(_("Note: this password does not meet the configured password policy."))
@@ -556,15 +670,62 @@ def credentials_set(
     out.result("credentials set", {"user_id": uid, "pending_kept": kept})
 
 
+def _require_terminal(remedy: str) -> None:
+    """A question needs a person at a terminal; from a pipe or a scheduler, say what to use."""
+    if not sys.stdin.isatty():
+        raise SettingsInvalid(
+            _("No terminal to ask on (standard input is not a terminal). {remedy}").format(
+                remedy=remedy
+            )
+        )
+
+
+def _read_stdin_password(max_length: int) -> str:
+    """One line of standard input, read with a bound (a password is never a megabyte)."""
+    line = sys.stdin.readline(max(4 * max_length, 1024) + 2)
+    if line and not line.endswith("\n") and sys.stdin.read(1):
+        raise SettingsInvalid(
+            _(
+                "The password on standard input is longer than password_policy.max_length "
+                "({max_length}): the portal can never accept it. Give the right password."
+            ).format(max_length=max_length)
+        )
+    return line.rstrip("\r\n")
+
+
+def _check_password(password: str, max_length: int) -> None:
+    """Refuse what the portal can never accept: nothing, only blanks, longer than its limit."""
+    if not password:
+        raise SettingsInvalid(_("No password given."))
+    if not password.strip():
+        raise SettingsInvalid(
+            _("The password is only blanks: give the portal's password (nothing was stored).")
+        )
+    if len(password) > max_length:
+        raise SettingsInvalid(
+            _(
+                "The password is longer than password_policy.max_length ({max_length}): the "
+                "portal can never accept it. Give the right password (nothing was stored)."
+            ).format(max_length=max_length)
+        )
+
+
 def _parse_date(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.combine(date.fromisoformat(value), time(), tzinfo=storage.JST)
+        when = datetime.combine(date.fromisoformat(value), time(), tzinfo=storage.JST)
     except ValueError as exc:
         raise SettingsInvalid(
             _("--changed-on must be a date like 2026-11-01, not {value!r}.").format(value=value)
         ) from exc
+    if when.date() > datetime.now(storage.JST).date():
+        raise SettingsInvalid(
+            _("--changed-on {value} is in the future: give the day it was changed.").format(
+                value=value
+            )
+        )
+    return when
 
 
 @credentials_app.command("status")
@@ -611,6 +772,8 @@ def credentials_delete(
     settings = _settings()
     uid = settings.validated_user_id(user_id)
     store = _store(settings)
+    if not yes:
+        _require_terminal(_("Add --yes to delete without asking."))
     if not yes and not typer.confirm(_("Delete the stored passwords of {u}?").format(u=uid)):
         raise typer.Exit(1)
     store.delete(uid)
@@ -633,6 +796,10 @@ def credentials_show(
     if password is None:
         raise SettingsInvalid(_("No password is stored for {user_id}.").format(user_id=uid))
     typer.echo(password.get_secret_value())
+
+
+# notify, schedule, status: koss_rpa/commands.py
+__import__("koss_rpa.commands").commands.register(app)
 
 
 @app.command()
@@ -716,36 +883,76 @@ def _main(argv: list[str] | None) -> int:
     if not debug:
         logging.getLogger("koss_rpa").propagate = False
     STATE.config, STATE.as_json, STATE.debug, STATE.lang = None, False, False, None
-    try:
-        result = app(args=args, prog_name="koss-rpa", standalone_mode=False)
-    except KossError as exc:
-        from koss_rpa.console import Output
+    STATE.json_written = False
+    as_json = "--json" in args
+    from koss_rpa import clihelp
 
-        Output(as_json=STATE.as_json).error(_command(args), exc)
+    try:
+        # The language first, so that --help is in it too (--lang, else the locale).
+        set_language(clihelp.requested_language(args))
+    except clihelp.UnknownLanguage as exc:
+        sys.stderr.write(f"koss-rpa: {exc}\n")
+        _json_failure(args, "usage", EXIT_USAGE, str(exc))
+        return EXIT_USAGE
+    try:
+        command = clihelp.localized(app)
+        result = command(args=args, prog_name="koss-rpa", standalone_mode=False)
+    except KossError as exc:
+        STATE.as_json = STATE.as_json or as_json
+        _output().error(_command(args), exc)
         if debug:
             traceback.print_exc()
         return exc.exit_code
     except _EXIT_TYPES as exc:
-        return int(getattr(exc, "exit_code", 0))
-    except _ABORT_TYPES:
-        return EXIT_INTERRUPTED
+        return _finish(args, int(getattr(exc, "exit_code", 0)))
+    except _INTERRUPT_TYPES:
+        return _finish(args, EXIT_INTERRUPTED)
     except _USAGE_TYPES as exc:
         exc.show()  # type: ignore[attr-defined]
+        _json_failure(args, "usage", EXIT_USAGE, exc.format_message())  # type: ignore[attr-defined]
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write(_("interrupted") + "\n")
-        return EXIT_INTERRUPTED
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        sys.stderr.write(
-            _("internal error: {error} (run again with --debug for the traceback)").format(
-                error=type(exc).__name__
-            )
-            + "\n"
+        message = _("internal error: {error} (run again with --debug for the traceback)").format(
+            error=type(exc).__name__
         )
+        sys.stderr.write(message + "\n")
+        _json_failure(args, "internal", EXIT_INTERNAL, message)
         return EXIT_INTERNAL
-    return result if isinstance(result, int) else 0
+    return _finish(args, result if isinstance(result, int) else 0)
+
+
+def _finish(args: list[str], code: int) -> int:
+    """An exit without an error object: Ctrl-C (typer returns it as 130) is said so, and with
+    --json every failing exit still prints its one JSON object."""
+    if code == EXIT_INTERRUPTED:
+        message = _interrupted()
+        sys.stderr.write(message + "\n")
+        _json_failure(args, "interrupted", EXIT_INTERRUPTED, message)
+    elif code:
+        _json_failure(args, "exit", code, _("exit code {code}").format(code=code))
+    return code
+
+
+def _interrupted() -> str:
+    return _(
+        "Interrupted. Nothing was lost: a file is saved only once complete, and every "
+        "password stays in the keyring (a new one as pending until the portal confirmed it)."
+    )
+
+
+def _json_failure(args: list[str], code: str, exit_code: int, message: str) -> None:
+    """With --json, every exit prints one JSON object on stdout, usage errors included."""
+    if "--json" not in args or STATE.json_written:
+        return
+    payload = {
+        "ok": False,
+        "command": _command(args),
+        "error": {"code": code, "exit_code": exit_code, "message": message},
+    }
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    STATE.json_written = True
 
 
 def _command(args: list[str]) -> str:
@@ -779,6 +986,8 @@ _ABORT_TYPES: tuple[type[BaseException], ...] = (
     typer.Abort,
     *_bundled_click("Abort"),
 )
+#: Ctrl-C, and Ctrl-D (end of input) at a prompt.
+_INTERRUPT_TYPES: tuple[type[BaseException], ...] = (*_ABORT_TYPES, KeyboardInterrupt, EOFError)
 _USAGE_TYPES: tuple[type[BaseException], ...] = (
     click.ClickException,
     *_bundled_click("ClickException"),

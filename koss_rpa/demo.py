@@ -15,11 +15,12 @@ from pydantic import SecretStr
 from koss_rpa import asyncrun
 from koss_rpa.browser import CLOSED_NETWORK_ARGS
 from koss_rpa.credentials import CredentialStore, MemoryKeyring, use_keyring
-from koss_rpa.errors import ConfigError
+from koss_rpa.errors import ComponentMissing, ConfigError
 from koss_rpa.flows import open_runtime
 from koss_rpa.flows.download import download
 from koss_rpa.i18n import _
 from koss_rpa.settings import Settings
+from mock_portal.extra import is_extra_module
 
 DEMO_USER_ID = "KNAB1234"
 DEMO_PASSWORD = "Demo2024pass"
@@ -28,8 +29,10 @@ DEMO_PASSWORD = "Demo2024pass"
 def run_demo(out: Any, *, headed: bool = False, workdir: Path | None = None) -> dict[str, Any]:
     try:
         from mock_portal.testing import ControlClient, serve_in_thread
-    except ImportError as exc:
-        raise ConfigError(
+    except ModuleNotFoundError as exc:
+        if not is_extra_module(exc.name):
+            raise
+        raise ComponentMissing(
             _("The demo needs the bundled mock portal: pip install 'koss-rpa[mock]'.")
         ) from exc
 

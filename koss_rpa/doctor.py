@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from koss_rpa import asyncrun, storage
-from koss_rpa.credentials import CredentialStore, check_backend
+from koss_rpa.credentials import CredentialStore
 from koss_rpa.errors import KossError, PortalUnreachable, SettingsInvalid
 from koss_rpa.flows import browser_for
 from koss_rpa.i18n import _
+from koss_rpa.preflight import check_state_dirs, checked_backend
 from koss_rpa.settings import Settings, load_settings
 
 
@@ -62,8 +63,17 @@ def _download_dir(settings: Settings) -> Check:
     )
 
 
+def _run_dir(settings: Settings) -> Check:
+    check_state_dirs(settings)
+    return Check(
+        "run_dir",
+        _("run and state folder {path}").format(path=settings.run_dir),
+        remedy=_("choose another run_dir, or fix its permissions"),
+    )
+
+
 def _keyring(settings: Settings) -> Check:
-    name = check_backend()
+    name = checked_backend()
     return Check("keyring", _("keyring backend {name}").format(name=name))
 
 
@@ -74,6 +84,7 @@ def _credentials(settings: Settings) -> Check:
         _("password of {user_id} stored").format(user_id=uid),
         remedy=_("koss-rpa credentials set {user_id}").format(user_id=uid),
     )
+    checked_backend()
     if not CredentialStore(settings.keyring_service).status(uid).has_current:
         check.error = SettingsInvalid(_("no password stored for {user_id}").format(user_id=uid))
     return check
@@ -137,10 +148,16 @@ def run_doctor(config: Path | None, user_id: str | None, out: Any) -> int:
     except SettingsInvalid as exc:
         checks.append(Check("settings", "", exc))
     else:
-        steps: list[Callable[[Settings], Check]] = [_download_dir, _keyring, _browser, _portal]
+        steps: list[Callable[[Settings], Check]] = [
+            _download_dir,
+            _run_dir,
+            _keyring,
+            _browser,
+            _portal,
+        ]
         if settings.user_id:
-            steps[1:1] = [_user_id]
-            steps.insert(3, _credentials)
+            steps[2:2] = [_user_id]
+            steps.insert(4, _credentials)
         for step in steps:
             try:
                 checks.append(step(settings))

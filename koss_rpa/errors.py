@@ -7,9 +7,14 @@ KossError                         exit 1 unless a subclass says otherwise
 │   │   └── CaptureDirNotEmpty    capture: the folder holds files, no --force     3
 │   ├── BrowserNotFound           no Chromium / Edge / Chrome to drive            4
 │   ├── KeyringUnavailable        no usable keyring backend                       5
-│   ├── DownloadDirNotWritable    the download folder cannot be written           6
-│   │   └── CaptureDirNotWritable the capture folder cannot be written            6
-│   └── PortalUnreachable         the preflight could not reach the portal       7
+│   ├── FolderNotWritable         a folder or file koss-rpa writes cannot be      6
+│   │   │                         written (run_dir, its state folder, a report)
+│   │   ├── DownloadDirNotWritable  the download folder (or an account's or month's
+│   │   │   │                     folder in it) cannot be written                 6
+│   │   │   └── ScheduleNotWritable  the crontab / unit / task / agent cannot be written 6
+│   │   └── CaptureDirNotWritable  the capture folder cannot be written          6
+│   ├── PortalUnreachable         the preflight could not reach the portal       7
+│   └── ComponentMissing          an optional part is not installed (pip extra)   8
 ├── BusinessError                 never retried
 │   ├── LoginRejected             wrong ID or password                            10
 │   ├── AccountLocked             the portal locked the account                   11
@@ -27,6 +32,10 @@ KossError                         exit 1 unless a subclass says otherwise
     │       └── PortalChanged     check: a screen or control missing/ambiguous    22
     └── DownloadIncomplete        an empty, truncated or HTML "download"          23
 ```
+Exit codes of commands, not of errors: 31 `status` found an account that needs attention (no file
+of this month, a password that needs a person, a failed last run); 32 `notify test` could not
+reach every target; 30 a batch in which some account failed.
+
 Every error has a stable `code` (for reports and scripts) and an `exit_code`; its message is
 meant for the person in the dealer's office and says what to do.
 """
@@ -79,12 +88,26 @@ class KeyringUnavailable(ConfigError):
     exit_code = 5
 
 
-class DownloadDirNotWritable(ConfigError):
+class FolderNotWritable(ConfigError):
+    code = "folder_not_writable"
+    exit_code = 6
+
+
+class DownloadDirNotWritable(FolderNotWritable):
     code = "download_dir_not_writable"
     exit_code = 6
 
 
-class CaptureDirNotWritable(DownloadDirNotWritable):
+class ScheduleNotWritable(DownloadDirNotWritable):
+    """`koss-rpa schedule`: no permission to write the crontab, unit files, task or agent."""
+
+    code = "schedule_not_writable"
+    exit_code = 6
+
+
+class CaptureDirNotWritable(FolderNotWritable):
+    """`--capture DIR` / `koss-rpa capture DIR`: DIR cannot be created or written."""
+
     code = "capture_dir_not_writable"
     exit_code = 6
 
@@ -92,6 +115,13 @@ class CaptureDirNotWritable(DownloadDirNotWritable):
 class PortalUnreachable(ConfigError):
     code = "portal_unreachable"
     exit_code = 7
+
+
+class ComponentMissing(ConfigError):
+    """A command needs a part of koss-rpa that is installed only with an extra (`[mock]`)."""
+
+    code = "component_missing"
+    exit_code = 8
 
 
 class BusinessError(KossError):
@@ -227,6 +257,8 @@ class DownloadIncomplete(TransientError):
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
+EXIT_STATUS_ATTENTION = 31
+EXIT_NOTIFY_FAILED = 32
 EXIT_BATCH_PARTIAL = 30
 EXIT_INTERRUPTED = 130
 
@@ -237,9 +269,12 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     CaptureDirNotEmpty,
     BrowserNotFound,
     KeyringUnavailable,
+    FolderNotWritable,
     DownloadDirNotWritable,
+    ScheduleNotWritable,
     CaptureDirNotWritable,
     PortalUnreachable,
+    ComponentMissing,
     BusinessError,
     LoginRejected,
     AccountLocked,

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from urllib.parse import urlsplit
 
 from koss_rpa import storage
-from koss_rpa.credentials import check_backend
-from koss_rpa.errors import PortalUnreachable
+from koss_rpa.credentials import CredentialStore, check_backend, keyring_remedy
+from koss_rpa.errors import (
+    CredentialsMissing,
+    FolderNotWritable,
+    KeyringUnavailable,
+    PortalUnreachable,
+)
 from koss_rpa.i18n import _
 from koss_rpa.settings import Settings
 
@@ -28,8 +34,52 @@ def check_portal_name(url: str) -> None:
         ) from exc
 
 
-def preflight(settings: Settings) -> None:
-    """Keyring, download folder and portal name, in that order; raises the first problem."""
-    check_backend()
+def checked_backend() -> str:
+    """`check_backend`, with a `PYTHON_KEYRING_BACKEND` that names a module or class that
+    cannot be loaded turned into `KeyringUnavailable` with the remedies."""
+    try:
+        return check_backend()
+    except (ImportError, AttributeError, ValueError, TypeError) as exc:
+        name = os.environ.get("PYTHON_KEYRING_BACKEND", "")
+        raise KeyringUnavailable(
+            _(
+                "PYTHON_KEYRING_BACKEND={name} names a keyring backend that cannot be loaded "
+                "({error}): install the package that provides it, or unset the variable. "
+                "{remedy}"
+            ).format(name=name, error=f"{type(exc).__name__}: {exc}", remedy=keyring_remedy())
+        ) from exc
+
+
+def check_state_dirs(settings: Settings) -> None:
+    """The run folders' folder and the locks' folder next to it can be written."""
+    storage.check_writable(settings.run_dir, FolderNotWritable)
+    storage.check_writable(settings.run_dir.parent / "locks", FolderNotWritable)
+
+
+def check_password_stored(settings: Settings, user_id: str) -> None:
+    """A password (current, or pending from an interrupted change) is in the keyring: no
+    browser starts for an account that cannot log in."""
+    status = CredentialStore(settings.keyring_service).status(user_id)
+    if not (status.has_current or status.has_pending):
+        raise CredentialsMissing(
+            _(
+                "No password is stored for {user_id}: run 'koss-rpa credentials set {user_id}'."
+            ).format(user_id=user_id)
+        )
+
+
+def preflight(settings: Settings, user_id: str | None = None, month: str | None = None) -> None:
+    """Keyring, state and download folders, the account's password and folders, the portal
+    name and the notification targets, in that order; raises the first problem. All before
+    any browser starts."""
+    from koss_rpa.notify import check_targets
+
+    checked_backend()
+    check_state_dirs(settings)
     storage.check_writable(settings.download_dir)
+    if user_id is not None:
+        check_password_stored(settings, user_id)
+        if month is not None:
+            storage.check_account_folders(settings.download_dir, user_id, month)
     check_portal_name(settings.login_url or str(settings.portal_url))
+    check_targets(settings)

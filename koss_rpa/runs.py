@@ -2,6 +2,7 @@
 
 ```
 <run_dir>/20261126-113000-download-KNAB1234-1a2b3c/
+    .koss-rpa-run    always: marks the folder as one koss-rpa made (only such folders are pruned)
     run.log          always
     screenshot.png   on failure (password fields masked)
     page.html        on failure (password field values removed)
@@ -11,16 +12,20 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import html.entities
+import json
 import logging
+import re
 import secrets
 import shutil
+import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote, quote_plus
 
 from pydantic import SecretStr
 
@@ -31,18 +36,120 @@ MASK = "********"
 #: A trace chunk as Playwright wrote it, before its secrets were blanked out. Only a run killed
 #: in that instant leaves one behind; the next run removes it.
 UNSCRUBBED_SUFFIX = ".unscrubbed"
+#: The file that marks a run folder as koss-rpa's own: pruning never touches another folder.
+RUN_MARKER = ".koss-rpa-run"
+#: A form field (name, possibly URL- or JSON-encoded) that holds a password: a request body
+#: with one never reaches a trace, whatever the password's characters. (Also パス, in UTF-8 and
+#: percent-encoded, for a portal whose field names are Japanese.)
+SECRET_FIELD = re.compile(
+    rb"(?i)pass|pwd|secret|(?<![a-z])pw(?![a-z])|%E3%83%91%E3%82%B9|\xe3\x83\x91\xe3\x82\xb9"
+)
+
+
+def _hex(value: int, width: int) -> bytes:
+    """A pattern for `value` in hexadecimal, digits of either case."""
+    return b"".join(
+        b"[" + d.encode() + d.upper().encode() + b"]" if d.isalpha() else d.encode()
+        for d in f"{value:0{width}x}"
+    )
+
+
+def _percent(byte: int, keep: bool) -> bytes:
+    """One byte percent-encoded, or as it is if it is printable ASCII (the second byte of a
+    Shift_JIS character may be a letter, which a form encoding leaves as it is)."""
+    kept = b"|" + re.escape(bytes([byte])) if keep and 0x20 < byte < 0x7F else b""
+    return b"(?:%" + _hex(byte, 2) + kept + b")"
+
+
+def _char_forms(char: str) -> list[bytes]:
+    """Regex alternatives for one character of a secret, in every encoding a browser or a
+    server may give it: the character itself (UTF-8, and Shift_JIS/EUC-JP for a page in a
+    Japanese charset), percent-encoded bytes with upper- or lower-case hex (`+` for a space:
+    WHATWG form encoding), JSON and JavaScript escapes (`\\uXXXX`, `\\xXX`, `\\/`), and HTML
+    character references (decimal, hexadecimal, named)."""
+    forms: list[bytes] = []
+    literal: list[bytes] = []  # tried last: `&` must not stop short of `&amp;`
+    for charset in ("utf-8", "cp932", "euc_jp"):
+        try:
+            encoded = char.encode(charset)
+        except UnicodeEncodeError:
+            continue
+        literal.append(re.escape(encoded))
+        forms.append(b"".join(_percent(byte, len(encoded) > 1) for byte in encoded))
+    if char == " ":
+        forms.append(rb"\+")
+    point = ord(char)
+    units = [point] if point < 0x10000 else list(struct.unpack(">2H", char.encode("utf-16-be")))
+    forms.append(b"".join(rb"\\u" + _hex(unit, 4) for unit in units))
+    if point < 0x100:
+        forms.append(rb"\\x" + _hex(point, 2))
+    if char in "\"\\/'":
+        forms.append(re.escape(b"\\" + char.encode()))
+    forms.append(b"&#0*" + str(point).encode() + b";?")
+    # A character the page's charset lacks: Chromium submits it as `&#NNNN;`, percent-encoded.
+    forms.append(b"%26%23" + str(point).encode() + b"%3[bB]")
+    forms.append(b"&#[xX]0*" + _hex(point, 1).lstrip(b"0") + b";?")
+    forms.extend(re.escape(b"&" + name.encode()) for name in _ENTITY_NAMES.get(char, ()))
+    return forms + literal
+
+
+def _entity_names() -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for name, value in html.entities.html5.items():
+        if len(value) == 1:
+            names.setdefault(value, []).append(name)
+    for found in names.values():  # `&amp;` before `&amp`: the longest spelling first
+        found.sort(key=len, reverse=True)
+    return names
+
+
+_ENTITY_NAMES = _entity_names()
+
+
+def secret_pattern(secret: str) -> bytes:
+    """A regex (over bytes) matching `secret` in any encoding, each character in any form;
+    and the secret as UTF-16 (either byte order), and its base64 cores."""
+    chars = b"".join(b"(?:" + b"|".join(_char_forms(c)) + b")" for c in secret)
+    whole = [chars]
+    whole += [re.escape(secret.encode(codec)) for codec in ("utf-16-le", "utf-16-be")]
+    whole += [re.escape(core) for core in _base64_cores(secret.encode())]
+    return b"|".join(whole)
+
+
+def _base64_cores(secret: bytes) -> list[bytes]:
+    """The part of base64(prefix + secret) that depends on the secret alone, per alignment."""
+    cores = []
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + secret)
+        start = -(-4 * shift // 3)
+        end = ((shift + len(secret)) // 3) * 4
+        if len(encoded[start:end]) >= 8:
+            cores.append(encoded[start:end])
+    return cores
 
 
 class Redactor:
-    """Knows the secrets of a run and blanks them out of any text written anywhere."""
+    """Knows the secrets of a run and blanks them out of any text written anywhere, in any
+    encoding (see `secret_pattern`)."""
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
+        self._pattern: re.Pattern[bytes] | None = None
 
     def add(self, *values: SecretStr | None) -> None:
         for value in values:
             if value is not None and value.get_secret_value():
                 self._secrets.add(value.get_secret_value())
+                self._pattern = None
+
+    @property
+    def pattern(self) -> re.Pattern[bytes] | None:
+        if self._pattern is None and self._secrets:
+            ordered = sorted(self._secrets, key=len, reverse=True)  # the longest secret first
+            self._pattern = re.compile(
+                b"|".join(b"(?:" + secret_pattern(s) + b")" for s in ordered)
+            )
+        return self._pattern
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -50,37 +157,78 @@ class Redactor:
         return frozenset(self._secrets)
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, MASK)
-        return text
+        if not self._secrets:
+            return text
+        data = text.encode("utf-8", "surrogatepass")
+        return self.redact_bytes(data).decode("utf-8", "replace")
 
     def redact_bytes(self, data: bytes) -> bytes:
-        """Blank every secret out of raw bytes, also as a submitted form encodes it."""
-        forms = {
-            form.encode()
-            for secret in self._secrets
-            for form in (secret, quote(secret, safe=""), quote_plus(secret))
-        }
-        for form in sorted(forms, key=len, reverse=True):
-            data = data.replace(form, MASK.encode())
-        return data
+        """Blank every secret out of raw bytes, in whatever encoding it stands there."""
+        pattern = self.pattern
+        return pattern.sub(MASK.encode(), data) if pattern is not None else data
+
+    def holds_secret(self, data: bytes) -> bool:
+        pattern = self.pattern
+        return pattern is not None and pattern.search(data) is not None
 
     def scrub_archive(self, source: Path, target: Path) -> None:
         """Copy a zip archive (a Playwright trace) to `target` with every secret blanked out of
         each member, and remove `source`. Pausing the trace while credentials are typed is not
         enough: Playwright records a request's network entry, form body included, once the
-        answer has been read, which may be after the trace was resumed."""
+        answer has been read, which may be after the trace was resumed. So the body of every
+        request that carries a password field or a known secret is dropped from the trace
+        altogether (`trace.network`'s `postData` and its `resources/*.dat`), and every other
+        member is redacted."""
         partial = target.with_name(target.name + ".partial")
         try:
             with zipfile.ZipFile(source) as raw, zipfile.ZipFile(partial, "w") as clean:
+                members = {info.filename: raw.read(info) for info in raw.infolist()}
+                dropped = self._drop_secret_bodies(members)
                 for info in raw.infolist():
-                    clean.writestr(info, self.redact_bytes(raw.read(info)))
+                    if info.filename in dropped:
+                        continue
+                    clean.writestr(info, self.redact_bytes(members[info.filename]))
             partial.replace(target)
         except (zipfile.BadZipFile, OSError) as exc:  # a trace that cannot be read is dropped
             log.warning("could not scrub the trace %s: %s", source.name, exc)
         finally:
             partial.unlink(missing_ok=True)
             source.unlink(missing_ok=True)
+
+    def _drop_secret_bodies(self, members: dict[str, bytes]) -> set[str]:
+        """Remove the request bodies that carry a secret from every `*.network` member (and
+        the members holding them); returns the names of the members to leave out."""
+        dropped: set[str] = set()
+        for name in [n for n in members if n.endswith(".network")]:
+            members[name] = b"".join(
+                self._without_secret_body(line, members, dropped)
+                for line in members[name].splitlines(keepends=True)
+            )
+        return dropped
+
+    def _without_secret_body(
+        self, line: bytes, members: dict[str, bytes], dropped: set[str]
+    ) -> bytes:
+        end = line[len(line.rstrip(b"\r\n")) :]
+        try:
+            event = json.loads(line)
+            request = event["snapshot"]["request"]
+            post = request["postData"]
+        except (ValueError, KeyError, TypeError):
+            return line
+        if not isinstance(post, dict):
+            return line
+        sha1 = post.get("_sha1")
+        resource = f"resources/{sha1}" if isinstance(sha1, str) else None
+        body = members.get(resource, b"") if resource else b""
+        body += json.dumps(post, ensure_ascii=False).encode()
+        if not (SECRET_FIELD.search(body) or self.holds_secret(body)):
+            return line
+        request["postData"] = {"mimeType": post.get("mimeType", ""), "text": ""}
+        request["bodySize"] = 0
+        if resource:
+            dropped.add(resource)
+        return json.dumps(event, ensure_ascii=False).encode() + end
 
 
 class RedactingFilter(logging.Filter):
@@ -117,6 +265,7 @@ class RunFolder:
         name = "-".join(part for part in (stamp, command, label, run_id) if part)
         path = run_dir / name
         path.mkdir(parents=True, exist_ok=True)
+        (path / RUN_MARKER).write_text(f"koss-rpa run {run_id}\n", encoding="utf-8")
         return cls(path=path, run_id=run_id)
 
     @property
@@ -145,22 +294,34 @@ class RunFolder:
     def drop_evidence(self) -> None:
         """After a success: keep only the log."""
         for item in self.path.iterdir():
-            if item.name != "run.log":
+            if item.name not in ("run.log", RUN_MARKER):
                 with contextlib.suppress(OSError):
                     shutil.rmtree(item) if item.is_dir() else item.unlink()
 
 
+def is_run_folder(path: Path) -> bool:
+    """A folder koss-rpa made for a run: a real folder (not a link) holding the marker file."""
+    marker = path / RUN_MARKER
+    return not path.is_symlink() and path.is_dir() and not marker.is_symlink() and marker.is_file()
+
+
 def prune_runs(run_dir: Path, keep: int) -> list[Path]:
     """Remove all but the `keep` newest run folders, and any trace a killed run left
-    unscrubbed; returns the folders removed."""
-    if not run_dir.is_dir():
+    unscrubbed; returns the folders removed.
+
+    Only folders koss-rpa made and marked (`RUN_MARKER`) are touched; anything else in
+    `run_dir` (another program's folder, an account's downloads, a link) is left alone, and no
+    link is followed."""
+    if run_dir.is_symlink() or not run_dir.is_dir():
         return []
-    for raw in run_dir.glob(f"*/*{UNSCRUBBED_SUFFIX}"):
-        raw.unlink(missing_ok=True)
-    folders = sorted((p for p in run_dir.iterdir() if p.is_dir()), key=lambda p: p.name)
+    folders = sorted((p for p in run_dir.iterdir() if is_run_folder(p)), key=lambda p: p.name)
+    for folder in folders:
+        for raw in folder.glob(f"*{UNSCRUBBED_SUFFIX}"):
+            if not raw.is_symlink():
+                raw.unlink(missing_ok=True)
     removed = folders[:-keep] if keep else folders
     for folder in removed:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)  # removes links inside, never their targets
     return removed
 
 

@@ -5,10 +5,13 @@ No secret is a setting: passwords live in the OS keyring (see `credentials.py`).
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import tomllib
 import unicodedata
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import platformdirs
 from pydantic import (
@@ -22,8 +25,10 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -34,6 +39,36 @@ APP_NAME = "koss-rpa"
 REAL_PORTAL_URL = "https://www.k-oss.keikenkyo.or.jp"
 #: 納付利用者ID as the manual shows it (KNAB1234); inferred, so configurable.
 DEFAULT_USER_ID_PATTERN = r"^K[NI][A-Z]{2}[0-9]{4}$"
+#: Whatever `user_id_pattern` says, an ID is only ever made of these: it names folders, lock
+#: files and keyring entries, so it may never form a path (`..`, `/`, `\\`, a drive).
+SAFE_USER_ID = re.compile(r"[A-Z0-9_-]{1,32}")
+#: A TOML file (config, accounts) larger than this is not one a person wrote.
+MAX_TOML_BYTES = 1 << 20
+_UNSET_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+
+
+def expand_path(value: Any) -> Any:
+    """`~` and environment variables (`$HOME`, `${APPDATA}`, `%APPDATA%` on Windows) in a path
+    setting are expanded; one that is not set, or a control character (a TOML `"C:\\temp"`
+    holds a tab), is refused."""
+    if isinstance(value, Path):
+        value = str(value)
+    if not isinstance(value, str):
+        return value
+    if any(ord(c) < 0x20 for c in value):
+        raise ValueError(
+            _(
+                "the path holds a control character: in TOML write Windows paths with / "
+                "(C:/Users/...) or in single quotes ('C:\\Users\\...')"
+            )
+        )
+    expanded = str(Path(os.path.expandvars(value)).expanduser())
+    unset = _UNSET_VARIABLE.search(expanded)
+    if unset:
+        raise ValueError(
+            _("the environment variable {name} in the path is not set").format(name=unset.group(1))
+        )
+    return Path(expanded)
 
 
 def normalize_user_id(value: str) -> str:
@@ -46,7 +81,7 @@ def default_config_file() -> Path:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PasswordPolicy(_Section):
@@ -59,7 +94,7 @@ class PasswordPolicy(_Section):
     #: Length of the passwords koss-rpa generates; clipped into [min_length, max_length].
     generated_length: int = Field(16, ge=1, le=128)
     #: How many days the portal keeps a password valid.
-    valid_days: int = Field(60, ge=1)
+    valid_days: int = Field(60, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _satisfiable(self) -> PasswordPolicy:
@@ -71,19 +106,21 @@ class PasswordPolicy(_Section):
 
 
 class Timeouts(_Section):
-    navigation_seconds: float = Field(30.0, gt=0)
-    action_seconds: float = Field(15.0, gt=0)
-    download_seconds: float = Field(120.0, gt=0)
+    """Every time-out is bounded: an endless one would hang a scheduled run for good."""
+
+    navigation_seconds: float = Field(30.0, gt=0, le=600)
+    action_seconds: float = Field(15.0, gt=0, le=600)
+    download_seconds: float = Field(120.0, gt=0, le=3600)
 
 
 class RetrySettings(_Section):
     """Back-off for transient faults (time-outs, 5xx, maintenance, broken downloads)."""
 
     attempts: int = Field(4, ge=1, le=20)
-    max_seconds: float = Field(900.0, gt=0)
-    initial_wait_seconds: float = Field(5.0, ge=0)
-    max_wait_seconds: float = Field(120.0, ge=0)
-    jitter_seconds: float = Field(2.0, ge=0)
+    max_seconds: float = Field(900.0, gt=0, le=86_400)
+    initial_wait_seconds: float = Field(5.0, ge=0, le=3600)
+    max_wait_seconds: float = Field(120.0, ge=0, le=3600)
+    jitter_seconds: float = Field(2.0, ge=0, le=600)
 
 
 class Settings(BaseSettings):
@@ -98,6 +135,7 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         extra="forbid",
         frozen=True,
+        allow_inf_nan=False,
     )
 
     #: The TOML file this class reads (set on a subclass by `load_settings`).
@@ -121,22 +159,29 @@ class Settings(BaseSettings):
     #: What to do when the portal says the password has expired.
     on_expired: Literal["rotate", "fail"] = "rotate"
     #: Rotate proactively once the password is this many days old (None: only when forced).
-    rotate_after_days: int | None = Field(None, ge=1)
-    #: Run this command after a password change (environment: KOSS_EVENT, KOSS_USER_ID,
-    #: KOSS_CHANGED_AT; never the password), e.g. to send a mail to the office.
+    rotate_after_days: int | None = Field(None, ge=1, le=3650)
+    #: Run this command for every notification (environment: KOSS_EVENT, KOSS_USER_ID,
+    #: KOSS_TITLE, KOSS_MESSAGE, and KOSS_CHANGED_AT for a rotation; never the password).
     notify_command: str | None = None
-    #: POST {"event", "user_id", "changed_at"} as JSON here after a password change.
+    #: A JSON webhook, sent through apprise as `json://` / `jsons://` (title, message, type).
     notify_webhook: HttpUrl | None = None
+    #: apprise URLs (mailto://, msteams://, slack://, line://, ntfy://, json://…). They may hold
+    #: tokens: KOSS_NOTIFY_URLS (space-separated) or the keyring (`koss-rpa notify set-urls`).
+    notify_urls: Annotated[tuple[str, ...], NoDecode] = ()
+    #: Which events are told (koss_rpa.notify): needs_person, failed, drift, rotated, saved, batch.
+    notify_on: tuple[
+        Literal["needs_person", "failed", "drift", "rotated", "saved", "batch"], ...
+    ] = ("needs_person", "failed", "drift", "rotated", "batch")
     keyring_service: str = APP_NAME
     run_dir: Path = Field(
         default_factory=lambda: platformdirs.user_state_path(APP_NAME, appauthor=False) / "runs"
     )
     #: How many run folders to keep; older ones are pruned.
-    keep_runs: int = Field(50, ge=1)
+    keep_runs: int = Field(50, ge=1, le=100_000)
     #: Keep the trace and screenshot of successful runs too (normally only the log).
     keep_success_artifacts: bool = False
     #: How long a second run for the same account waits for the first one's lock.
-    lock_wait_seconds: float = Field(0.0, ge=0)
+    lock_wait_seconds: float = Field(0.0, ge=0, le=86_400)
     #: Password submissions per account that the portal has not confirmed, at most, before
     #: runs refuse to submit more (the portal locks after 5 failures in a row, inferred).
     login_budget: int = Field(2, ge=1, le=4)
@@ -147,10 +192,49 @@ class Settings(BaseSettings):
     concurrency: int = Field(2, ge=1, le=16)
     lang: Literal["ja", "en"] | None = None
 
+    @field_validator("notify_urls", mode="before")
+    @classmethod
+    def _split_notify_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):  # KOSS_NOTIFY_URLS: space/newline-separated, or a JSON list
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else text.split()
+        return value
+
     @field_validator("user_id", mode="before")
     @classmethod
     def _normalize_user_id(cls, value: Any) -> Any:
         return normalize_user_id(value) if isinstance(value, str) else value
+
+    @field_validator("download_dir", "run_dir", mode="before")
+    @classmethod
+    def _expand(cls, value: Any) -> Any:
+        return expand_path(value)
+
+    @field_validator("user_id_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(
+                _("not a valid regular expression ({error}); the default is {default}").format(
+                    error=exc, default=DEFAULT_USER_ID_PATTERN
+                )
+            ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _run_dir_apart(self) -> Settings:
+        """Run folders are pruned: the folder that holds them must not hold the downloads."""
+        runs, downloads = self.run_dir.resolve(), self.download_dir.resolve()
+        if runs == downloads or runs.is_relative_to(downloads) or downloads.is_relative_to(runs):
+            raise SettingsInvalid(
+                _(
+                    "run_dir ({run_dir}) and download_dir ({download_dir}) overlap: old run "
+                    "folders are deleted from run_dir, so give it a folder of its own."
+                ).format(run_dir=self.run_dir, download_dir=self.download_dir)
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -181,7 +265,7 @@ class Settings(BaseSettings):
             raise SettingsInvalid(
                 _("No 納付利用者ID given: pass --user-id or set KOSS_USER_ID / user_id.")
             )
-        if not re.fullmatch(self.user_id_pattern, chosen):
+        if not re.fullmatch(self.user_id_pattern, chosen) or not SAFE_USER_ID.fullmatch(chosen):
             raise SettingsInvalid(
                 _("The 納付利用者ID {user_id!r} is not valid: it looks like KNAB1234.").format(
                     user_id=chosen
@@ -204,8 +288,13 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         path = Path(os.environ["KOSS_CONFIG"])
     if path is None and default_config_file().is_file():
         path = default_config_file()
+    if path is not None:
+        path = expand_path(str(path))
+        assert isinstance(path, Path)
     if path is not None and not path.is_file():
         raise SettingsInvalid(_("The config file {path} does not exist.").format(path=path))
+    if path is not None:
+        read_toml(path, _("The config file {path}").format(path=path))
 
     class _FileSettings(Settings):
         config_path: ClassVar[Path | None] = path
@@ -214,22 +303,131 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     try:
         settings: Settings = _FileSettings(**clean)
     except ValidationError as exc:
-        raise SettingsInvalid(describe_validation_error(exc, path)) from exc
-    except (OSError, ValueError) as exc:  # a malformed TOML file or .env
+        raise SettingsInvalid(describe_validation_error(exc, path, set(clean))) from exc
+    except SettingsError as exc:  # a KOSS_ variable or .env line that is not valid JSON
+        raise SettingsInvalid(_describe_source_error(exc)) from exc
+    except UnicodeDecodeError as exc:  # the TOML file was read above: it is the .env file
+        raise SettingsInvalid(
+            _("The .env file {path} is not UTF-8 text: save it as UTF-8.").format(
+                path=Path(".env").resolve()
+            )
+        ) from exc
+    except (OSError, ValueError) as exc:
         raise SettingsInvalid(
             _("Could not read the settings ({path}): {error}").format(path=path, error=exc)
         ) from exc
     return settings
 
 
-def describe_validation_error(exc: ValidationError, path: Path | None) -> str:
-    """One line naming the first wrong setting and why."""
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """Read a TOML file a person wrote; every problem becomes one line saying what to change.
+
+    `what` names the file in the message ("The accounts file x.toml").
+    """
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_TOML_BYTES + 1)
+    except OSError as exc:
+        raise SettingsInvalid(
+            _("{what} cannot be read: {error}").format(what=what, error=exc.strerror or exc)
+        ) from exc
+    if len(data) > MAX_TOML_BYTES:
+        raise SettingsInvalid(
+            _("{what} is larger than {size} MB: it is not a settings file.").format(
+                what=what, size=MAX_TOML_BYTES >> 20
+            )
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise SettingsInvalid(
+            _("{what} starts with a byte order mark (BOM): save it as UTF-8 without BOM.").format(
+                what=what
+            )
+        )
+    if b"\x00" in data:
+        raise SettingsInvalid(
+            _("{what} is a binary file, not TOML text: choose the right file.").format(what=what)
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        guess = " (Shift_JIS?)" if _decodes_as(data, "cp932") else ""
+        raise SettingsInvalid(
+            _("{what} is not UTF-8 text{guess}: save it as UTF-8 (without BOM).").format(
+                what=what, guess=guess
+            )
+        ) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        hint = ""
+        if "\\" in text and re.search(r"(Unescaped|hex value|escape)", str(exc)):
+            hint = _(
+                "; write Windows paths with / (C:/Users/...) or in single quotes ('C:\\Users\\...')"
+            )
+        raise SettingsInvalid(
+            _("{what} is not valid TOML: {error}{hint}").format(what=what, error=exc, hint=hint)
+        ) from exc
+
+
+def _decodes_as(data: bytes, charset: str) -> bool:
+    try:
+        data.decode(charset)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _describe_source_error(exc: SettingsError) -> str:
+    found = re.search(r'field "([^"]+)" from source "(\w+)"', str(exc))
+    name = found.group(1) if found else "?"
+    source = found.group(2) if found else ""
+    variable = "KOSS_" + name.upper()
+    if source.startswith("DotEnv"):
+        where = _("the .env file {path} ({name})").format(
+            path=Path(".env").resolve(), name=variable
+        )
+    else:
+        where = _("the environment variable {name}").format(name=variable)
+    return _(
+        "Setting {name!r} from {where}: not a valid value (lists and tables are written as "
+        'JSON, e.g. ["--a", "--b"]).'
+    ).format(name=name, where=where)
+
+
+def _source_of(loc: tuple[Any, ...], path: Path | None, given: set[str]) -> str:
+    """Where the wrong value came from: an option, a KOSS_ variable, .env, or the TOML file."""
+    if loc and loc[0] in given:
+        return _("the command line")
+    names = ["KOSS_" + "__".join(str(p) for p in loc[:n]).upper() for n in range(len(loc), 0, -1)]
+    environ = {k.upper() for k in os.environ}
+    for name in names:
+        if name in environ:
+            return _("the environment variable {name}").format(name=name)
+    dotenv = Path(".env")
+    if dotenv.is_file():
+        from dotenv import dotenv_values
+
+        try:
+            listed = {k.upper() for k in dotenv_values(dotenv, encoding="utf-8")}
+        except (OSError, UnicodeDecodeError):
+            listed = set()
+        for name in names:
+            if name in listed:
+                return _("the .env file {path} ({name})").format(path=dotenv.resolve(), name=name)
+    return str(path) if path else ""
+
+
+def describe_validation_error(
+    exc: ValidationError, path: Path | None, given: set[str] | None = None
+) -> str:
+    """One line naming the first wrong setting, why, and where its value came from."""
     first = exc.errors()[0]
     name = ".".join(str(part) for part in first["loc"]) or "?"
-    reason = first["msg"]
+    reason = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         reason = _("unknown setting")
-    where = f" ({path})" if path else ""
+    source = _source_of(tuple(first["loc"]), path, given or set())
+    where = f" ({source})" if source else ""
     more = len(exc.errors()) - 1
     suffix = _(" (and {n} more)").format(n=more) if more else ""
     return _("Setting {name!r}: {reason}{where}{suffix}").format(

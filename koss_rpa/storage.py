@@ -1,11 +1,15 @@
 """Where downloads go: per account and month, written atomically, listed in a manifest.
 
 ```
-<download_dir>/KNAB1234/2026-11/まとめ納付管理ファイル_軽自動車OSS用.xlsm
+<download_dir>/KNAB1234/2026-11/まとめ納付管理ファイル_軽自動車OSS用.xlsm      the newest
+<download_dir>/KNAB1234/2026-11/versions/まとめ納付管理ファイル_軽自動車OSS用 20261126-113000.xlsm
 <download_dir>/KNAB1234/manifest.jsonl      one JSON line per saved file
 ```
 A file is saved under a temporary name in the target folder, validated, and only then given its
-real name — never over an earlier file (a second file of the month gets ` (2)`).
+real name. The month's folder always holds the newest file under the manual's name; an earlier,
+different file of the month is kept in `versions/`, named by the time it was downloaded, before the
+new one takes its name (so no version is ever lost), and a file byte-identical to the newest is not
+saved twice (the manifest records it as `unchanged`).
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
+import shutil
 import zipfile
 import zlib
 from dataclasses import asdict, dataclass
@@ -22,9 +28,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from koss_rpa.errors import DownloadDirNotWritable, DownloadIncomplete
+from koss_rpa.errors import DownloadDirNotWritable, DownloadIncomplete, FolderNotWritable
 from koss_rpa.i18n import _
 
+log = logging.getLogger("koss_rpa.storage")
 #: The portal is Japanese and Japan has no daylight saving time: months are counted in JST.
 JST = timezone(timedelta(hours=9), "JST")
 MANIFEST = "manifest.jsonl"
@@ -32,6 +39,8 @@ MANIFEST = "manifest.jsonl"
 EXPECTED_SUFFIXES = (".xlsm", ".xlsx")
 FALLBACK_NAME = "まとめ納付管理ファイル_軽自動車OSS用.xlsm"
 PARTIAL_SUFFIX = ".part"
+#: Earlier files of a month, inside the month's folder.
+VERSIONS_DIR = "versions"
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,8 @@ class SavedFile:
     sha256: str
     saved_at: str
     run_id: str
+    #: The download was byte-identical to the newest file of the month, so nothing was written.
+    unchanged: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,19 +81,51 @@ def safe_name(suggested: str) -> str:
     return name if name.lower().endswith(EXPECTED_SUFFIXES) else FALLBACK_NAME
 
 
-def check_writable(download_dir: Path) -> None:
-    """Create the folder if needed and prove it can be written, before any login."""
+def check_writable(download_dir: Path, error: type[FolderNotWritable] | None = None) -> None:
+    """Create the folder if needed and prove it can be written, before any login.
+
+    Raises `error` (by default `DownloadDirNotWritable`) naming the path and what to do.
+    """
+    kind = error or DownloadDirNotWritable
+    blocking = next(
+        (p for p in (download_dir, *download_dir.parents) if p.exists() and not p.is_dir()),
+        None,
+    )
+    if blocking == download_dir:
+        raise kind(
+            _("{path} is a file, not a folder: move or rename the file.").format(path=blocking)
+        )
+    if blocking is not None:
+        raise kind(
+            _(
+                "{path} is a file, not a folder, so {folder} cannot be made: move or rename "
+                "the file."
+            ).format(path=blocking, folder=download_dir)
+        )
     try:
         download_dir.mkdir(parents=True, exist_ok=True)
         probe = download_dir / f".koss-rpa-write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise DownloadDirNotWritable(
-            _("The download folder {path} cannot be written: {error}").format(
-                path=download_dir, error=exc.strerror or exc
-            )
+        raise kind(
+            _(
+                "The folder {path} cannot be written ({error}): fix its permissions or choose "
+                "another folder."
+            ).format(path=download_dir, error=exc.strerror or exc)
         ) from exc
+
+
+def check_account_folders(download_dir: Path, user_id: str, month: str) -> None:
+    """The account's folder, its month's folder and its manifest can be written: checked
+    before the browser starts, so that a file in the way never costs a login."""
+    folder = account_dir(download_dir, user_id)
+    check_writable(folder / month)
+    manifest = folder / MANIFEST
+    if manifest.exists() and (not manifest.is_file() or not os.access(manifest, os.W_OK)):
+        raise DownloadDirNotWritable(
+            _("The manifest {path} cannot be written: fix its permissions.").format(path=manifest)
+        )
 
 
 def validate_workbook(path: Path) -> None:
@@ -132,21 +175,69 @@ def _free_name(folder: Path, name: str) -> Path:
     return candidate
 
 
-def publish(partial: Path, folder: Path, name: str) -> Path:
-    """Give the validated `partial` its real name without ever replacing an existing file."""
+@dataclass(frozen=True)
+class Published:
+    """Where `publish` put a download, and what became of the file it replaced."""
+
+    path: Path
+    #: Byte-identical to the month's newest file: nothing was written.
+    unchanged: bool = False
+    #: The earlier file, moved into `versions/`.
+    earlier: Path | None = None
+
+
+def version_name(path: Path) -> str:
+    """`NAME 20261126-113000.xlsm`: the file's name with the time it was downloaded (JST)."""
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, JST).strftime("%Y%m%d-%H%M%S")
+    return f"{path.stem} {stamp}{path.suffix}"
+
+
+def _keep_version(current: Path) -> Path:
+    """Put a copy of `current` into `versions/` (a hard link, else a copy), never over a file."""
+    versions = current.parent / VERSIONS_DIR
+    versions.mkdir(exist_ok=True)
     while True:
-        final = _free_name(folder, name)
+        target = _free_name(versions, version_name(current))
         try:
-            os.link(partial, final)  # fails if `final` appeared meanwhile: never overwrites
+            os.link(current, target)
         except FileExistsError:
             continue
         except OSError:
-            # File systems without hard links (FAT, some shares): the per-account lock keeps
-            # other koss-rpa runs out, and the exists() check above keeps earlier files.
-            partial.replace(final)
-            return final
-        partial.unlink()
-        return final
+            # No hard links here (FAT, some shares): copy through a temporary name.
+            partial = versions / f".{target.name}{PARTIAL_SUFFIX}"
+            shutil.copy2(current, partial)
+            if target.exists():
+                partial.unlink()
+                continue
+            partial.replace(target)
+        return target
+
+
+def publish(partial: Path, folder: Path, name: str, sha256: str | None = None) -> Published:
+    """Give the validated `partial` the month's name, keeping what it replaces.
+
+    A file already under that name is kept in `versions/` first, then `partial` takes the name
+    in one atomic rename, so the name always holds a whole file and no version is lost. When the
+    file there has the digest `sha256`, nothing is written and `partial` is removed.
+    """
+    final = folder / name
+    if final.is_file():
+        if sha256 is not None and sha256_of(final) == sha256:
+            partial.unlink()
+            return Published(final, unchanged=True)
+        earlier = _keep_version(final)
+        partial.replace(final)
+        return Published(final, earlier=earlier)
+    try:
+        os.link(partial, final)  # fails if `final` appeared meanwhile: never overwrites
+    except FileExistsError:
+        return publish(partial, folder, name, sha256)
+    except OSError:
+        # File systems without hard links: the per-account lock keeps other runs out.
+        partial.replace(final)
+        return Published(final)
+    partial.unlink()
+    return Published(final)
 
 
 def partial_path(folder: Path, run_id: str) -> Path:
@@ -174,18 +265,65 @@ def record(download_dir: Path, saved: SavedFile) -> None:
         os.fsync(fh.fileno())
 
 
-def read_manifest(download_dir: Path, user_id: str) -> list[SavedFile]:
-    """Every entry of the account's manifest; a torn last line (a crash) is skipped."""
+def _entry(line: bytes, user_id: str) -> SavedFile:
+    """One manifest line, checked: every field of its type, a path inside the account's
+    folder. Raises ValueError saying what is wrong."""
+    try:
+        data = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(_("not a JSON line")) from exc
+    if not isinstance(data, dict) or set(data) != set(SavedFile.__dataclass_fields__):
+        raise ValueError(_("not a manifest entry"))
+    for name, kind in (("size", int), *((n, str) for n in _TEXT_FIELDS)):
+        if not isinstance(data[name], kind) or isinstance(data[name], bool):
+            raise ValueError(_("{name} is not a {kind}").format(name=name, kind=kind.__name__))
+    path = data["path"]
+    parts = path.split("/")
+    if (
+        not path
+        or "\\" in path
+        or ":" in path
+        or path.startswith("/")
+        or any(part in ("", ".", "..") for part in parts)
+        or any(ord(c) < 0x20 for c in path)
+    ):
+        raise ValueError(_("its path leaves the account's folder"))
+    if data["user_id"] != user_id or not re.fullmatch(r"\d{4}-\d{2}", data["month"]):
+        raise ValueError(_("not an entry of this account"))
+    return SavedFile(**data)
+
+
+_TEXT_FIELDS = ("user_id", "month", "path", "sha256", "saved_at", "run_id")
+
+
+def read_manifest_checked(download_dir: Path, user_id: str) -> tuple[list[SavedFile], list[str]]:
+    """The account's manifest: its valid entries, and one note per line that was ignored
+    (a torn last line after a crash, or a line edited by hand)."""
     manifest = account_dir(download_dir, user_id) / MANIFEST
     if not manifest.is_file():
-        return []
+        return [], []
     entries: list[SavedFile] = []
-    for line in manifest.read_bytes().splitlines():
-        try:
-            entries.append(SavedFile(**json.loads(line.decode("utf-8"))))
-        except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
+    problems: list[str] = []
+    lines = manifest.read_bytes().splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
             continue
-    return entries
+        try:
+            entries.append(_entry(line, user_id))
+        except ValueError as exc:
+            if number == len(lines) and not line.endswith(b"}"):
+                reason = _("torn by a crash")
+            else:
+                reason = str(exc)
+            problems.append(f"{manifest}:{number}: {reason}")
+    for problem in problems:  # in the run's log; the CLI says it on stderr too
+        log.info("manifest line ignored: %s", problem)
+    return entries, problems
+
+
+def read_manifest(download_dir: Path, user_id: str) -> list[SavedFile]:
+    """Every valid entry of the account's manifest; bad lines are ignored (and logged)."""
+    return read_manifest_checked(download_dir, user_id)[0]
 
 
 def already_saved(download_dir: Path, user_id: str, month: str) -> SavedFile | None:

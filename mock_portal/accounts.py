@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mock_portal.clock import JST, as_jst
+from mock_portal.schema import EMAIL_PATTERN, JSON_NUMBER, DateTimeText, NotNull
 
 # A low count on purpose: the mock must answer ~1,000 logins per second on one core, and its
 # passwords are fake. It is still salted PBKDF2 so nobody copies a plain-text store from here.
@@ -61,21 +62,25 @@ class DirectAccount(BaseModel):
 class AccountSeed(BaseModel):
     """One `[[accounts]]` table of the seed file, or the body of `POST /_control/accounts`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"not": {"required": ["password_changed_at", "password_age_days"]}},
+    )
 
     user_id: str = Field(pattern=r"^K[A-Z]{3}[0-9]{4}$")
     bulk_user_id: str = Field("", pattern=r"^(K[A-Z]{3}[0-9]{4})?$")
     name_kana: str = Field("ケイジ タロウ", max_length=64)
     name: str = Field("軽自 太郎", max_length=64)
-    admin_email: str = Field("user@example.jp", max_length=128, pattern=r"^[^@\s]+@[^@\s]+$")
-    notify_email: str | None = Field(None, max_length=128, pattern=r"^[^@\s]+@[^@\s]+$")
-    updated_at: datetime | None = None
+    admin_email: str = Field("user@example.jp", max_length=128, pattern=EMAIL_PATTERN)
+    notify_email: str | None = Field(None, max_length=128, pattern=EMAIL_PATTERN)
+    updated_at: DateTimeText | None = None
     password: str = Field(min_length=1, max_length=64)
-    password_changed_at: datetime | None = None
-    password_age_days: float | None = Field(None, ge=0)
-    failed_logins: int = Field(0, ge=0)
-    locked: bool = False
-    must_change: bool = False
+    # One of the two at most (the schema's `not`); neither: changed now.
+    password_changed_at: NotNull[DateTimeText] = None
+    password_age_days: NotNull[Annotated[float, Field(ge=0, le=36_500, strict=True)]] = None
+    failed_logins: Annotated[int, Field(ge=0), JSON_NUMBER] = 0
+    locked: bool = Field(False, strict=True)
+    must_change: bool = Field(False, strict=True)
     direct_accounts: list[DirectAccount] = Field(default_factory=list)
 
     _dates = field_validator("updated_at", "password_changed_at")(plausible_date)

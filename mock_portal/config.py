@@ -20,11 +20,11 @@ class PasswordPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_length: int = Field(8, ge=1, le=64)
-    max_length: int = Field(16, ge=1, le=64)
+    min_length: int = Field(default=8, ge=1, le=64)
+    max_length: int = Field(default=16, ge=1, le=64)
     require_letters_and_digits: bool = True
     history: int = Field(
-        3, ge=0, le=24, description="How many earlier passwords may not be reused."
+        default=3, ge=0, le=24, description="How many earlier passwords may not be reused."
     )
 
 
@@ -37,15 +37,17 @@ class MockConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    password_valid_days: int = Field(60, ge=1)
-    lockout_threshold: int = Field(5, ge=1)
-    session_idle_minutes: float = Field(30, gt=0)
+    password_valid_days: int = Field(default=60, ge=1)
+    lockout_threshold: int = Field(default=5, ge=1)
+    session_idle_minutes: float = Field(default=30, gt=0)
     password_policy: PasswordPolicy = Field(default_factory=PasswordPolicy)
-    max_field_length: int = Field(64, ge=8, description="Longer form values are rejected.")
+    max_field_length: int = Field(default=64, ge=8, description="Longer form values are rejected.")
     user_id_pattern: str = DEFAULT_USER_ID_PATTERN
-    journal_size: int = Field(10_000, ge=10, description="Older journal entries are dropped.")
+    journal_size: int = Field(
+        default=10_000, ge=10, description="Older journal entries are dropped."
+    )
     variant: str = Field(
-        variants.DEFAULT, description="The markup variant the screens are rendered in."
+        default=variants.DEFAULT, description="The markup variant the screens are rendered in."
     )
     messages: dict[str, str] = Field(
         default_factory=dict,
@@ -76,7 +78,10 @@ class MockConfig(BaseModel):
     @field_validator("user_id_pattern")
     @classmethod
     def _must_compile(cls, value: str) -> str:
-        re.compile(value)
+        try:
+            re.compile(value)
+        except re.error as exc:  # not a ValueError: pydantic would let it through as a crash
+            raise ValueError(f"not a regular expression: {exc}") from None
         return value
 
     def merged(self, changes: dict[str, Any]) -> MockConfig:

@@ -10,12 +10,15 @@ response is replaced: that is how a lost response looks to the robot.
 from __future__ import annotations
 
 import random
+import re
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mock_portal.schema import JSON_NUMBER
 
 
 class FaultKind(StrEnum):
@@ -54,27 +57,49 @@ def screen_of(path: str) -> str | None:
     return next((name for prefix, name in _PREFIX_SCREENS if path.startswith(prefix)), None)
 
 
+#: What `target` may be, for the OpenAPI: a screen name, or a path outside `/_control`
+#: (no path of the portal starts with `/_`).
+TARGET_PATTERN = "^(" + "|".join(SCREEN_PATHS) + "|/|/[^_].*)$"
+
+
 class FaultSpec(BaseModel):
     """The body of `POST /_control/faults`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # A delay fault needs its delay, as `_check` says.
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": "delay"}}, "required": ["kind"]},
+            "then": {
+                "properties": {"delay_seconds": {"type": "number"}},
+                "required": ["delay_seconds"],
+            },
+        },
+    )
 
-    target: str = Field(min_length=1, max_length=200, description="Screen name or literal path.")
+    target: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Screen name or literal path.",
+        json_schema_extra={"pattern": TARGET_PATTERN},
+    )
     kind: FaultKind
-    times: int | None = Field(1, ge=1, description="How often it fires; null for no limit.")
-    probability: float | None = Field(None, ge=0, le=1)
-    seed: int | None = None
-    delay_seconds: float | None = Field(None, ge=0, le=120)
+    times: Annotated[int, Field(ge=1), JSON_NUMBER] | None = Field(
+        1, description="How often it fires; null for no limit."
+    )
+    probability: float | None = Field(None, ge=0, le=1, strict=True)
+    seed: Annotated[int, JSON_NUMBER] | None = None
+    delay_seconds: float | None = Field(None, ge=0, le=120, strict=True)
     phase: Literal["before", "after"] = "before"
     method: Literal["GET", "POST"] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> FaultSpec:
-        if self.target not in SCREEN_PATHS and not self.target.startswith("/"):
-            names = ", ".join(SCREEN_PATHS)
-            raise ValueError(f"target must be one of {names} or a path starting with '/'")
         if self.target.startswith("/_control"):
             raise ValueError("the control API cannot be faulted")
+        if re.fullmatch(TARGET_PATTERN, self.target) is None:
+            names = ", ".join(SCREEN_PATHS)
+            raise ValueError(f"target must be one of {names} or a path starting with '/'")
         if self.kind is FaultKind.DELAY and self.delay_seconds is None:
             raise ValueError("a delay fault needs delay_seconds")
         return self

@@ -15,11 +15,11 @@ Fixtures:
 
 Markers (each one but mock_portal_variant also makes the test use the portal):
     mock_portal_variant(name)                   the screens' markup variant (mock_portal.variants)
-    mock_portal_scenario(name_or_path)
+    mock_portal_scenario(name_or_path)          a file beside the test file, or in the rootdir
     mock_portal_expired_password(*user_ids)     default KNAB1234
     mock_portal_locked_account(*user_ids)       default KNAB1234
     mock_portal_maintenance(*targets)           default every screen
-    mock_portal_slow(seconds=1.0, *targets)     default every screen
+    mock_portal_slow(*targets, seconds=1.0)     default every screen
     mock_portal_screens(folder)                 serve a capture (koss-rpa capture)
 
 To run a test once per markup variant, one line:
@@ -84,7 +84,7 @@ MARKERS = {
         "(koss-rpa capture) in place of the mock's own rendering"
     ),
     "mock_portal_slow": (
-        "mock_portal_slow(seconds=1.0, *targets): every answer of these screens or paths "
+        "mock_portal_slow(*targets, seconds=1.0): every answer of these screens or paths "
         "(default every screen) is delayed"
     ),
 }
@@ -150,6 +150,21 @@ def pytest_assertrepr_compare(
 # --- fixtures --------------------------------------------------------------------------------
 
 
+def _testing() -> ModuleType:
+    """`mock_portal.testing`, or a one-line failure naming the extra when it is not installed."""
+    from mock_portal.extra import is_extra_module, missing_message
+
+    try:
+        import mock_portal.testing as testing
+    except ModuleNotFoundError as exc:
+        if not is_extra_module(exc.name):
+            raise
+        pytest.fail(
+            missing_message("a test using the mock_portal fixtures", [str(exc.name)]), pytrace=False
+        )
+    return testing
+
+
 @pytest.fixture(scope="session")
 def mock_portal_config() -> MockConfig | None:
     """The portal's rules (`mock_portal.config.MockConfig`); None: the defaults. Override it."""
@@ -167,7 +182,7 @@ def mock_portal_server(
     mock_portal_config: MockConfig | None, mock_portal_accounts_file: Path | None
 ) -> Iterator[PortalServer]:
     """The mock portal in a thread, on a free loopback port: one per session (per worker)."""
-    from mock_portal.testing import serve_in_thread
+    serve_in_thread = _testing().serve_in_thread
 
     with serve_in_thread(
         config=mock_portal_config, accounts_file=mock_portal_accounts_file
@@ -204,9 +219,7 @@ def mock_portal(
 ) -> Iterator[ControlClient]:
     """The portal's control client, after a reset (or the markers' set-up), in the variant
     `mock_portal_variant` names."""
-    from mock_portal.testing import ControlClient
-
-    with ControlClient(mock_portal_server.url) as client:
+    with _testing().ControlClient(mock_portal_server.url) as client:
         _prepare(client, request.node)
         if mock_portal_variant is not None:
             client.set_variant(mock_portal_variant)
@@ -230,22 +243,47 @@ def _mock_portal_prepared(request: pytest.FixtureRequest) -> None:
 # --- markers -----------------------------------------------------------------------------------
 
 
+class MarkerError(ValueError):
+    """A marker given arguments it does not take; the message says what it takes."""
+
+
+def _user_ids(user_ids: tuple[object, ...]) -> tuple[str, ...]:
+    for user_id in user_ids:
+        if not isinstance(user_id, str) or not user_id:
+            raise MarkerError(f"user IDs are texts such as 'KNAB1234', not {user_id!r}")
+    return tuple(user_ids) or (DEFAULT_USER_ID,)  # type: ignore[arg-type]
+
+
+def _screen_targets(targets: tuple[object, ...]) -> tuple[str, ...]:
+    from mock_portal.faults import SCREEN_PATHS  # no third-party import
+
+    for target in targets:
+        if not isinstance(target, str) or not (target in SCREEN_PATHS or target.startswith("/")):
+            names = ", ".join(SCREEN_PATHS)
+            raise MarkerError(f"targets are screen names ({names}) or paths, not {target!r}")
+    return targets  # type: ignore[return-value]
+
+
 def _expired(client: ControlClient, *user_ids: str) -> None:
-    for user_id in user_ids or (DEFAULT_USER_ID,):
+    for user_id in _user_ids(user_ids):
         client.expire_password(user_id)
 
 
 def _locked(client: ControlClient, *user_ids: str) -> None:
-    for user_id in user_ids or (DEFAULT_USER_ID,):
+    for user_id in _user_ids(user_ids):
         client.lock_account(user_id)
 
 
 def _maintenance(client: ControlClient, *targets: str) -> None:
-    client.start_maintenance(*targets)
+    client.start_maintenance(*_screen_targets(targets))
 
 
-def _slow(client: ControlClient, seconds: float = 1.0, *targets: str) -> None:
-    client.slow_down(float(seconds), *targets)
+def _slow(client: ControlClient, *targets: str, seconds: float = 1.0) -> None:
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 120:
+        raise MarkerError(f"seconds= is a number of seconds from 0 to 120, not {seconds!r}")
+    if targets and isinstance(targets[0], int | float):
+        raise MarkerError(f"give the delay as seconds={targets[0]!r}, after the targets")
+    client.slow_down(float(seconds), *_screen_targets(targets))
 
 
 def _screens(client: ControlClient, folder: str | Path) -> None:
@@ -261,21 +299,46 @@ _STATE_MARKERS: dict[str, Callable[..., None]] = {
 }
 
 
+def _scenario_of(mark: pytest.Mark, node: pytest.Item) -> str | Path:
+    """The scenario marker's one argument; a relative file is looked up beside the test
+    file, then in the rootdir."""
+    from mock_portal.scenario import is_scenario_file  # no third-party import
+
+    if len(mark.args) != 1 or mark.kwargs or not isinstance(mark.args[0], str | Path):
+        raise MarkerError("takes one name or path, e.g. mock_portal_scenario('expired-password')")
+    given = mark.args[0]
+    if not is_scenario_file(given) or Path(given).is_absolute():
+        return given
+    places = [Path(node.path).parent / given, Path(node.config.rootpath) / given]
+    found = next((place for place in places if place.is_file()), None)
+    if found is None:
+        tried = " or ".join(str(place) for place in places)
+        raise MarkerError(f"no scenario file {str(given)!r}: looked for {tried}")
+    return found
+
+
 def _prepare(client: ControlClient, node: pytest.Item) -> None:
     """Reset, or apply the closest scenario marker; then every state marker, outermost
-    (module) first."""
+    (module) first. A bad argument fails the test with the marker named, not a traceback."""
+    from mock_portal.scenario import ScenarioError
+    from mock_portal.testing import ControlError
+
     scenario = node.get_closest_marker("mock_portal_scenario")
+    marks = [m for m in reversed(list(node.iter_markers())) if m.name in _STATE_MARKERS]
     if scenario is None:
         client.reset()
-    elif len(scenario.args) != 1 or scenario.kwargs:
-        pytest.fail("@pytest.mark.mock_portal_scenario takes one name or path", pytrace=False)
-    else:
-        client.use_scenario(scenario.args[0])
-    for marker in reversed(list(node.iter_markers())):
-        action = _STATE_MARKERS.get(marker.name)
-        if action is None:
-            continue
+    for mark in ([scenario] if scenario is not None else []) + marks:
         try:
-            action(client, *marker.args, **marker.kwargs)
-        except (TypeError, ValueError) as exc:
-            pytest.fail(f"@pytest.mark.{marker.name}: {exc}", pytrace=False)
+            if mark is scenario:
+                client.use_scenario(_scenario_of(mark, node))
+            else:
+                _STATE_MARKERS[mark.name](client, *mark.args, **mark.kwargs)
+        except ControlError as exc:
+            message = f"the mock portal answered {exc.status_code}: {exc.detail}"
+            pytest.fail(f"@pytest.mark.{mark.name}: {message}", pytrace=False)
+        except (MarkerError, ScenarioError) as exc:
+            pytest.fail(f"@pytest.mark.{mark.name}: {exc}", pytrace=False)
+        except TypeError as exc:
+            # Python's own complaint about the call, e.g. an unknown keyword.
+            message = str(exc).split("() ", 1)[-1]
+            pytest.fail(f"@pytest.mark.{mark.name}: {message}", pytrace=False)

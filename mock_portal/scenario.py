@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from pydantic import (
@@ -36,8 +36,9 @@ from mock_portal import variants
 from mock_portal.accounts import AccountSeed
 from mock_portal.clock import JST, MockClock, as_jst
 from mock_portal.config import MockConfig
-from mock_portal.control import AccountPatch
+from mock_portal.control import AccountPatch, error_responses, unprocessable
 from mock_portal.faults import SCREEN_PATHS, FaultKind, FaultRegistry, FaultSpec
+from mock_portal.schema import NotNull
 from mock_portal.screens import ScreensError, load_screens
 from mock_portal.state import AccountExists, PortalState
 
@@ -359,11 +360,16 @@ def _apply_screens(state: PortalState, scenario: Scenario) -> None:
 
 
 class ScenarioRequest(BaseModel):
-    """Body of `PUT /_control/scenario`: a shipped name, or a whole file as `toml`."""
+    """Body of `PUT /_control/scenario`: a shipped name, or a whole file as `toml` (then
+    `name` is the name used when the file has none)."""
 
-    model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, max_length=100)
-    toml: str | None = Field(None, max_length=200_000)
+    # At least one of the two, as the schema says (`anyOf` of the required lists).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [{"required": ["name"]}, {"required": ["toml"]}]},
+    )
+    name: NotNull[Annotated[str, Field(max_length=100)]] = None
+    toml: NotNull[Annotated[str, Field(max_length=200_000)]] = None
 
     @model_validator(mode="after")
     def _one(self) -> ScenarioRequest:
@@ -379,7 +385,11 @@ def _scenario_router(state: PortalState) -> APIRouter:
     def list_scenarios() -> list[dict[str, Any]]:
         return [load_scenario(name).summary() for name in shipped_scenarios()]
 
-    @router.put("/scenario")
+    @router.put(
+        "/scenario",
+        responses=error_responses(400, 404)
+        | {422: {"description": "The scenario is not valid, or does not apply to the portal."}},
+    )
     def use_scenario(body: ScenarioRequest) -> dict[str, Any]:
         try:
             if body.toml is not None:
@@ -387,12 +397,13 @@ def _scenario_router(state: PortalState) -> APIRouter:
             else:
                 scenario = load_scenario(str(body.name))
         except ScenarioError as exc:
-            unknown = body.toml is None and str(exc).startswith("unknown scenario")
-            raise HTTPException(404 if unknown else 422, detail=str(exc)) from exc
+            if body.toml is None and str(exc).startswith("unknown scenario"):
+                raise HTTPException(404, detail=str(exc)) from exc
+            raise unprocessable(str(exc)) from exc
         try:
             apply_scenario(state, scenario)
         except ScenarioError as exc:
-            raise HTTPException(422, detail=str(exc)) from exc
+            raise unprocessable(str(exc)) from exc
         return scenario.summary()
 
     return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -101,6 +102,18 @@ class ControlError(RuntimeError):
     def __init__(self, method: str, path: str, status_code: int, body: str) -> None:
         super().__init__(f"{method} /_control{path} failed with {status_code}: {body[:500]}")
         self.status_code = status_code
+        self.detail = _detail(body)
+
+
+def _detail(body: str) -> str:
+    """What an error body says: its `detail` text, or the messages of a 422's list."""
+    try:
+        detail = json.loads(body)["detail"]
+    except (ValueError, KeyError, TypeError):
+        return body[:500]
+    if isinstance(detail, list):
+        return "; ".join(str(item.get("msg", item)) for item in detail if isinstance(item, dict))
+    return str(detail)
 
 
 class ControlClient:

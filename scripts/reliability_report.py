@@ -5,9 +5,11 @@
 The fault campaign is the matrix of `tests/support/faultmatrix.py` (every fault kind of the mock
 on every screen of the job, once and persistently), the crash points those of
 `tests/support/crash.py` (koss-rpa killed with SIGKILL during a forced password change, then run
-again) — the same cases the E2E tests assert, here counted. Each worker process serves its own
-mock portal in a thread and runs koss-rpa in-process with an in-memory keyring; the crash points
-run koss-rpa as real processes with a file keyring. Nothing is typed by hand into the report.
+again), the bad inputs those of `tests/support/badinputs.py` (what a hostile or careless user
+types, each with its documented exit code) — the same cases the tests assert, here counted.
+Each worker process serves its own mock portal in a thread and runs koss-rpa in-process with an
+in-memory keyring; the crash points run koss-rpa as real processes with a file keyring; the bad
+inputs run in-process with no browser at all. Nothing is typed by hand into the report.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from koss_rpa.credentials import CredentialStore  # noqa: E402
 from koss_rpa.storage import JST  # noqa: E402
 from mock_portal.testing import ControlClient, PortalServer, serve_in_thread  # noqa: E402
 from tests.e2e.conftest import write_config  # noqa: E402
-from tests.support import crash, faultmatrix  # noqa: E402
+from tests.support import badinputs, crash, faultmatrix  # noqa: E402
 from tests.support.faultmatrix import USER_ID, CaseEnv, CliOutcome, FaultCase  # noqa: E402
 from tests.support.sharedbrowser import SharedBrowser  # noqa: E402
 
@@ -154,6 +156,36 @@ def run_crashes() -> list[dict[str, Any]]:
     return results
 
 
+# --- the bad inputs ----------------------------------------------------------------------------
+
+
+def run_bad_inputs() -> list[dict[str, Any]]:
+    """Every case of `tests/support/badinputs.py`, in this process (no browser is started)."""
+    results = []
+    for case in badinputs.cases():
+        root = Path(tempfile.mkdtemp(prefix="koss-bad-input-"))
+        try:
+            data = badinputs.run_case(case, root / "case").to_json()
+            data["message"] = data["message"].replace(str(root / "case"), "…")
+            results.append(data)
+            mark = "ok" if data["passed"] else f"NOT PASSED {data['problems']}"
+            print(f"[bad input] {case.id}: {mark}", file=sys.stderr)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    return results
+
+
+def bad_input_totals(results: list[dict[str, Any]]) -> Totals:
+    return Totals(
+        tried=len(results),
+        survived=sum(r["passed"] for r in results),
+        retries=0,
+        locked=0,  # no bad input reaches the portal: the browser never starts (checked)
+        lost=sum(r["lost"] for r in results),
+        leaks=sum(r["leaks"] for r in results),
+    )
+
+
 # --- the report ----------------------------------------------------------------------------
 
 
@@ -222,24 +254,33 @@ def machine() -> str:
 def render(
     faults: list[dict[str, Any]],
     crashes: list[dict[str, Any]],
+    bad: list[dict[str, Any]],
     *,
     started: datetime,
     seconds: float,
     command: str,
     where: str,
 ) -> str:
-    f_totals, c_totals = fault_totals(faults), crash_totals(crashes)
+    f_totals, c_totals, b_totals = (
+        fault_totals(faults),
+        crash_totals(crashes),
+        bad_input_totals(bad),
+    )
     total = Totals(
-        *(getattr(f_totals, k) + getattr(c_totals, k) for k in Totals.__dataclass_fields__)
+        *(
+            getattr(f_totals, k) + getattr(c_totals, k) + getattr(b_totals, k)
+            for k in Totals.__dataclass_fields__
+        )
     )
     settings = faultmatrix.SETTINGS
     lines = [
-        "# Reliability: faults, crashes and leaks, measured",
+        "# Reliability: faults, crashes, bad input and leaks, measured",
         "",
         MARKER,
         f"{TOTALS_PREFIX} tried={total.tried} survived={total.survived} "
         f"retries={total.retries} locked={total.locked} lost={total.lost} leaks={total.leaks} "
-        f"fault_runs={f_totals.tried} crash_points={c_totals.tried} -->",
+        f"fault_runs={f_totals.tried} crash_points={c_totals.tried} "
+        f"bad_inputs={b_totals.tried} -->",
         "",
         f"Generated on {started:%Y-%m-%d %H:%M} JST in {seconds:.0f} s on {where}, with",
         "",
@@ -248,9 +289,10 @@ def render(
         "```",
         "",
         "against the bundled mock portal (`mock_portal/`). The fault runs are the cases of "
-        "`tests/support/faultmatrix.py`, the crash points those of `tests/support/crash.py`; "
-        "`tests/e2e/test_faults.py` and `tests/e2e/test_crash.py` assert the same cases one by "
-        "one. This file is written by the script; run it again to refresh it.",
+        "`tests/support/faultmatrix.py`, the crash points those of `tests/support/crash.py`, "
+        "the bad inputs those of `tests/support/badinputs.py`; `tests/e2e/test_faults.py`, "
+        "`tests/e2e/test_crash.py` and `tests/unit/test_bad_inputs.py` assert the same cases "
+        "one by one. This file is written by the script; run it again to refresh it.",
         "",
         "## Summary",
         "",
@@ -258,6 +300,7 @@ def render(
         "|---|---|---|---|---|---|---|",
         f_totals.row("fault runs (once, and persistently)"),
         c_totals.row("crash points (SIGKILL, then a normal run)"),
+        b_totals.row("bad inputs (each with its documented exit code)"),
         total.row("**total**"),
         "",
         "- **survived**: the run ended exactly as designed — the expected exit code (0 after a "
@@ -271,7 +314,9 @@ def render(
         "portal's.",
         "- **leaks**: places (a file, a member of a trace archive, stdout or stderr) holding any "
         "password of the run — the canary, the portal's, or any the keyring was ever given — "
-        "as it is, URL-encoded or base64-encoded.",
+        "as it is or in any encoding a browser or a server gives it (Python's and WHATWG "
+        "form URL-encoding with either hex case, JSON escapes, UTF-16, HTML character "
+        "references, Shift_JIS, base64).",
         "",
         f"Settings of the fault runs: {settings['retry']['attempts']} attempts without back-off "
         f"waits, time-outs of {faultmatrix.TIMEOUT_SECONDS:g} s, delays of "
@@ -329,7 +374,34 @@ def render(
             f"| {_yes(r['keyring_current_matches'])} | {_yes(r['locked'])} | {r['leaks']} "
             f"| {r['seconds']} | {_ok(r['survived'])} |"
         )
+    lines += [
+        "",
+        "## Bad input",
+        "",
+        "What a hostile or careless user gives koss-rpa, each in a folder of its own (a config, "
+        "an earlier month's file and its manifest, a keyring holding the account's password), "
+        "koss-rpa's CLI run in-process with the browser replaced by a stand-in that records "
+        "whether it was asked for. **passed**: the documented exit code; one line on stderr "
+        "naming the problem and what to do (never a traceback or an internal error unless that "
+        "is the case); exactly one JSON object on stdout with `--json`; no browser started "
+        "(except `doctor`, whose check it is, and the interrupted batch); the download "
+        "folder's files and the keyring as they were (**lost** counts any file or password "
+        "changed or gone); no password in the output (**leaks**). No bad input reaches the "
+        "portal, so none can lock an account.",
+        "",
+        "| case | what the user did | expected exit | exit | what koss-rpa said | browser "
+        "| lost | leaks | passed |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in bad:
+        said = r["message"].replace("|", "\\|")
+        lines.append(
+            f"| `{r['case']}` | {r['description'].replace('|', '/')} | {r['expected_exit']} "
+            f"| {r['exit_code']} | {said} | {_yes(r['browser_started'])} | {r['lost']} "
+            f"| {r['leaks']} | {_ok(r['passed'])} |"
+        )
     problems = [r for r in faults + crashes if not r["survived"]]
+    problems += [r for r in bad if not r["passed"]]
     if problems:
         lines += ["", "## Not survived", ""]
         for r in problems:
@@ -356,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     where = machine()
     cases = [c for c in faultmatrix.cases() if args.only in c.id]
     began = time.monotonic()
+    bad = run_bad_inputs()
     faults = run_campaign(cases, args.jobs)
     crashes = run_crashes()
     took = time.monotonic() - began
@@ -368,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(
         faults,
         crashes,
+        bad,
         started=started,
         seconds=took,
         command=shlex.join(shown),
@@ -375,7 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
-    return 0 if all(r["survived"] for r in faults + crashes) else 1
+    survived = all(r["survived"] for r in faults + crashes) and all(r["passed"] for r in bad)
+    return 0 if survived else 1
 
 
 if __name__ == "__main__":

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from koss_rpa import storage
+from koss_rpa import notify, storage
 from koss_rpa.accounts import AccountEntry, AccountOptions
-from koss_rpa.credentials import CredentialStore, check_backend
+from koss_rpa.credentials import CredentialStore
 from koss_rpa.errors import EXIT_BATCH_PARTIAL, EXIT_OK, KossError
 from koss_rpa.flows import account_lock_file, acquire_account_lock, browser_for
 from koss_rpa.flows.download import download, skipped_if_done
 from koss_rpa.flows.runtime import Runtime, Step
-from koss_rpa.preflight import check_portal_name
+from koss_rpa.outcomes import record_outcome
+from koss_rpa.preflight import check_password_stored, check_portal_name, checked_backend
 from koss_rpa.runs import RunFolder
 from koss_rpa.settings import Settings
 
@@ -31,7 +32,7 @@ class AccountReport:
 
     user_id: str
     label: str
-    outcome: str  # "downloaded" | "skipped" | "failed"
+    outcome: str  # "downloaded" | "skipped" | "failed" | "not_run" (the batch was interrupted)
     file: str | None = None
     sha256: str | None = None
     size: int | None = None
@@ -41,10 +42,13 @@ class AccountReport:
     error_code: str | None = None
     error: str | None = None
     exit_code: int = 0
+    unchanged: bool = False
+    #: Notifications about this account that could not be delivered.
+    notify_failures: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.outcome != "failed"
+        return self.outcome not in ("failed", "not_run")
 
 
 @dataclass
@@ -54,6 +58,36 @@ class BatchReport:
     accounts: list[AccountReport] = field(default_factory=list)
     finished_at: str = ""
     browser_started: bool = False
+    #: Notifications of the summary that could not be delivered.
+    notify_failures: list[str] = field(default_factory=list)
+
+    def all_notify_failures(self) -> list[str]:
+        return [*(f for a in self.accounts for f in a.notify_failures), *self.notify_failures]
+
+    interrupted: bool = False
+
+    @classmethod
+    def begin(cls, entries: Sequence[AccountEntry], now: datetime | None = None) -> BatchReport:
+        """An empty report, with a line per account that says it has not run yet."""
+        report = cls(
+            datetime.now(storage.JST).isoformat(timespec="seconds"),
+            storage.month_of(now or datetime.now(UTC)),
+        )
+        report.accounts = [AccountReport(e.user_id, e.label, "not_run") for e in entries]
+        return report
+
+    def put(self, line: AccountReport) -> None:
+        """Record an account's outcome, in the place of its line."""
+        for n, known in enumerate(self.accounts):
+            if known.user_id == line.user_id:
+                self.accounts[n] = line
+                return
+        self.accounts.append(line)
+
+    def interrupt(self) -> None:
+        """Ctrl-C: what was done stays in the report; the rest says it did not run."""
+        self.interrupted = True
+        self.finished_at = datetime.now(storage.JST).isoformat(timespec="seconds")
 
     @property
     def exit_code(self) -> int:
@@ -65,13 +99,16 @@ class BatchReport:
             "finished_at": self.finished_at,
             "month": self.month,
             "browser_started": self.browser_started,
+            "interrupted": self.interrupted,
             "ok": self.exit_code == EXIT_OK,
             "exit_code": self.exit_code,
             "counts": {
                 outcome: sum(a.outcome == outcome for a in self.accounts)
-                for outcome in ("downloaded", "skipped", "failed")
+                for outcome in ("downloaded", "skipped", "failed", "not_run")
+                if outcome != "not_run" or self.interrupted
             },
             "accounts": [dataclasses.asdict(a) for a in self.accounts],
+            "notify_failures": self.all_notify_failures(),
         }
 
 
@@ -85,6 +122,7 @@ async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountR
     began = time.perf_counter()
     report = AccountReport(entry.user_id, entry.label, "failed")
     lock = account_lock_file(settings, entry.user_id)
+    redact = rt.folder.redactor.redact
     try:
         acquire_account_lock(lock, entry.user_id, 0)
         try:
@@ -95,10 +133,41 @@ async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountR
         report.file = str(result.path)
         report.sha256, report.size = result.sha256, result.size
         report.rotated, report.attempts = result.rotated, result.attempts
+        report.unchanged = result.unchanged
+        report.notify_failures = await asyncio.to_thread(
+            notify.notify_download,
+            settings,
+            entry.user_id,
+            entry.label,
+            result,
+            rt.folder.path,
+            redact,
+        )
     except KossError as exc:
         report.error_code, report.error, report.exit_code = exc.code, str(exc), exc.exit_code
     except Exception as exc:  # one account's bug must not stop the others
         report.error_code, report.error, report.exit_code = "internal", type(exc).__name__, 1
+    record_outcome(
+        settings.run_dir,
+        entry.user_id,
+        "batch",
+        report.exit_code,
+        report.error_code or "ok",
+        rt.folder.path,
+    )
+    if report.error_code is not None:
+        message = notify.problem_message(
+            entry.user_id,
+            entry.label,
+            report.error_code,
+            report.exit_code,
+            report.error or "",
+            rt.folder.path,
+        )
+        if message is not None:
+            report.notify_failures = await asyncio.to_thread(
+                notify.send, settings, message, redact=redact
+            )
     report.duration_seconds = round(time.perf_counter() - began, 2)
     return report
 
@@ -112,31 +181,56 @@ async def run_batch(
     *,
     once_per_month: bool = False,
     now: datetime | None = None,
+    report: BatchReport | None = None,
 ) -> BatchReport:
-    """Download for every account; never raises for one account's failure."""
-    month = storage.month_of(now or datetime.now(UTC))
-    report = BatchReport(datetime.now(storage.JST).isoformat(timespec="seconds"), month)
+    """Download for every account; never raises for one account's failure.
+
+    `report` (from `BatchReport.begin`) is filled in as accounts finish, so that a caller
+    interrupted meanwhile still has what was done.
+    """
+    report = report if report is not None else BatchReport.begin(entries, now)
+    month = report.month
     per_account = {e.user_id: e.settings_for(base, defaults) for e in entries}
-    check_backend()
+    checked_backend()
     for settings in {s.download_dir: s for s in per_account.values()}.values():
         storage.check_writable(settings.download_dir)
     check_portal_name(base.login_url or str(base.portal_url))
+    notify.check_targets(base)
 
     reports: dict[str, AccountReport] = {}
+
+    def record(line: AccountReport) -> None:
+        reports[line.user_id] = line
+        report.put(line)
+        progress.finished(line)
+
     todo: list[AccountEntry] = []
     for entry in entries:
-        done = (
-            skipped_if_done(per_account[entry.user_id].download_dir, entry.user_id, month)
-            if once_per_month
-            else None
-        )
-        if done is None:
-            todo.append(entry)
+        download_dir = per_account[entry.user_id].download_dir
+        done = skipped_if_done(download_dir, entry.user_id, month) if once_per_month else None
+        if done is not None:
+            record(
+                AccountReport(
+                    entry.user_id, entry.label, "skipped", str(done.path), done.sha256, done.size
+                )
+            )
             continue
-        reports[entry.user_id] = AccountReport(
-            entry.user_id, entry.label, "skipped", str(done.path), done.sha256, done.size
-        )
-        progress.finished(reports[entry.user_id])
+        try:  # what would fail after a login fails now, before any browser starts
+            check_password_stored(base, entry.user_id)
+            storage.check_account_folders(download_dir, entry.user_id, month)
+        except KossError as exc:
+            record(
+                AccountReport(
+                    entry.user_id,
+                    entry.label,
+                    "failed",
+                    error_code=exc.code,
+                    error=str(exc),
+                    exit_code=exc.exit_code,
+                )
+            )
+            continue
+        todo.append(entry)
 
     if todo:  # a month that is complete starts no browser at all
         report.browser_started = True
@@ -154,10 +248,16 @@ async def run_batch(
                 async with limit:
                     progress.started(entry)
                     one = await _one(rt, entry, per_account[entry.user_id])
-                    reports[entry.user_id] = one
-                    progress.finished(one)
+                    record(one)
 
             await asyncio.gather(*(guarded(e) for e in todo))
     report.accounts = [reports[e.user_id] for e in entries]
     report.finished_at = datetime.now(storage.JST).isoformat(timespec="seconds")
+    if todo:  # a day on which every account was already done tells nobody anything
+        report.notify_failures = await asyncio.to_thread(
+            notify.send,
+            base,
+            notify.batch_message(report.to_json(), folder.path),
+            redact=folder.redactor.redact,
+        )
     return report

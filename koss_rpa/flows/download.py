@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,12 +12,11 @@ from playwright.async_api import Download
 from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa import storage
-from koss_rpa.errors import DownloadIncomplete
+from koss_rpa.errors import DownloadIncomplete, ScreenNotReached
 from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.password import rotate_if_due
 from koss_rpa.flows.runtime import AccountRun, Runtime, account_session, retrying
 from koss_rpa.i18n import _
-from koss_rpa.notify import notify_rotation
 from koss_rpa.pages import MyPage
 
 log = logging.getLogger("koss_rpa.flows")
@@ -37,6 +35,10 @@ class DownloadResult:
     rotated: bool = False
     attempts: int = 0
     retries: list[str] = field(default_factory=list)
+    #: Byte-identical to the month's newest file, which was kept as it was.
+    unchanged: bool = False
+    #: Notifications that could not be delivered (redacted target, reason).
+    notify_failures: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +51,8 @@ class DownloadResult:
             "rotated": self.rotated,
             "attempts": self.attempts,
             "retries": self.retries,
+            "unchanged": self.unchanged,
+            "notify_failures": self.notify_failures,
         }
 
 
@@ -76,18 +80,23 @@ async def save_download(
         # The content was checked above; the name only has to be a good one.
         name = storage.safe_name(download.suggested_filename)
         size, digest = partial.stat().st_size, storage.sha256_of(partial)
-        final = storage.publish(partial, folder, name)
+        published = storage.publish(partial, folder, name, digest)
     finally:
         storage.discard(partial)
     saved = storage.SavedFile(
         user_id=user_id,
         month=month,
-        path=final.relative_to(storage.account_dir(rt.settings.download_dir, user_id)).as_posix(),
+        path=published.path.relative_to(
+            storage.account_dir(rt.settings.download_dir, user_id)
+        ).as_posix(),
         size=size,
         sha256=digest,
         saved_at=datetime.now(storage.JST).isoformat(timespec="seconds"),
         run_id=rt.folder.run_id,
+        unchanged=published.unchanged,
     )
+    if published.earlier is not None:
+        log.info("%s: the earlier file of %s is kept as %s", user_id, month, published.earlier)
     storage.record(rt.settings.download_dir, saved)
     return saved
 
@@ -96,7 +105,7 @@ async def close_quietly(mypage: MyPage) -> None:
     """終了 at the end; the file is safe already, so a failure here is only logged."""
     try:
         await mypage.close()
-    except PlaywrightError as exc:
+    except (PlaywrightError, ScreenNotReached) as exc:
         log.info("終了 did not complete: %s", str(exc).splitlines()[0] if str(exc) else exc)
 
 
@@ -124,8 +133,7 @@ async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) ->
                 await rotate_if_due(rt, session, account, signed)
                 await close_quietly(signed.mypage)
     assert saved is not None  # the loop returns only after a successful attempt
-    if account.rotated:
-        await asyncio.to_thread(notify_rotation, rt.settings, user_id)
+    # The caller tells people (koss_rpa.notify.notify_download): it knows the account's label.
     return DownloadResult(
         user_id=user_id,
         month=month,
@@ -136,4 +144,5 @@ async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) ->
         rotated=account.rotated,
         attempts=account.attempts,
         retries=account.retry_reasons,
+        unchanged=saved.unchanged,
     )

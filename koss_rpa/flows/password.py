@@ -59,7 +59,10 @@ async def change_password_on(
     await screen.wait_form()
     new = account.begin_change(current)
     rt.folder.redactor.add(current, new)
-    account.submitting("change")  # the form checks the current password too
+    if not run.confirmed:
+        # The form checks the current password too. Right after a login that the portal
+        # accepted in this run, that password cannot count as a failure: nothing is spent.
+        account.submitting("change")
     try:
         async with session.secret_entry():
             await screen.submit_change(user_id, current, new, rt.navigation_timeout_ms)

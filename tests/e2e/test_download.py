@@ -165,20 +165,26 @@ def test_download_should_drop_a_pending_password_the_portal_never_took(
     assert logins(portal) == ["login_failed", "login_ok"]  # pending first, then current: two
 
 
-def test_download_should_keep_an_earlier_file_of_the_same_month(
+def test_download_should_keep_an_earlier_file_of_the_same_month_in_versions(
     portal: ControlClient, env: KossEnv, cli: Cli
 ) -> None:
     assert cli("--config", str(env.config), "download").code == 0
     [first] = env.workbooks()
     before = first.read_bytes()
 
+    same = cli("--config", str(env.config), "download", "--json")  # the same bytes again
+    portal.advance_clock(days=1)  # the mock's file of the next day differs
     assert cli("--config", str(env.config), "download").code == 0
 
-    files = env.workbooks()
-    assert len(files) == 2
-    assert first.read_bytes() == before
-    assert {p.name for p in files} == {first.name, f"{first.stem} (2){first.suffix}"}
-    assert len(storage.read_manifest(env.download_dir, USER_ID)) == 2
+    assert same.code == 0, same.stderr
+    assert same.json()["result"]["unchanged"] is True
+    newest = first.parent / first.name
+    [earlier] = (first.parent / "versions").iterdir()
+    assert earlier.read_bytes() == before
+    assert newest.read_bytes() != before
+    assert {p.name for p in env.workbooks()} == {first.name, earlier.name}
+    manifest = storage.read_manifest(env.download_dir, USER_ID)
+    assert [m.unchanged for m in manifest] == [False, True, False]
 
 
 def test_download_once_per_month_should_not_start_a_browser_the_second_time(

@@ -67,9 +67,12 @@ def run_matrix_case(
     return run_case
 
 
-#: What a screen check says: the expected screen, and the title, heading and URL of the one seen.
+#: What a screen check says: the expected screen, and the title, heading and URL of the one seen;
+#: or, for a screen on display that lacks a control, the screen, the control in the manual's
+#: words, and the title, heading and URL of what is shown.
 SCREEN_CHECK = re.compile(
     r"Expected the screen .+, but the portal showed 「.+」 / 「.+」 \(http.+\)\."
+    r"|The screen .+ has no usable 「.+」 \(「.+」 / 「.+」 \(http.+\)\)\."
 )
 
 

@@ -4,6 +4,7 @@ password the accounts had, were given or were tried with."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from koss_rpa.errors import (
     Maintenance,
     PortalUnavailable,
 )
+from koss_rpa.runs import RUN_MARKER
 from mock_portal.testing import ControlClient, PortalServer
 from tests.e2e.conftest import CliResult, KossEnv
 from tests.support.faultmatrix import wait_until_idle
@@ -90,7 +92,7 @@ class Runs:
 
 
 def names(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
+    return sorted(p.name for p in folder.iterdir() if p.name != RUN_MARKER)
 
 
 def has(folder: Path, kind: str, suffix: str) -> bool:
@@ -214,3 +216,65 @@ def test_failing_flows_should_leave_evidence_but_no_password(
         assert has(folder, "page", ".html"), names(folder)
         assert has(folder, "trace", ".zip"), names(folder)
     assert_no_password_anywhere(portal, keyring, env, runs)
+
+
+#: Passwords a form encoding, a JSON writer or an HTML serialiser each spell differently:
+#: `~` (%7E in a form, kept by Python's quote), `*` and a space (kept and `+` in a form),
+#: full-width digits and kana (UTF-8 bytes, `\uXXXX`, `&#NNNNN;`), quotes and `&`.
+NASTY_PASSWORDS = ("Pass~word1", "Ab* 12345x", "パスﾜｰﾄﾞ１２３ｱ\"&'<9")
+
+
+def _post_bodies(trace: Path) -> list[tuple[str, dict[str, Any], bytes]]:
+    """(url, postData, body resource) of every POST request a trace recorded."""
+    found = []
+    with zipfile.ZipFile(trace) as archive:
+        members = set(archive.namelist())
+        for line in archive.read("trace.network").splitlines():
+            event = json.loads(line)
+            request = event.get("snapshot", {}).get("request", {})
+            if request.get("method") != "POST":
+                continue
+            post = request.get("postData") or {}
+            name = f"resources/{post.get('_sha1')}"
+            body = archive.read(name) if name in members else b""
+            found.append((str(request.get("url")), post, body))
+    return found
+
+
+def test_a_kept_trace_should_hold_no_password_whatever_its_characters(
+    portal: ControlClient,
+    portal_server: PortalServer,
+    keyring: RecordingKeyring,
+    koss_env: Callable[..., KossEnv],
+    cli: Callable[..., CliResult],
+    shared_browser: SharedBrowser,
+) -> None:
+    """The issue's repro: a download the portal answers with an HTML page, every artifact kept,
+    for passwords whose characters every encoding spells differently."""
+    env = koss_env(retry={"attempts": 1}, keep_success_artifacts=True)
+    runs = Runs(env, cli, shared_browser)
+    portal.add_fault("download", "html_200", times=None)
+    folders = []
+    for password in NASTY_PASSWORDS:
+        portal.update_account("KNAB1234", password=password, failed_logins=0)
+        env.store.set_password("KNAB1234", SecretStr(password))
+        result, folder = runs("download", "--user-id", "KNAB1234", "--json")
+        assert result.code == 23, result.stderr  # DownloadIncomplete, after a good login
+        folders.append(folder)
+    wait_until_idle(portal_server)
+
+    leaks, _ = scan_paths([env.run_dir, env.download_dir], NASTY_PASSWORDS)
+    for n, result in enumerate(runs.outputs):
+        leaks += scan_text(result.stdout + result.stderr, f"output of run {n}", NASTY_PASSWORDS)
+    assert leaks == [], [str(leak) for leak in leaks]
+    for folder in folders:
+        traces = sorted(folder.glob("trace-*.zip"))
+        assert traces
+        assert has(folder, "page", ".html")
+        assert has(folder, "screenshot", ".png")
+        posts = [post for trace in traces for post in _post_bodies(trace)]
+        logins = [(post, body) for url, post, body in posts if "login" in url]
+        # The login form's body never reached the trace at all, whatever the redactor knows.
+        assert logins, "the trace recorded no login: the test proves nothing"
+        assert all(body == b"" and not post.get("text") for post, body in logins), logins
+    assert portal.get_account("KNAB1234")["locked"] is False

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
-from koss_rpa.errors import LoginBudgetSpent, PasswordRejected
+from koss_rpa.errors import LoginBudgetSpent, LoginRejected, PasswordRejected
 from mock_portal.testing import ControlClient
 from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv, reveal
 
@@ -22,6 +22,26 @@ RUNS = 10
 
 def _logins(portal: ControlClient) -> list[str]:
     return [e["outcome"] for e in portal.journal(method="POST", screen="login")]
+
+
+#: Wording koss-rpa has never seen: no 正しくありません, no パスワード, no ロック.
+STRANGE = "入力内容に誤りがあります。お確かめのうえ、もう一度お試しください。"
+
+
+def test_ten_runs_with_a_wrong_password_in_strange_words_should_not_lock_the_account(
+    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+) -> None:
+    env = koss_env()
+    env.store.set_password(USER_ID, SecretStr("Wrong12345"))
+    portal.update_config(messages={"login_wrong": STRANGE})
+
+    results = [cli("--config", str(env.config), "download") for _ in range(RUNS)]
+
+    account = portal.get_account(USER_ID)
+    assert account["failed_logins"] <= 2
+    assert account["locked"] is False
+    assert {r.code for r in results} == {LoginRejected.exit_code}
+    assert STRANGE in results[0].stderr  # the portal's words, kept verbatim
 
 
 def test_budget_should_hold_when_every_answer_to_a_login_is_an_error_page(
@@ -39,7 +59,8 @@ def test_budget_should_hold_when_every_answer_to_a_login_is_an_error_page(
     assert account["failed_logins"] <= 2
     assert account["locked"] is False
     assert codes[-1] == LoginBudgetSpent.exit_code
-    assert len(_logins(portal)) == 2  # two submissions in ten runs, then none
+    submitted = [o for o in _logins(portal) if not o.startswith("fault:")]
+    assert submitted == ["login_failed", "login_failed"]  # two in ten runs, then none
 
 
 def test_budget_refusal_should_name_the_remedy_and_credentials_set_should_reset_it(
@@ -78,7 +99,10 @@ def test_a_refused_new_password_should_never_shadow_the_working_current_one(
     env = koss_env()
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
     portal.expire_password(USER_ID)
-    portal.update_config(password_policy={"min_length": 20, "max_length": 24})
+    portal.update_config(
+        password_policy={"min_length": 20, "max_length": 24},
+        messages={"password_refused": STRANGE},
+    )
 
     codes = [cli("--config", str(env.config), "download").code for _ in range(RUNS)]
 
@@ -107,3 +131,48 @@ def test_an_unanswered_change_should_give_its_password_one_try_then_current(
     assert _logins(portal) == ["login_failed", "login_ok", "login_ok"]
     assert env.store.pending(USER_ID) is None
     assert portal.get_account(USER_ID)["failed_logins"] == 0
+
+
+def _set_password(cli: Cli, env: KossEnv, password: str, *extra: str) -> CliResult:
+    stdin, sys.stdin = sys.stdin, io.StringIO(password + "\n")
+    try:
+        return cli("--config", str(env.config), "credentials", "set", USER_ID, "--stdin", *extra)
+    finally:
+        sys.stdin = stdin
+
+
+def test_credentials_set_should_keep_a_pending_password_the_portal_took(
+    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+) -> None:
+    # A rotation interrupted after 変更 was pressed: the portal took the new password, the
+    # keyring holds it as pending. A person then sets the password they remember (the old one).
+    env = koss_env()
+    env.store.set_password(USER_ID, SecretStr(PASSWORD))
+    env.store.begin_rotation(USER_ID, SecretStr("TakenByPortal7"))
+    portal.update_account(USER_ID, password="TakenByPortal7")
+
+    stored = _set_password(cli, env, PASSWORD)
+    done = cli("--config", str(env.config), "download")
+
+    assert stored.code == 0
+    assert "--discard-pending" in stored.stdout + stored.stderr
+    assert done.code == 0, done.stderr
+    assert reveal(env.store.current(USER_ID)) == "TakenByPortal7"
+    assert env.store.pending(USER_ID) is None
+    assert portal.get_account(USER_ID)["failed_logins"] == 0
+
+
+def test_credentials_set_should_discard_a_pending_password_when_told(
+    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+) -> None:
+    env = koss_env()
+    env.store.begin_rotation(USER_ID, SecretStr("NeverTaken99"))
+
+    stored = _set_password(cli, env, PASSWORD, "--discard-pending")
+    pending = env.store.pending(USER_ID)
+    done = cli("--config", str(env.config), "download")
+
+    assert stored.code == 0
+    assert pending is None
+    assert done.code == 0
+    assert _logins(portal) == ["login_ok"]  # the discarded password was never tried

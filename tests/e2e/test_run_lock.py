@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from koss_rpa import storage
 from koss_rpa.errors import RunLocked
 from mock_portal.testing import ControlClient, PortalServer
 from tests.e2e.conftest import KossEnv
@@ -121,4 +122,7 @@ def test_run_lock_should_let_a_second_run_wait_for_the_first(
     assert len(downloads) == 2
     assert len(tops) == 2
     assert tops[1] > downloads[0]  # the second run began only once the first had its file
-    assert len(env.workbooks()) == 2
+    # Both runs saved the day's file; the second, byte-identical, is recorded as unchanged.
+    assert len(env.workbooks()) == 1
+    manifest = storage.read_manifest(env.download_dir, USER_ID)
+    assert [entry.unchanged for entry in manifest] == [False, True]

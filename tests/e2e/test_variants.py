@@ -8,7 +8,7 @@ change and `info` too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from pydantic import SecretStr
@@ -24,10 +24,10 @@ OTHERS = [v for v in VARIANTS if v != "modern"]
 
 
 @pytest.fixture(params=OTHERS)
-def variant(request: pytest.FixtureRequest, portal: ControlClient) -> Iterator[str]:
+def variant(request: pytest.FixtureRequest, portal: ControlClient) -> str:
     name = str(request.param)
     portal.set_variant(name)
-    yield name
+    return name
 
 
 def _logins(portal: ControlClient) -> list[str]:

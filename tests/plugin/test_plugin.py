@@ -6,6 +6,7 @@ import subprocess
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -13,6 +14,9 @@ import pytest
 from mock_portal import messages, pytest_plugin
 from mock_portal.testing import ControlClient
 from tests.portal.support import KNOWN_ID, KNOWN_PASSWORD, login, page
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 
 
 def test_entry_point_should_name_the_plugin_module() -> None:
@@ -66,7 +70,7 @@ def test_maintenance_marker_should_close_every_screen_by_default(web: httpx.Clie
     assert {web.get(path).status_code for path in ("/", "/mypage/login", "/mypage")} == {503}
 
 
-@pytest.mark.mock_portal_slow(0.2, "top")
+@pytest.mark.mock_portal_slow("top", seconds=0.2)
 def test_slow_marker_should_delay_the_named_screens(
     web: httpx.Client, mock_portal: ControlClient
 ) -> None:
@@ -94,8 +98,10 @@ class TestMarkersTogether:
 
 
 class _Node:
-    def __init__(self, *marks: pytest.MarkDecorator) -> None:
+    def __init__(self, *marks: pytest.MarkDecorator, path: Path = HERE / "test_x.py") -> None:
         self.marks = [mark.mark for mark in marks]
+        self.path = path
+        self.config = SimpleNamespace(rootpath=ROOT)
 
     def get_closest_marker(self, name: str) -> pytest.Mark | None:
         return next((mark for mark in self.marks if mark.name == name), None)
@@ -107,16 +113,74 @@ class _Node:
 @pytest.mark.parametrize(
     ("mark", "message"),
     [
-        (pytest.mark.mock_portal_scenario("a", "b"), "takes one name or path"),
-        (pytest.mark.mock_portal_slow(1, seconds=2), "mock_portal_slow: "),
-        (pytest.mark.mock_portal_slow("login"), "mock_portal_slow: could not convert"),
+        (pytest.mark.mock_portal_scenario("a", "b"), "mock_portal_scenario: takes one name"),
+        (pytest.mark.mock_portal_scenario(3), "mock_portal_scenario: takes one name"),
+        (pytest.mark.mock_portal_scenario("nope"), "mock_portal_scenario: .*unknown scenario"),
+        (pytest.mark.mock_portal_scenario("no/such.toml"), "mock_portal_scenario: no scenario"),
+        (pytest.mark.mock_portal_slow(1, seconds=2), "mock_portal_slow: give the delay as"),
+        (pytest.mark.mock_portal_slow(0.5, "login"), "mock_portal_slow: give the delay as"),
+        (pytest.mark.mock_portal_slow("login", seconds="2"), "mock_portal_slow: seconds= is"),
+        (pytest.mark.mock_portal_slow("login", seconds=-1), "mock_portal_slow: seconds= is"),
+        (pytest.mark.mock_portal_slow("nowhere"), "mock_portal_slow: targets are screen"),
+        (pytest.mark.mock_portal_slow(delay=1), "mock_portal_slow: got an unexpected keyword"),
+        (pytest.mark.mock_portal_maintenance(7), "mock_portal_maintenance: targets are"),
+        (pytest.mark.mock_portal_locked_account(1234), "mock_portal_locked_account: user IDs"),
+        (pytest.mark.mock_portal_expired_password("KNZZ0000"), "expired_password: .* 404"),
     ],
 )
 def test_bad_marker_arguments_should_fail_the_test_with_the_marker_named(
     mock_portal: ControlClient, mark: pytest.MarkDecorator, message: str
 ) -> None:
-    with pytest.raises(pytest.fail.Exception, match=message):
+    with pytest.raises(pytest.fail.Exception, match=message) as failed:
         pytest_plugin._prepare(mock_portal, _Node(mark))  # type: ignore[arg-type]
+    assert "\n" not in str(failed.value)  # one line
+
+
+@pytest.mark.mock_portal_slow("login", "/", seconds=0.25)
+def test_slow_marker_should_take_targets_then_seconds(mock_portal: ControlClient) -> None:
+    faults = mock_portal.faults()
+    assert [(f["target"], f["delay_seconds"]) for f in faults] == [("login", 0.25), ("/", 0.25)]
+
+
+@pytest.mark.mock_portal_scenario("plugin-scenario.toml")
+def test_scenario_file_should_be_found_beside_the_test_file(mock_portal: ControlClient) -> None:
+    # pytest runs from the project's root, where no plugin-scenario.toml is.
+    assert not Path("plugin-scenario.toml").exists()
+    assert mock_portal.get_account(KNOWN_ID)["locked"] is True
+
+
+def test_scenario_file_should_be_found_in_the_rootdir_next(
+    mock_portal: ControlClient, tmp_path: Path
+) -> None:
+    relative = (HERE / "plugin-scenario.toml").relative_to(ROOT)
+    node = _Node(pytest.mark.mock_portal_scenario(str(relative)), path=tmp_path / "test_y.py")
+    pytest_plugin._prepare(mock_portal, node)  # type: ignore[arg-type]
+    assert mock_portal.get_account(KNOWN_ID)["locked"] is True
+
+
+def test_fixtures_without_the_mock_extra_should_fail_in_one_line_naming_it(
+    tmp_path: Path,
+) -> None:
+    # As in `pip install koss-rpa pytest`: the plugin loads, httpx (of the extra) is missing.
+    (tmp_path / "conftest.py").write_text("import sys\nsys.modules['httpx'] = None\n")
+    (tmp_path / "test_uses_portal.py").write_text(
+        "def test_portal(mock_portal):\n    pass\n", encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    expected = (
+        "a test using the mock_portal fixtures needs the mock extra (missing: httpx): "
+        "pip install 'koss-rpa[mock]'"
+    )
+    assert expected in done.stdout
+    assert "Traceback" not in done.stdout
 
 
 OLDER_LOGIN = Path(__file__).resolve().parents[1] / "data" / "captures" / "older-login"

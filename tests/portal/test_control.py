@@ -62,8 +62,12 @@ def test_create_account_should_refuse_duplicates_and_bad_fields(
     with pytest.raises(ControlError) as duplicate:
         portal.create_account(user_id=KNOWN_ID, password="Abcd1234")
     assert duplicate.value.status_code == 409
+    # Schema-valid, but refused by the live config's user_id_pattern: a conflict with the
+    # portal's state, not a malformed request.
+    refused = http.post("/_control/accounts", json={"user_id": "KIAB9999", "password": "x"})
+    assert refused.status_code == 409
+    assert "user_id must match" in refused.json()["detail"]
     for bad in (
-        {"user_id": "KIAB9999", "password": "Abcd1234"},
         {"user_id": "knab0001", "password": "Abcd1234"},
         {"user_id": "KNAB0001"},
         {"user_id": "KNAB0001", "password": "Abcd1234", "colour": "red"},
@@ -255,3 +259,26 @@ def test_reset_should_restore_everything(portal: ControlClient, http: httpx.Clie
     assert portal.journal() == []
     assert len(portal.accounts()) == 4
     assert http.get("/").status_code == 200
+
+
+def test_json_types_should_be_taken_as_the_schema_states(http: httpx.Client) -> None:
+    # Pydantic's lax mode took `false` for 0 days and `0` for 1970: the schema says otherwise.
+    assert http.post("/_control/clock/advance", json={"days": False}).status_code == 422
+    assert http.put("/_control/clock", json={"now": 0}).status_code == 422
+    patch = http.patch(f"/_control/accounts/{KNOWN_ID}", json={"failed_logins": 2.0})
+    assert patch.status_code == 200  # JSON Schema's integer includes 2.0
+    assert http.patch(f"/_control/accounts/{KNOWN_ID}", json={"locked": "yes"}).status_code == 422
+
+
+def test_scenario_body_should_need_a_name_or_toml(http: httpx.Client) -> None:
+    for body in ({}, {"name": None}, {"name": None, "toml": None}):
+        answer = http.put("/_control/scenario", json=body)
+        assert answer.status_code == 422, body
+        assert isinstance(answer.json()["detail"], list)  # the declared 422 body
+
+
+def test_a_wrong_method_should_name_every_method_of_the_path(http: httpx.Client) -> None:
+    answer = http.request("OPTIONS", f"/_control/accounts/{KNOWN_ID}")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "DELETE, GET, PATCH"
+    assert answer.json() == {"detail": "Method Not Allowed"}

@@ -32,6 +32,7 @@ from koss_rpa.errors import (
     PortalUnavailable,
     ScreenNotReached,
 )
+from koss_rpa.runs import RUN_MARKER
 from mock_portal.testing import ControlClient, PortalServer
 from tests.support.leaks import Leak, RecordingKeyring, scan_paths, scan_text
 
@@ -433,7 +434,7 @@ def _run_case(
         leaks=leaks,
         files_scanned=scanned,
         run_folders=[
-            sorted(p.name for p in folder.iterdir())
+            sorted(p.name for p in folder.iterdir() if p.name != RUN_MARKER)
             for folder in sorted(env.run_dir.iterdir())
             if folder.is_dir()
         ]

@@ -1,7 +1,11 @@
 """The leak canary: look for passwords in every file a run leaves, trace archives unpacked.
 
-A password is looked for as it is, URL-encoded, and base64-encoded at each of the three byte
+A password is looked for as it is, and in every encoding a browser or a server can give it:
+URL-encoded (Python's way, WHATWG form encoding, upper- and lower-case hex, Shift_JIS bytes),
+JSON-escaped, UTF-16, HTML character references, and base64-encoded at each of the three byte
 alignments it can have inside a longer base64 text (a trace's network resources, a data: URL).
+These encoders are written independently of the redactor's patterns (`koss_rpa.runs`), so that
+the scan checks them.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,10 +47,57 @@ def _base64_cores(secret: bytes) -> Iterator[bytes]:
             yield core
 
 
+def whatwg_form(secret: str, charset: str = "utf-8") -> str:
+    """application/x-www-form-urlencoded as a browser writes it (URL Standard §5.2): ASCII
+    letters, digits and `*-._` kept, a space as `+`, every other byte as %XX."""
+    out = []
+    for byte in secret.encode(charset):
+        char = chr(byte)
+        if char.isascii() and (char.isalnum() or char in "*-._"):
+            out.append(char)
+        elif char == " ":
+            out.append("+")
+        else:
+            out.append(f"%{byte:02X}")
+    return "".join(out)
+
+
+def _lower_hex(text: str, pattern: str) -> str:
+    return re.sub(pattern, lambda m: m.group().lower(), text)
+
+
+def _json_escaped(secret: str, ascii_only: bool) -> str:
+    return json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
+
+
 def encodings(secret: str) -> dict[str, bytes]:
     """Every form of `secret` the scan looks for, by name."""
     raw = secret.encode()
-    forms = {"plain": raw, "url": quote(secret).encode(), "url+": quote_plus(secret).encode()}
+    _json_ascii = _json_escaped(secret, ascii_only=True)
+    forms = {
+        "plain": raw,
+        "url": quote(secret).encode(),
+        "url+": quote_plus(secret).encode(),
+        "url-lower": _lower_hex(quote(secret, safe=""), r"%[0-9A-F]{2}").encode(),
+        "form": whatwg_form(secret).encode(),
+        "form-lower": _lower_hex(whatwg_form(secret), r"%[0-9A-F]{2}").encode(),
+        "json": _json_escaped(secret, ascii_only=False).encode(),
+        "json-ascii": _json_escaped(secret, ascii_only=True).encode(),
+        "json-ASCII": re.sub(
+            r"\\u[0-9a-f]{4}", lambda m: "\\u" + m.group()[2:].upper(), _json_ascii
+        ).encode(),
+        "utf-16-le": secret.encode("utf-16-le"),
+        "utf-16-be": secret.encode("utf-16-be"),
+        "html": html.escape(secret).encode(),
+        "html-decimal": "".join(f"&#{ord(c)};" for c in secret).encode(),
+        "html-hex": "".join(f"&#x{ord(c):x};" for c in secret).encode(),
+        "html-HEX": "".join(f"&#X{ord(c):X};" for c in secret).encode(),
+    }
+    try:
+        forms["sjis"] = secret.encode("cp932")
+        forms["form-sjis"] = whatwg_form(secret, "cp932").encode()
+    except UnicodeEncodeError:
+        pass
     for n, core in enumerate(_base64_cores(raw)):
         forms[f"base64/{n}"] = core
     return forms

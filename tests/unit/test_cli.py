@@ -247,10 +247,14 @@ def test_main_should_exit_as_interrupted_when_a_prompt_gets_no_answer(
 ) -> None:
     CredentialStore().set_password(UID, SecretStr("Old11111"))
     _stdin(monkeypatch, "")  # end of input at the confirmation prompt: click's Abort
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
 
     assert main(["credentials", "delete", UID]) == EXIT_INTERRUPTED
 
-    assert "internal error" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    assert "Nothing was lost" in err
+    assert CredentialStore().current(UID) is not None
 
 
 def test_main_should_never_show_a_traceback_for_a_wrong_command_line(
@@ -397,6 +401,7 @@ def test_credentials_delete_should_ask_without_yes(
 ) -> None:
     CredentialStore().set_password(UID, SecretStr("Old11111"))
     _stdin(monkeypatch, "n\n")
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
 
     assert main(["credentials", "delete", UID]) == 1
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.support import crash, faultmatrix
+from tests.support import badinputs, crash, faultmatrix
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "reliability.md"
@@ -51,8 +51,24 @@ def test_reliability_doc_should_cover_the_current_matrix_and_crash_points() -> N
 
     assert counted["fault_runs"] == sum(len(case.modes) for case in cases)
     assert counted["crash_points"] == len(crash.POINTS)
-    assert counted["tried"] == counted["fault_runs"] + counted["crash_points"]
+    assert counted["tried"] == (
+        counted["fault_runs"] + counted["crash_points"] + counted["bad_inputs"]
+    )
     for case in cases:
         assert text.count(f"| `{case.id}` |") == len(case.modes), case.id
     for point in crash.POINTS:
         assert f"| `{point.key}` |" in text
+
+
+def test_reliability_doc_should_list_every_bad_input_with_its_exit_code() -> None:
+    counted = totals()
+    text = DOC.read_text(encoding="utf-8")
+    cases = badinputs.cases()
+
+    assert counted["bad_inputs"] == len(cases) >= 50
+    for case in cases:
+        row = next((line for line in text.splitlines() if line.startswith(f"| `{case.id}` |")), "")
+        assert row, case.id
+        cells = [cell.strip() for cell in row.split(" | ")]
+        assert cells[2] == cells[3] == str(case.expected_exit), row
+        assert row.endswith("| 0 | 0 | ✓ |"), row

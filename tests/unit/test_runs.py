@@ -9,7 +9,22 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from koss_rpa.runs import MASK, RedactingFilter, Redactor, RunFolder, prune_runs, run_folder
+from koss_rpa.runs import (
+    MASK,
+    RUN_MARKER,
+    RedactingFilter,
+    Redactor,
+    RunFolder,
+    prune_runs,
+    run_folder,
+)
+
+
+def marked(path: Path) -> Path:
+    """A run folder as koss-rpa makes it."""
+    path.mkdir(parents=True)
+    (path / RUN_MARKER).write_text("koss-rpa run\n", encoding="utf-8")
+    return path
 
 
 def _redactor(*secrets: str | None) -> Redactor:
@@ -129,7 +144,7 @@ def test_start_logging_should_write_a_redacted_run_log(tmp_path: Path) -> None:
 
 def test_run_folder_context_should_log_and_prune(tmp_path: Path) -> None:
     for stamp in ("20260101-000000", "20260102-000000", "20260103-000000"):
-        (tmp_path / f"{stamp}-download-x").mkdir()
+        marked(tmp_path / f"{stamp}-download-x")
 
     with run_folder(tmp_path, "download", "KNAB1234", keep=2) as folder:
         logging.getLogger("koss_rpa").warning("inside")
@@ -142,7 +157,7 @@ def test_run_folder_context_should_log_and_prune(tmp_path: Path) -> None:
 def test_prune_runs_should_keep_the_newest_folders(tmp_path: Path) -> None:
     names = [f"202611{day:02d}-120000-download-KNAB1234-abc{day:03d}" for day in range(1, 6)]
     for name in reversed(names):
-        (tmp_path / name).mkdir()
+        marked(tmp_path / name)
         (tmp_path / name / "run.log").write_text("x", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("not a run", encoding="utf-8")
 
@@ -153,7 +168,7 @@ def test_prune_runs_should_keep_the_newest_folders(tmp_path: Path) -> None:
 
 
 def test_prune_runs_should_remove_all_when_keeping_none(tmp_path: Path) -> None:
-    (tmp_path / "20261101-000000-info").mkdir()
+    marked(tmp_path / "20261101-000000-info")
 
     assert len(prune_runs(tmp_path, 0)) == 1
     assert list(tmp_path.iterdir()) == []
@@ -173,7 +188,7 @@ def test_drop_evidence_should_keep_only_the_log(tmp_path: Path) -> None:
 
     folder.drop_evidence()
 
-    assert [p.name for p in folder.path.iterdir()] == ["run.log"]
+    assert sorted(p.name for p in folder.path.iterdir()) == [RUN_MARKER, "run.log"]
     assert folder.log_path.read_text(encoding="utf-8") == "log"
 
 
@@ -183,3 +198,69 @@ def _no_stray_handlers() -> Iterator[None]:
     yield
     handlers = logging.getLogger("koss_rpa").handlers
     assert not [h for h in handlers if isinstance(h, logging.FileHandler)]
+
+
+def test_prune_runs_should_never_touch_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    """The issue's repro: run_dir == download_dir, keep_runs=1: an account's folder with its
+    files and manifest is not a run folder."""
+    account = tmp_path / "KNCA6288"
+    (account / "2026-11").mkdir(parents=True)
+    (account / "2026-11" / "file.xlsm").write_bytes(b"PK")
+    (account / "manifest.jsonl").write_text("{}\n", encoding="utf-8")
+    old = marked(tmp_path / "20261101-000000-download-KNAB1234-aaaaaa")
+
+    removed = prune_runs(tmp_path, 0)
+
+    assert removed == [old]
+    assert (account / "2026-11" / "file.xlsm").read_bytes() == b"PK"
+    assert (account / "manifest.jsonl").is_file()
+
+
+def test_prune_runs_should_keep_sixty_account_folders_of_a_batch(tmp_path: Path) -> None:
+    accounts = [tmp_path / f"KNAB{n:04d}" for n in range(60)]
+    for folder in accounts:
+        (folder / "2026-11").mkdir(parents=True)
+        (folder / "manifest.jsonl").write_text("{}\n", encoding="utf-8")
+    for n in range(55):
+        marked(tmp_path / f"20261101-{n:06d}-download-KNAB0001-{n:06x}")
+
+    removed = prune_runs(tmp_path, 50)
+
+    assert len(removed) == 5
+    assert all(folder.is_dir() for folder in accounts)
+
+
+def test_prune_runs_should_not_follow_a_link_out(tmp_path: Path) -> None:
+    outside = marked(tmp_path / "outside" / "20260101-000000-download-x")
+    (outside / "precious.txt").write_text("keep", encoding="utf-8")
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "20260101-000000-download-x").symlink_to(outside, target_is_directory=True)
+    inside = marked(runs / "20260102-000000-download-y")
+    (inside / "link").symlink_to(outside, target_is_directory=True)
+
+    prune_runs(runs, 0)
+
+    assert (outside / "precious.txt").read_text(encoding="utf-8") == "keep"
+    assert not inside.exists()
+    assert (runs / "20260101-000000-download-x").is_symlink()
+
+
+def test_prune_runs_should_ignore_a_marker_that_is_a_link(tmp_path: Path) -> None:
+    target = tmp_path / "marker"
+    target.write_text("x", encoding="utf-8")
+    folder = tmp_path / "runs" / "20260101-000000-download-x"
+    folder.mkdir(parents=True)
+    (folder / RUN_MARKER).symlink_to(target)
+
+    assert prune_runs(tmp_path / "runs", 0) == []
+    assert folder.is_dir()
+
+
+def test_run_folder_should_be_marked_and_keep_its_marker(tmp_path: Path) -> None:
+    folder = RunFolder.create(tmp_path, "download")
+    (folder.path / "screenshot.png").write_bytes(b"png")
+
+    folder.drop_evidence()
+
+    assert (folder.path / RUN_MARKER).is_file()

@@ -271,7 +271,7 @@ def test_load_settings_should_reject_a_directory_as_config_file(tmp_path: Path) 
 def test_load_settings_should_turn_malformed_toml_into_one_line(tmp_path: Path) -> None:
     config = _toml(tmp_path, 'user_id = "KNAB1234\n[retry\nattempts = = 3\n')
 
-    with pytest.raises(SettingsInvalid, match="Could not read the settings") as info:
+    with pytest.raises(SettingsInvalid, match="not valid TOML") as info:
         _load(tmp_path, config)
 
     assert "\n" not in str(info.value)
@@ -335,3 +335,54 @@ def test_validated_user_id_should_follow_a_configured_pattern(tmp_path: Path) ->
     assert settings.validated_user_id("x123") == "X123"
     with pytest.raises(SettingsInvalid):
         settings.validated_user_id("KNAB1234")
+
+
+def test_paths_should_expand_the_home_folder_and_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KOSS_TEST_BASE", str(tmp_path / "base"))
+
+    settings = load_settings(None, download_dir="~/dl", run_dir="$KOSS_TEST_BASE/runs")
+
+    assert settings.download_dir == tmp_path / "home" / "dl"
+    assert settings.run_dir == tmp_path / "base" / "runs"
+
+
+@pytest.mark.parametrize(
+    ("run_dir", "download_dir"), [("same", "same"), ("dl/runs", "dl"), ("runs", "runs/dl")]
+)
+def test_run_dir_should_never_overlap_the_download_dir(
+    tmp_path: Path, run_dir: str, download_dir: str
+) -> None:
+    with pytest.raises(SettingsInvalid, match="overlap"):
+        load_settings(None, run_dir=tmp_path / run_dir, download_dir=tmp_path / download_dir)
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e9", "-1"])
+def test_every_time_out_should_be_bounded(tmp_path: Path, value: str) -> None:
+    config = _toml(tmp_path, f"[timeouts]\naction_seconds = {value}\n")
+
+    with pytest.raises(SettingsInvalid, match=r"timeouts\.action_seconds"):
+        _load(tmp_path, config)
+
+
+def test_an_id_should_never_form_a_path_whatever_the_pattern(tmp_path: Path) -> None:
+    settings = _load(tmp_path, user_id_pattern=".*")
+
+    for bad in ("../../victim", "KNAB/1234", "KN\\AB", "C:KNAB", "..", ""):
+        with pytest.raises(SettingsInvalid):
+            settings.validated_user_id(bad)
+    assert settings.validated_user_id("knab1234") == "KNAB1234"
+
+
+def test_a_wrong_environment_variable_should_be_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _toml(tmp_path, "keep_runs = 3\n")
+    monkeypatch.setenv("KOSS_RETRY__ATTEMPTS", "many")
+
+    with pytest.raises(SettingsInvalid, match="KOSS_RETRY__ATTEMPTS") as info:
+        _load(tmp_path, config)
+
+    assert str(config) not in str(info.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import zipfile
@@ -15,6 +16,7 @@ from koss_rpa import storage
 from koss_rpa.errors import DownloadDirNotWritable, DownloadIncomplete
 from koss_rpa.storage import (
     FALLBACK_NAME,
+    JST,
     SavedFile,
     already_saved,
     check_writable,
@@ -206,28 +208,64 @@ def test_publish_should_give_the_partial_its_real_name(tmp_path: Path) -> None:
     partial = storage.partial_path(tmp_path / UID / "2026-11", "run1")
     partial.write_bytes(b"first")
 
-    final = publish(partial, partial.parent, NAME)
+    final = publish(partial, partial.parent, NAME).path
 
     assert final == partial.parent / NAME
     assert final.read_bytes() == b"first"
     assert not partial.exists()
 
 
-def test_publish_should_never_overwrite_an_earlier_file(tmp_path: Path) -> None:
+def _publish_bytes(folder: Path, run_id: str, content: bytes, mtime: float) -> storage.Published:
+    partial = storage.partial_path(folder, run_id)
+    partial.write_bytes(content)
+    os.utime(partial, (mtime, mtime))
+    return publish(partial, folder, NAME, hashlib.sha256(content).hexdigest())
+
+
+def test_publish_should_keep_the_newest_under_the_name_and_earlier_ones_in_versions(
+    tmp_path: Path,
+) -> None:
     folder = tmp_path / UID / "2026-11"
-    finals = []
-    for run_id, content in (("r1", b"one"), ("r2", b"two"), ("r3", b"three")):
-        partial = storage.partial_path(folder, run_id)
-        partial.write_bytes(content)
-        finals.append(publish(partial, folder, NAME))
+    first = datetime(2026, 11, 26, 11, 30, tzinfo=JST).timestamp()
+    for i, content in enumerate((b"one", b"two", b"three")):
+        published = _publish_bytes(folder, f"r{i}", content, first + i * 86400)
 
     stem = NAME.removesuffix(".xlsm")
-    assert [p.name for p in finals] == [NAME, f"{stem} (2).xlsm", f"{stem} (3).xlsm"]
-    assert [p.read_bytes() for p in finals] == [b"one", b"two", b"three"]
-    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in finals)
+    assert published.path == folder / NAME
+    assert (folder / NAME).read_bytes() == b"three"
+    versions = sorted((folder / "versions").iterdir())
+    assert [p.name for p in versions] == [
+        f"{stem} 20261126-113000.xlsm",
+        f"{stem} 20261127-113000.xlsm",
+    ]
+    assert [p.read_bytes() for p in versions] == [b"one", b"two"]
+    assert published.earlier == versions[1]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([NAME, "versions"])
 
 
-def test_publish_should_rename_when_hard_links_are_refused(
+def test_publish_should_not_save_a_byte_identical_file_twice(tmp_path: Path) -> None:
+    folder = tmp_path / UID / "2026-11"
+    _publish_bytes(folder, "r1", b"same", 1_700_000_000)
+
+    again = _publish_bytes(folder, "r2", b"same", 1_700_086_400)
+
+    assert again.unchanged
+    assert again.earlier is None
+    assert sorted(p.name for p in folder.iterdir()) == [NAME]
+    assert (folder / NAME).stat().st_mtime == 1_700_000_000  # the first file, untouched
+
+
+def test_publish_should_never_lose_a_version_with_the_same_download_time(tmp_path: Path) -> None:
+    folder = tmp_path / UID / "2026-11"
+    for i, content in enumerate((b"one", b"two", b"three")):
+        _publish_bytes(folder, f"r{i}", content, 1_700_000_000)  # same second
+
+    kept = sorted(p.read_bytes() for p in (folder / "versions").iterdir())
+    assert kept == [b"one", b"two"]
+    assert (folder / NAME).read_bytes() == b"three"
+
+
+def test_publish_should_copy_the_earlier_file_when_hard_links_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def no_links(src: object, dst: object) -> None:
@@ -240,11 +278,13 @@ def test_publish_should_rename_when_hard_links_are_refused(
     partial = storage.partial_path(folder, "r1")
     partial.write_bytes(b"later")
 
-    final = publish(partial, folder, NAME)
+    published = publish(partial, folder, NAME)
 
-    assert (folder / NAME).read_bytes() == b"earlier"
-    assert final.read_bytes() == b"later"
+    assert (folder / NAME).read_bytes() == b"later"
+    assert published.earlier is not None
+    assert published.earlier.read_bytes() == b"earlier"
     assert not partial.exists()
+    assert [p.name for p in (folder / "versions").iterdir()] == [published.earlier.name]
 
 
 def test_partial_path_should_be_hidden_in_the_target_folder(tmp_path: Path) -> None:
@@ -347,7 +387,7 @@ def test_already_saved_should_return_the_newest_entry_of_the_month(tmp_path: Pat
     folder = tmp_path / UID / "2026-11"
     folder.mkdir(parents=True)
     stem = NAME.removesuffix(".xlsm")
-    older, newer = _saved(run_id="r1"), _saved(path=f"2026-11/{stem} (2).xlsm", run_id="r2")
+    older, newer = _saved(run_id="r1"), _saved(path=f"2026-11/{stem} new.xlsm", run_id="r2")
     for entry in (older, newer):
         record(tmp_path, entry)
         (tmp_path / UID / entry.path).write_bytes(b"PK")
@@ -356,3 +396,38 @@ def test_already_saved_should_return_the_newest_entry_of_the_month(tmp_path: Pat
 
     (tmp_path / UID / newer.path).unlink()
     assert already_saved(tmp_path, UID, "2026-11") == older
+
+
+def test_read_manifest_checked_should_ignore_and_report_tampered_lines(tmp_path: Path) -> None:
+    import json as json_module
+
+    from koss_rpa.storage import read_manifest_checked
+
+    folder = tmp_path / "KNAB1234"
+    folder.mkdir()
+    good = {
+        "user_id": "KNAB1234",
+        "month": "2026-11",
+        "path": "2026-11/a.xlsm",
+        "size": 1,
+        "sha256": "0" * 64,
+        "saved_at": "2026-11-01T09:00:00+09:00",
+        "run_id": "abcdef",
+    }
+    bad = [
+        {**good, "path": "../../victim.xlsm"},
+        {**good, "path": 12345},
+        {**good, "path": "/etc/passwd"},
+        {**good, "path": "C:\\x.xlsm"},
+        {**good, "size": "1"},
+        {**good, "user_id": "KNCA6288"},
+        {"path": "2026-11/a.xlsm"},
+    ]
+    lines = [json_module.dumps(good)] + [json_module.dumps(b) for b in bad] + ["[1, 2"]
+    (folder / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    entries, problems = read_manifest_checked(tmp_path, "KNAB1234")
+
+    assert [e.path for e in entries] == ["2026-11/a.xlsm"]
+    assert len(problems) == len(bad) + 1
+    assert all("manifest.jsonl:" in p for p in problems)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from koss_rpa.runs import MASK, UNSCRUBBED_SUFFIX, Redactor, prune_runs
+from koss_rpa.runs import MASK, RUN_MARKER, UNSCRUBBED_SUFFIX, Redactor, prune_runs
 
 
 def redactor(*secrets: str) -> Redactor:
@@ -59,10 +59,15 @@ def test_scrub_archive_should_drop_a_trace_it_cannot_read(tmp_path: Path) -> Non
 def test_prune_runs_should_remove_traces_a_killed_run_left_unscrubbed(tmp_path: Path) -> None:
     folder = tmp_path / "20261126-113000-download-KNAB1234-1a2b3c"
     folder.mkdir()
+    (folder / RUN_MARKER).write_text("koss-rpa run\n", encoding="utf-8")
     (folder / "run.log").write_text("log", encoding="utf-8")
     (folder / "trace-KNAB1234-1-1.zip").write_bytes(b"scrubbed")
     (folder / f"trace-KNAB1234-1-2.zip{UNSCRUBBED_SUFFIX}").write_bytes(b"raw")
 
     prune_runs(tmp_path, keep=5)
 
-    assert sorted(p.name for p in folder.iterdir()) == ["run.log", "trace-KNAB1234-1-1.zip"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        RUN_MARKER,
+        "run.log",
+        "trace-KNAB1234-1-1.zip",
+    ]

@@ -1,0 +1,175 @@
+"""The package as users get it: the sdist and wheel built with `build`, and fresh venvs with
+the wheel installed, with and without the `mock` extra.
+
+Everything here is built once per test run (the packaging tests share one xdist group, so one
+worker). The dependencies' wheels are kept in pytest's cache folder (`.pytest_cache`), so a
+venv is installed with `pip install --no-index --find-links CACHE` in seconds; the first run on
+a machine (or a new dependency) fills the cache from the package index with `pip wheel`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Every test here runs on the same xdist worker, so the builds below happen once.
+PACKAGING = pytest.mark.xdist_group("packaging")
+
+
+def run(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command, capturing its output as text (no check: the tests look at it)."""
+    return subprocess.run(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    """`done`, after failing the test with its output if it failed."""
+    if done.returncode != 0:
+        pytest.fail(f"{done.args} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+@dataclass(frozen=True)
+class Dist:
+    sdist: Path
+    wheel: Path
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
+    """The sdist, and the wheel built from it, as `python -m build` makes them.
+
+    `--no-isolation`: the build backend (setuptools, in the `test` extra) is this venv's, so
+    the build needs no download.
+    """
+    out = tmp_path_factory.mktemp("dist")
+    ok(run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT, cwd=ROOT))
+    [sdist] = out.glob("*.tar.gz")
+    [wheel] = out.glob("*.whl")
+    return Dist(sdist, wheel)
+
+
+@pytest.fixture(scope="session")
+def wheel_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of dependency wheels kept between runs (a new one under `-p no:cacheprovider`)."""
+    cache = getattr(request.config, "cache", None)
+    if cache is None:
+        return tmp_path_factory.mktemp("koss-rpa-wheels")
+    return Path(cache.mkdir("koss-rpa-wheels"))
+
+
+@dataclass(frozen=True)
+class Venv:
+    """A fresh venv with the built wheel installed."""
+
+    path: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.path / ("Scripts" if os.name == "nt" else "bin")
+
+    def run(
+        self,
+        command: str,
+        *args: str,
+        cwd: Path,
+        env: dict[str, str] | None = None,
+        timeout: float = 180,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run one of the venv's commands (`koss-rpa`, `python`, …) from `cwd`."""
+        environment = clean_env() | (env or {})
+        environment["PATH"] = f"{self.bin}{os.pathsep}{environment.get('PATH', '')}"
+        return run(self.bin / command, *args, cwd=cwd, env=environment, timeout=timeout)
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without what points into the source tree or this venv."""
+    drop = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTEST_", "KOSS_", "COV_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+
+
+def _pip_install(target: Path, requirement: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    # This venv's pip installs into the fresh one (`--python`): the fresh one needs no pip.
+    return run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        target,
+        "install",
+        "--quiet",
+        "--no-index",
+        "--find-links",
+        cache,
+        requirement,
+    )
+
+
+def make_venv(folder: Path, wheel: Path, extras: str, cache: Path) -> Venv:
+    """A new venv at `folder` with `wheel[extras]` and its dependencies, from the cache
+    (filled from the package index when it lacks something)."""
+    venv.EnvBuilder(with_pip=False, clear=True).create(folder)
+    requirement = f"{wheel}{extras}"
+    done = _pip_install(folder, requirement, cache)
+    if done.returncode != 0:
+        ok(
+            run(
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--wheel-dir",
+                cache,
+                "--find-links",
+                cache,
+                requirement,
+            )
+        )
+        for built in cache.glob("koss_rpa-*.whl"):
+            built.unlink()  # the project's own wheel always comes from `dist`
+        ok(_pip_install(folder, requirement, cache))
+    return Venv(folder)
+
+
+@pytest.fixture(scope="session")
+def plain_venv(tmp_path_factory: pytest.TempPathFactory, dist: Dist, wheel_cache: Path) -> Venv:
+    """`pip install koss-rpa`: no extras."""
+    return make_venv(tmp_path_factory.mktemp("venv-plain"), dist.wheel, "", wheel_cache)
+
+
+@pytest.fixture(scope="session")
+def mock_venv(tmp_path_factory: pytest.TempPathFactory, dist: Dist, wheel_cache: Path) -> Venv:
+    """`pip install 'koss-rpa[mock]'`."""
+    return make_venv(tmp_path_factory.mktemp("venv-mock"), dist.wheel, "[mock]", wheel_cache)
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path) -> Iterator[Path]:
+    """A working folder outside the source tree, with an empty config file beside it."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
