@@ -26,7 +26,7 @@ from bs4 import BeautifulSoup
 from playwright.async_api import BrowserContext
 from playwright.async_api import Error as PlaywrightError
 
-from koss_rpa.errors import CaptureDirNotEmpty, CaptureDirNotWritable
+from koss_rpa.errors import CaptureDirNotEmpty, FolderNotWritable
 from koss_rpa.i18n import _
 from koss_rpa.sanitise import Known, leaks, learn, normalise, sanitise, sanitise_text
 
@@ -181,11 +181,11 @@ def prepare_folder(folder: Path, *, force: bool) -> Path:
 
     Raises:
         CaptureDirNotEmpty: DIR holds files and `force` is not given (exit 2).
-        CaptureDirNotWritable: DIR cannot be created or written (exit 6).
+        FolderNotWritable: DIR cannot be created or written (exit 6).
     """
     folder = folder.expanduser()
     if folder.exists() and not folder.is_dir():
-        raise CaptureDirNotWritable(
+        raise FolderNotWritable(
             _("The capture folder {folder} is a file, not a folder.").format(folder=folder)
         )
     if folder.is_dir() and any(folder.iterdir()):
@@ -205,7 +205,7 @@ def prepare_folder(folder: Path, *, force: bool) -> Path:
         os.close(fd)
         Path(probe).unlink()
     except OSError as exc:
-        raise CaptureDirNotWritable(
+        raise FolderNotWritable(
             _("The capture folder {folder} cannot be written: {error}").format(
                 folder=folder, error=exc.strerror or exc
             )
@@ -254,7 +254,7 @@ def capturing(
         try:
             await save(result)
         except OSError as exc:
-            raise CaptureDirNotWritable(
+            raise FolderNotWritable(
                 _("The capture folder {folder} cannot be written: {error}").format(
                     folder=folder, error=exc.strerror or exc
                 )

@@ -348,6 +348,7 @@ def _show_check(report: Any, out: Any, command: str, folder: Path | None = None)
             + "\n"
         )
         STATE.as_json = False  # the error line goes to stderr only, the JSON is written
+        STATE.json_written = True
     from koss_rpa.console import Output
 
     Output().err.print(

@@ -9,10 +9,9 @@ KossError                         exit 1 unless a subclass says otherwise
 │   ├── KeyringUnavailable        no usable keyring backend                       5
 │   ├── FolderNotWritable         a folder or file koss-rpa writes cannot be      6
 │   │   │                         written (run_dir, its state folder, a report)
-│   │   ├── DownloadDirNotWritable  the download folder (or an account's or month's
-│   │   │   │                     folder in it) cannot be written                 6
-│   │   │   └── ScheduleNotWritable  the crontab / unit / task / agent cannot be written 6
-│   │   └── CaptureDirNotWritable  the capture folder cannot be written          6
+│   │   └── DownloadDirNotWritable  the download folder (or an account's or month's
+│   │       │                     folder in it) cannot be written                 6
+│   │       └── ScheduleNotWritable  the crontab / unit / task / agent cannot be written 6
 │   ├── PortalUnreachable         the preflight could not reach the portal       7
 │   └── ComponentMissing          an optional part is not installed (pip extra)   8
 ├── BusinessError                 never retried
@@ -102,13 +101,6 @@ class ScheduleNotWritable(DownloadDirNotWritable):
     """`koss-rpa schedule`: no permission to write the crontab, unit files, task or agent."""
 
     code = "schedule_not_writable"
-    exit_code = 6
-
-
-class CaptureDirNotWritable(FolderNotWritable):
-    """`--capture DIR` / `koss-rpa capture DIR`: DIR cannot be created or written."""
-
-    code = "capture_dir_not_writable"
     exit_code = 6
 
 
@@ -272,7 +264,6 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     FolderNotWritable,
     DownloadDirNotWritable,
     ScheduleNotWritable,
-    CaptureDirNotWritable,
     PortalUnreachable,
     ComponentMissing,
     BusinessError,

@@ -12,7 +12,7 @@ import pytest
 
 from koss_rpa.capture import Capturer, RawScreen, classify, prepare_folder
 from koss_rpa.cli import main
-from koss_rpa.errors import CaptureDirNotEmpty, CaptureDirNotWritable
+from koss_rpa.errors import CaptureDirNotEmpty, FolderNotWritable
 from koss_rpa.sanitise import Known, learn, sanitise
 from tests.support.leaks import every_encoding
 
@@ -156,7 +156,7 @@ def test_prepare_folder_should_refuse_a_folder_it_cannot_write(tmp_path: Path) -
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
 
-    with pytest.raises(CaptureDirNotWritable):
+    with pytest.raises(FolderNotWritable):
         prepare_folder(blocker / "capture", force=False)
 
 
@@ -174,7 +174,7 @@ def test_cli_should_check_the_capture_folder_before_any_browser_starts(
     (full / "x.html").write_text("x", encoding="utf-8")
     base = ["--lang", "en"]
 
-    assert main([*base, "capture", str(blocker / "c")]) == CaptureDirNotWritable.exit_code == 6
+    assert main([*base, "capture", str(blocker / "c")]) == FolderNotWritable.exit_code == 6
     assert "cannot be written" in capsys.readouterr().err
     args = ["download", "--user-id", "KNAB1234", "--capture", str(full)]
     assert main([*base, *args]) == CaptureDirNotEmpty.exit_code
