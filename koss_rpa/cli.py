@@ -238,6 +238,195 @@ def _info_job() -> Job:
     return read_info
 
 
+# --- check and capture (docs/real-portal.md) ---------------------------------------------------
+
+CaptureOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--capture",
+        metavar="DIR",
+        help="Also save every screen, sanitised, into DIR (see docs/real-portal.md).",
+    ),
+]
+
+
+def _captured(load_job: Callable[[], Job], folder: Path | None) -> Callable[[], Job]:
+    """`load_job` with `--capture DIR`: DIR is checked now, before any browser starts."""
+    if folder is None:
+        return load_job
+    from koss_rpa.capture import capturing, prepare_folder
+
+    checked = prepare_folder(folder, force=False)
+    return lambda: capturing(load_job(), checked)
+
+
+def _run_portal_job(command: str, job: Job, user_id: str | None) -> tuple[Any, Any]:
+    """A job that may run without an account (`check`): settings, preflight, the runtime."""
+    from koss_rpa import browser
+
+    async def go() -> tuple[Any, Any]:
+        driver = browser.start_driver()
+        try:
+
+            def prepare() -> tuple[Settings, Any]:
+                from koss_rpa.preflight import check_portal_name
+
+                # No login: neither the keyring nor the download folder is needed.
+                settings = _settings()
+                check_portal_name(settings.login_url or str(settings.portal_url))
+                return settings, _output()
+
+            settings, out = await asyncio.to_thread(prepare)
+            from koss_rpa.flows import open_runtime
+
+            async with open_runtime(settings, command, user_id or "", out.progress, driver) as rt:
+                return await job(rt, user_id or settings.user_id or "-"), out
+        finally:
+            if driver is not None:
+                await driver.discard()
+
+    return asyncrun.run(go())
+
+
+def _check(login: bool, user_id: str | None, capture: Path | None, force: bool) -> Any:
+    from koss_rpa.capture import capturing, prepare_folder
+
+    folder = prepare_folder(capture, force=force) if capture is not None else None
+
+    async def job(rt: Any, uid: str) -> Any:
+        from koss_rpa.check import run_check
+
+        return await run_check(rt, uid, login=login)
+
+    chosen: Job = capturing(job, folder) if folder is not None else job
+    if login:
+        return _run_account_job("check", user_id, lambda: chosen)
+    return _run_portal_job("check", chosen, user_id)
+
+
+def _show_check(report: Any, out: Any, command: str, folder: Path | None = None) -> None:
+    from rich.table import Table
+
+    from koss_rpa.check import MARKS, kind_text, state_text
+
+    if not STATE.as_json:
+        table = Table(title=_("Portal check ({url})").format(url=report.portal_url))
+        for column in (_("screen"), _("kind"), _("words"), _("result"), _("found as")):
+            table.add_column(column)
+        for screen in report.screens:
+            if not screen.reached:
+                table.add_row(screen.screen, _("screen"), screen.screen, "✗ " + _("not reached"))
+            for p in screen.probes:
+                mark = MARKS.get(p.state, "?")
+                table.add_row(
+                    screen.screen,
+                    kind_text(p.what),
+                    p.words,
+                    f"{mark} {state_text(p.state)}",
+                    ", ".join(p.how),
+                )
+        out.out.print(table)
+    if folder is not None:
+        out.line(
+            _("Capture saved in {folder}; look at it before sending it.").format(folder=folder)
+        )
+    payload = report.to_json()
+    if report.ok:
+        out.line(_("Every screen and control the robot needs was found."))
+        out.result(command, payload)
+        return
+    from koss_rpa.errors import PortalChanged
+
+    error = PortalChanged(
+        _("The portal differs from what the robot expects: {problems}").format(
+            problems="; ".join(report.problems())
+        )
+    )
+    if STATE.as_json:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "ok": False,
+                    "command": command,
+                    "result": payload,
+                    "error": {
+                        "code": error.code,
+                        "exit_code": error.exit_code,
+                        "message": str(error),
+                    },
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+        STATE.as_json = False  # the error line goes to stderr only, the JSON is written
+        STATE.json_written = True
+    from koss_rpa.console import Output
+
+    Output().err.print(
+        _("error [{code}]: {message}").format(code=error.code, message=error), markup=False
+    )
+    raise typer.Exit(error.exit_code)
+
+
+@app.command()
+def check(
+    user_id: UserIdOption = None,
+    login: Annotated[
+        bool,
+        typer.Option(
+            "--login",
+            help="Also log in (stored password, login budget) and check the マイページ; "
+            "downloads nothing, changes nothing.",
+        ),
+    ] = False,
+    capture: CaptureOption = None,
+) -> None:
+    """Check, read-only, that the portal's screens and controls are where the robot looks.
+
+    Without --login: the portal's top, its menu and the マイページログイン. Exit 0 when every
+    screen and control is found; 22 when one is missing or ambiguous (it is named).
+
+    \b
+    Examples:
+      koss-rpa check                      # daily, from cron / Task Scheduler
+      koss-rpa check --login --user-id KNAB1234 --json
+    """
+    report, out = _check(login, user_id, capture, force=False)
+    _show_check(report, out, "check", capture)
+
+
+@app.command("capture")
+def capture_command(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="An empty folder for the capture.")],
+    user_id: UserIdOption = None,
+    login: Annotated[
+        bool, typer.Option("--login", help="Also log in and capture the マイページ.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the capture in a folder that is not empty.")
+    ] = False,
+) -> None:
+    """Save every screen of a read-only walk (as `check` makes it), sanitised, into DIR.
+
+    Input values, the account's ID, name, kana, e-mail addresses and account numbers, tokens
+    and session ids are replaced before anything is written; cookies are never saved. Look at
+    the files before sending them (docs/real-portal.md).
+
+    \b
+    Example:
+      koss-rpa capture ./portal-2026-11 --login --user-id KNAB1234
+    """
+    report, out = _check(login, user_id, folder, force=force)
+    out.line(_("Capture saved in {folder}; look at it before sending it.").format(folder=folder))
+    for problem in report.problems():
+        out.line("✗ " + problem)
+    out.result("capture", {"folder": str(folder), "check": report.to_json()})
+
+
+# -------------------------------------------------------------------------------------------
+
+
 @app.command()
 def download(
     user_id: UserIdOption = None,
@@ -249,6 +438,7 @@ def download(
         Path | None, typer.Option(help="Where files go (default: the download_dir setting).")
     ] = None,
     headed: Annotated[bool, typer.Option(help="Show the browser window.")] = False,
+    capture: CaptureOption = None,
 ) -> None:
     """Log in, download this month's まとめ納付管理ファイル and save it.
 
@@ -276,7 +466,9 @@ def download(
             out.line(_("Already saved this month: {path}").format(path=skipped.path))
             out.result("download", skipped.to_json())
             return
-    result, out = _run_account_job("download", user_id, _download_job, **overrides)
+    result, out = _run_account_job(
+        "download", user_id, _captured(_download_job, capture), **overrides
+    )
     if result.rotated:
         out.line(_("The password was changed; the new one is in the keyring."))
     out.line(_("Saved: {path}").format(path=result.path))
@@ -413,14 +605,14 @@ def change_password(user_id: UserIdOption = None) -> None:
 
 
 @app.command()
-def info(user_id: UserIdOption = None) -> None:
+def info(user_id: UserIdOption = None, capture: CaptureOption = None) -> None:
     """Show the マイページ's 利用者情報 and 国庫金ダイレクト納付口座情報.
 
     \b
     Example:
       koss-rpa info --user-id KNAB1234 --json
     """
-    result, out = _run_account_job("info", user_id, _info_job)
+    result, out = _run_account_job("info", user_id, _captured(_info_job, capture))
     for label, value in result.user_info.items():
         out.line(f"{label}: {value}")
     for row in result.direct_payment_accounts:

@@ -4,6 +4,7 @@
 KossError                         exit 1 unless a subclass says otherwise
 ├── ConfigError                   fatal before any browser starts                 3
 │   ├── SettingsInvalid           a setting or the config file is wrong           3
+│   │   └── CaptureDirNotEmpty    capture: the folder holds files, no --force     3
 │   ├── BrowserNotFound           no Chromium / Edge / Chrome to drive            4
 │   ├── KeyringUnavailable        no usable keyring backend                       5
 │   ├── FolderNotWritable         a folder or file koss-rpa writes cannot be      6
@@ -27,6 +28,7 @@ KossError                         exit 1 unless a subclass says otherwise
     ├── Maintenance               the portal's maintenance page                   21
     ├── ScreenNotReached          an unexpected screen                            22
     │   └── ControlMissing        the screen lacks a control (two: not retried)   22
+    │       └── PortalChanged     check: a screen or control missing/ambiguous    22
     └── DownloadIncomplete        an empty, truncated or HTML "download"          23
 ```
 Exit codes of commands, not of errors: 31 `status` found an account that needs attention (no file
@@ -67,6 +69,11 @@ class ConfigError(KossError):
 
 class SettingsInvalid(ConfigError):
     code = "settings_invalid"
+    exit_code = 3
+
+
+class CaptureDirNotEmpty(SettingsInvalid):
+    code = "capture_dir_not_empty"
     exit_code = 3
 
 
@@ -218,6 +225,21 @@ class ControlMissing(ScreenNotReached):
         self.retryable = not ambiguous
 
 
+class PortalChanged(ControlMissing):
+    """`koss-rpa check` found screens or controls missing or ambiguous (named in the message)."""
+
+    code = "portal_changed"
+    exit_code = 22
+
+    def __init__(self, message: str) -> None:
+        KossError.__init__(self, message)
+        self.expected = message
+        self.seen = ""
+        self.screen = ""
+        self.words = ""
+        self.retryable = False
+
+
 class DownloadIncomplete(TransientError):
     code = "download_incomplete"
     exit_code = 23
@@ -236,6 +258,7 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     KossError,
     ConfigError,
     SettingsInvalid,
+    CaptureDirNotEmpty,
     BrowserNotFound,
     KeyringUnavailable,
     FolderNotWritable,
@@ -257,5 +280,6 @@ ALL_ERRORS: tuple[type[KossError], ...] = (
     Maintenance,
     ScreenNotReached,
     ControlMissing,
+    PortalChanged,
     DownloadIncomplete,
 )

@@ -151,6 +151,11 @@ class Redactor:
             )
         return self._pattern
 
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The secrets known so far (for `--capture`, which must leave them out as well)."""
+        return frozenset(self._secrets)
+
     def redact(self, text: str) -> str:
         if not self._secrets:
             return text

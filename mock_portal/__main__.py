@@ -19,6 +19,7 @@ from mock_portal.scenario import (
     load_scenario,
     shipped_scenarios,
 )
+from mock_portal.screens import CapturedScreens, ScreensError, load_screens
 from mock_portal.variants import DEFAULT, VARIANTS
 
 
@@ -34,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
         "--scenario",
         metavar="NAME_OR_FILE",
         help="start from a scenario: a shipped name (see --list-scenarios) or a TOML file",
+    )
+    parser.add_argument(
+        "--screens",
+        type=Path,
+        metavar="DIR",
+        help="serve the screens captured in DIR (koss-rpa capture) in place of the mock's own",
     )
     parser.add_argument(
         "--variant",
@@ -81,8 +88,16 @@ class _AnnouncingServer(uvicorn.Server):
             print(f"  {user_id}  {password}", flush=True)
         if self._scenario is not None:
             print(f"Scenario: {_describe(self._scenario)}", flush=True)
+        screens = self._screens()
+        if screens is not None:
+            print(f"Screens: {screens.describe()}", flush=True)
         print(f"Markup variant: {self._variant}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
+
+    def _screens(self) -> CapturedScreens | None:
+        app = self.config.app
+        state = getattr(getattr(app, "state", None), "portal", None)
+        return getattr(state, "screens", None)
 
 
 def _describe(scenario: Scenario) -> str:
@@ -110,6 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         except ScenarioError as exc:
             print(f"koss-mock-portal: cannot use scenario: {exc}")
             return 2
+    if args.screens is not None:
+        try:
+            captured = load_screens(args.screens)
+        except ScreensError as exc:
+            print(f"koss-mock-portal: cannot use screens: {exc}")
+            return 2
+        state = app.state.portal
+        with state.lock:
+            state.default_screens = state.screens = captured
     if args.check:
         print(f"ok: {_describe(scenario)}" if scenario else "ok")
         return 0

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mock_portal import login, messages, mypage, password, public, variants
+from mock_portal import login, messages, mypage, password, public, screens, variants
 from mock_portal.accounts import load_seeds
 from mock_portal.config import MockConfig
 from mock_portal.control import build_control_app
@@ -37,7 +37,11 @@ class PortalApp(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._layer is None:
             self._layer = VariantLayer(PortalLayer(super().__call__, self.portal), self.portal)
-        await self._layer(scope, receive, send)
+        token = screens.ACTIVE.set(self.portal.screens)
+        try:
+            await self._layer(scope, receive, send)
+        finally:
+            screens.ACTIVE.reset(token)
 
 
 def _error_page(status_code: int) -> Response:
@@ -104,4 +108,5 @@ def create_app(
     from mock_portal.scenario import install_scenario_api
 
     install_scenario_api(app)
+    screens.install_screens_api(app)
     return app

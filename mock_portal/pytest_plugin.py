@@ -20,6 +20,7 @@ Markers (each one but mock_portal_variant also makes the test use the portal):
     mock_portal_locked_account(*user_ids)       default KNAB1234
     mock_portal_maintenance(*targets)           default every screen
     mock_portal_slow(*targets, seconds=1.0)     default every screen
+    mock_portal_screens(folder)                 serve a capture (koss-rpa capture)
 
 To run a test once per markup variant, one line:
 
@@ -77,6 +78,10 @@ MARKERS = {
     "mock_portal_maintenance": (
         "mock_portal_maintenance(*targets): the maintenance page (503) on these screens or "
         "paths (default every screen)"
+    ),
+    "mock_portal_screens": (
+        "mock_portal_screens(folder): serve the screens captured in this folder "
+        "(koss-rpa capture) in place of the mock's own rendering"
     ),
     "mock_portal_slow": (
         "mock_portal_slow(*targets, seconds=1.0): every answer of these screens or paths "
@@ -281,11 +286,16 @@ def _slow(client: ControlClient, *targets: str, seconds: float = 1.0) -> None:
     client.slow_down(float(seconds), *_screen_targets(targets))
 
 
+def _screens(client: ControlClient, folder: str | Path) -> None:
+    client.use_screens(folder)
+
+
 _STATE_MARKERS: dict[str, Callable[..., None]] = {
     "mock_portal_expired_password": _expired,
     "mock_portal_locked_account": _locked,
     "mock_portal_maintenance": _maintenance,
     "mock_portal_slow": _slow,
+    "mock_portal_screens": _screens,
 }
 
 

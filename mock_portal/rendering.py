@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 
 from mock_portal import messages, variants
 from mock_portal.clock import as_jst
+from mock_portal.screens import captured_page
 from mock_portal.variants import Variant
 
 
@@ -63,6 +64,10 @@ def encode_page(html: str) -> tuple[bytes, str]:
 
 
 def render(name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a template as an HTML response."""
+    """Render a template as an HTML response, in the request's markup variant (or the captured
+    screen served instead of it, with `--screens DIR`: mock_portal/screens.py, always UTF-8)."""
+    captured = captured_page(name, context)
+    if captured is not None:
+        return HTMLResponse(captured, status_code=status_code)
     body, content_type = encode_page(render_text(name, **context))
     return HTMLResponse(body, status_code=status_code, headers={"content-type": content_type})

@@ -39,6 +39,7 @@ from mock_portal.config import MockConfig
 from mock_portal.control import AccountPatch, error_responses, unprocessable
 from mock_portal.faults import SCREEN_PATHS, FaultKind, FaultRegistry, FaultSpec
 from mock_portal.schema import NotNull
+from mock_portal.screens import ScreensError, load_screens
 from mock_portal.state import AccountExists, PortalState
 
 #: `target = "*"` in a scenario fault means every screen the fault registry knows.
@@ -138,6 +139,8 @@ class Scenario(BaseModel):
     accounts: list[AccountChange] = Field(default_factory=list)
     new_accounts: list[AccountSeed] = Field(default_factory=list)
     faults: list[ScenarioFault] = Field(default_factory=list)
+    #: A folder of captured screens (`koss-rpa capture`) served in place of the mock's own.
+    screens: str | None = Field(None, min_length=1, max_length=4096)
 
     @field_validator("variant")
     @classmethod
@@ -330,12 +333,27 @@ def apply_scenario(state: PortalState, scenario: Scenario) -> None:
                 raise ScenarioError(f"{scenario.name}: account {seed.user_id} exists") from None
             except ValueError as exc:
                 raise ScenarioError(f"{scenario.name}: {exc}") from None
-        for fault in scenario.faults:
-            if fault.scheduled:
-                faults.plan(fault)
-            else:
-                for spec in fault.specs():
-                    faults.add(spec)
+        _apply_screens(state, scenario)
+        _apply_faults(faults, scenario)
+
+
+def _apply_faults(faults: ScheduledFaults, scenario: Scenario) -> None:
+    for fault in scenario.faults:
+        if fault.scheduled:
+            faults.plan(fault)
+        else:
+            for spec in fault.specs():
+                faults.add(spec)
+
+
+def _apply_screens(state: PortalState, scenario: Scenario) -> None:
+    """`screens = "DIR"`: serve a capture (a relative DIR is taken from the working folder)."""
+    if scenario.screens is None:
+        return
+    try:
+        state.screens = load_screens(Path(scenario.screens))
+    except ScreensError as exc:
+        raise ScenarioError(f"{scenario.name}: screens: {exc}") from None
 
 
 # --- the control API's scenario routes ---------------------------------------------------------

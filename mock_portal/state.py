@@ -6,12 +6,15 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mock_portal.accounts import Account, AccountSeed, verify_password
 from mock_portal.clock import MockClock, as_jst
 from mock_portal.config import MockConfig
 from mock_portal.faults import FaultRegistry
+
+if TYPE_CHECKING:
+    from mock_portal.screens import CapturedScreens
 from mock_portal.journal import Journal
 from mock_portal.passwords import Rejection, check_new_password, temporary_password
 from mock_portal.sessions import Session, SessionStatus, SessionStore
@@ -63,6 +66,9 @@ class PortalState:
         self._seeds = list(seeds or [])
         self.accounts: dict[str, Account] = {}
         self.sessions = SessionStore()
+        #: Captured screens served in place of the templates (`--screens`); reset to default.
+        self.default_screens: CapturedScreens | None = None
+        self.screens: CapturedScreens | None = None
         self.reset()
 
     def now(self) -> datetime:
@@ -96,6 +102,7 @@ class PortalState:
             self.faults.clear()
             self.journal.clear(self.config.journal_size)
             self.sessions.clear()
+            self.screens = self.default_screens
             now = self.now()
             self.accounts = {seed.user_id: seed.build(now) for seed in self._seeds}
 

@@ -258,6 +258,14 @@ class ControlClient:
 
     # --- scenarios and common states ------------------------------------------------------
 
+    def use_screens(self, folder: str | Path) -> dict[str, Any]:
+        """Serve the captured screens in `folder` (`koss-rpa capture`) until the next reset;
+        returns the screens `served` and the ones `missing` (rendered by the mock)."""
+        result: dict[str, Any] = self._call(
+            "PUT", "/screens", json={"path": str(Path(folder).resolve())}
+        )
+        return result
+
     def use_scenario(self, scenario: str | Path) -> dict[str, Any]:
         """Reset the portal and apply a scenario: a shipped name, or a TOML file (a `Path`, or
         a string ending in `.toml` or holding a folder); returns its `name` and `description`.

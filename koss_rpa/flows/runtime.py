@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +66,8 @@ class Runtime:
     browser: Browser
     folder: RunFolder
     progress: Progress = _silent
+    #: Called with every browser context an account's attempt opens (e.g. `--capture`).
+    context_hooks: list[Callable[[BrowserContext], Awaitable[None]]] = field(default_factory=list)
 
     def step(self, user_id: str | None, key: str, message: str) -> None:
         log.info("%s: %s", user_id or "-", message)
@@ -282,6 +284,8 @@ async def account_session(rt: Runtime, account: AccountRun) -> AsyncIterator[Acc
     session = AccountSession(rt, account, context)
     failed = True
     try:
+        for hook in rt.context_hooks:
+            await hook(context)
         await session.start_tracing()
         with portal_errors():
             yield session

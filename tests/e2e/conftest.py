@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from koss_rpa.browser import CLOSED_NETWORK_ARGS
 from koss_rpa.cli import main
 from koss_rpa.credentials import CredentialStore
 from mock_portal.testing import PortalServer
+from tests.support.sharedbrowser import SharedBrowser
 
 USER_ID = "KNAB1234"
 PASSWORD = "Keiji2019"
@@ -138,5 +139,26 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         code = main(list(args))
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def module_browser(browser_type_launch_args: dict[str, Any]) -> Iterator[SharedBrowser]:
+    """One Chromium for a module's in-process runs (see `tests/support/sharedbrowser.py`)."""
+    shared = SharedBrowser.like(browser_type_launch_args)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def quick_cli(
+    cli: Callable[..., CliResult], module_browser: SharedBrowser
+) -> Callable[..., CliResult]:
+    """`cli`, with the module's shared Chromium instead of one launched per run."""
+
+    def run(*args: str) -> CliResult:
+        with module_browser.installed():
+            return cli(*args)
 
     return run

@@ -181,3 +181,15 @@ def test_fixtures_without_the_mock_extra_should_fail_in_one_line_naming_it(
     )
     assert expected in done.stdout
     assert "Traceback" not in done.stdout
+
+
+OLDER_LOGIN = Path(__file__).resolve().parents[1] / "data" / "captures" / "older-login"
+
+
+@pytest.mark.mock_portal_screens(OLDER_LOGIN)
+def test_screens_marker_should_serve_the_captured_screens(web: httpx.Client) -> None:
+    served = web.get("/mypage/login").text
+    assert 'name="user_id"' in served
+    assert "loginId" not in served
+    assert 'formaction="/mypage/login"' in served
+    assert "事前の準備が整った方" in web.get("/").text  # not captured: the mock's own

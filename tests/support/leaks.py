@@ -103,6 +103,38 @@ def encodings(secret: str) -> dict[str, bytes]:
     return forms
 
 
+def every_encoding(value: str) -> dict[str, bytes]:
+    """Each way a value can sit in a captured page: raw, percent-encoded, HTML entities (named
+    and numeric), JSON-escaped, UTF-16 (for `--capture`, whose files are HTML and JSON)."""
+    forms = {
+        "raw": value,
+        "percent": quote(value, safe=""),
+        "percent+": quote_plus(value),
+        "entities": html.escape(value),
+        "decimal refs": "".join(f"&#{ord(c)};" for c in value),
+        "hex refs": "".join(f"&#x{ord(c):x};" for c in value),
+        "json": json.dumps(value)[1:-1],
+    }
+    found = {name: text.encode() for name, text in forms.items()}
+    found["utf-16-le"] = value.encode("utf-16-le")
+    found["utf-16-be"] = value.encode("utf-16-be")
+    return found
+
+
+def scan_capture(folder: Path, values: Iterable[str]) -> list[str]:
+    """Every (value index, encoding, file) of `values` found in the files of a capture."""
+    found: list[str] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        for index, value in enumerate(values):
+            found += [
+                f"value #{index} ({name}) in {path.name}"
+                for name, form in every_encoding(value).items()
+                if form in data
+            ]
+    return found
+
+
 def _members(data: bytes, where: str) -> Iterator[tuple[str, bytes]]:
     """The bytes themselves and, for a zip archive (a trace), each member, recursively."""
     yield where, data
