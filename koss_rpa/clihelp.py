@@ -89,7 +89,10 @@ def exit_code_rows() -> list[tuple[int, str]]:
         (errors.ScreenNotReached.exit_code, _("an unexpected screen (after retries)")),
         (errors.DownloadIncomplete.exit_code, _("the download was incomplete (after retries)")),
         (errors.EXIT_BATCH_PARTIAL, _("batch: at least one account failed")),
-        (errors.EXIT_STATUS_ATTENTION, _("status: an account lacks this month's file or needs a person")),
+        (
+            errors.EXIT_STATUS_ATTENTION,
+            _("status: an account lacks this month's file or needs a person"),
+        ),
         (errors.EXIT_NOTIFY_FAILED, _("notify test: a target did not get the message")),
         (errors.EXIT_INTERRUPTED, _("interrupted")),
     ]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import subprocess
 import sys
+import tempfile
 import venv
 from collections.abc import Iterator
 from dataclasses import dataclass
