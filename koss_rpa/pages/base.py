@@ -25,6 +25,8 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Locator, Page
 
 from koss_rpa.errors import (
+    AccountLocked,
+    AnswerUnrecognised,
     ControlMissing,
     KossError,
     Maintenance,
@@ -583,3 +585,65 @@ async def new_lines(screen: Screen, before: Sequence[str]) -> str:
     element holds it (kept verbatim)."""
     known = set(before)
     return " ".join(line for line in await screen.texts() if line not in known)
+
+
+#: A refusal that says the account is locked.
+LOCKED_WORD = "ロック"
+
+
+async def refusal(screen: Screen, before: Sequence[str]) -> str:
+    """The portal's message on a form shown again after a submission (kept verbatim).
+
+    Raises:
+        AccountLocked: the message says ロック.
+    """
+    message = await new_lines(screen, before) or _("(no message)")
+    if LOCKED_WORD in message:
+        raise AccountLocked(message)
+    return message
+
+
+def _unrecognised(what: str, seen: str) -> AnswerUnrecognised:
+    return AnswerUnrecognised(
+        _("The portal's answer to {what} is no screen koss-rpa knows: {seen}").format(
+            what=what, seen=seen
+        )
+    )
+
+
+async def answer_to(
+    page: Page, what: str, screens: Sequence[Screen], timeout_ms: float | None
+) -> list[Screen]:
+    """After a password was submitted (`what`: 「ログイン」, 「変更」): wait until one of
+    `screens` is on display, in any frame, and return them made anew in that frame, in the
+    order given (the caller asks each, most telling first).
+
+    Raises:
+        Maintenance, PortalUnavailable, ScreenNotReached: an error page of the portal's
+            (retried; the login budget bounds what retrying submits).
+        AnswerUnrecognised: anything else (never retried: it may be a refusal in words
+            koss-rpa does not know, and a retry would walk a wrong password into the lock-out).
+    """
+    expected = " / ".join(s.name for s in screens)
+
+    def any_of(root: Root) -> Locator:
+        combined = screens[0].presence(root)
+        for screen in screens[1:]:
+            combined = combined.or_(screen.presence(root))
+        return combined
+
+    try:
+        frame = await wait_for_screen(page, expected, any_of, timeout_ms=timeout_ms)
+    except ScreenNotReached as exc:
+        if await shows_error_page(page):
+            raise
+        raise _unrecognised(what, exc.seen) from exc
+    return [type(s)(page, frame) for s in screens]
+
+
+async def unknown_answer(page: Page, what: str, expected: str) -> KossError:
+    """The error for an answer that matched a screen's presence but none of its checks."""
+    shown = await unexpected_screen(page, expected)
+    if not isinstance(shown, ScreenNotReached):
+        return shown
+    return _unrecognised(what, await describe(page))

@@ -7,27 +7,22 @@ from typing import TYPE_CHECKING
 from playwright.async_api import Locator, Page
 from pydantic import SecretStr
 
-from koss_rpa.errors import AccountLocked, AnswerUnrecognised, LoginRejected, ScreenNotReached
-from koss_rpa.i18n import _
+from koss_rpa.errors import LoginRejected
 from koss_rpa.pages.base import (
     Lookup,
     Root,
     Screen,
     answer_of,
+    answer_to,
     control,
-    describe,
     field,
-    new_lines,
-    shows_error_page,
-    unexpected_screen,
-    wait_for_screen,
+    refusal,
+    unknown_answer,
 )
 
 if TYPE_CHECKING:
     from koss_rpa.pages.mypage import MyPage
     from koss_rpa.pages.password_change import PasswordChangePage
-
-LOCKED_PATTERN = "ロック"
 
 
 class LoginPage(Screen):
@@ -97,47 +92,21 @@ class LoginPage(Screen):
         from koss_rpa.pages.mypage import MyPage
         from koss_rpa.pages.password_change import PasswordChangePage
 
-        candidates: list[Screen] = [
-            PasswordChangePage(self.page),
-            LoginPage(self.page),
-            MyPage(self.page),
-        ]
-        expected = f"{MyPage.name} / {PasswordChangePage.name}"
-
-        def any_of(root: Root) -> Locator:
-            combined = candidates[0].presence(root)
-            for screen in candidates[1:]:
-                combined = combined.or_(screen.presence(root))
-            return combined
-
-        try:
-            frame = await wait_for_screen(self.page, expected, any_of, timeout_ms=timeout_ms)
-        except ScreenNotReached as exc:
-            if await shows_error_page(self.page):
-                raise  # an error page of the portal's: retried (the budget bounds the logins)
-            raise AnswerUnrecognised(
-                _("The portal's answer to the login is no screen koss-rpa knows: {seen}").format(
-                    seen=exc.seen
-                )
-            ) from exc
-        change, again, mypage = (type(s)(self.page, frame) for s in candidates)
+        change, again, mypage = await answer_to(
+            self.page,
+            "ログイン",
+            [PasswordChangePage(self.page), LoginPage(self.page), MyPage(self.page)],
+            timeout_ms,
+        )
         # The change form first: it may name the login ID; then the login form, then マイページ.
         if await change.is_displayed():
             return change  # type: ignore[return-value]
         if await again.is_displayed():
-            message = await new_lines(again, self._before) or _("(no message)")
-            if LOCKED_PATTERN in message:
-                raise AccountLocked(message)
-            raise LoginRejected(message)
+            raise LoginRejected(await refusal(again, self._before))
         if await mypage.is_displayed():
             return mypage  # type: ignore[return-value]
-        shown = await unexpected_screen(self.page, expected)
-        if not isinstance(shown, ScreenNotReached):
-            raise shown
-        raise AnswerUnrecognised(
-            _("The portal's answer to the login is no screen koss-rpa knows: {seen}").format(
-                seen=await describe(self.page)
-            )
+        raise await unknown_answer(
+            self.page, "ログイン", f"{MyPage.name} / {PasswordChangePage.name}"
         )
 
     async def open_password_change(self) -> PasswordChangePage:

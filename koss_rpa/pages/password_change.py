@@ -6,31 +6,24 @@ from playwright.async_api import Locator, Page
 from pydantic import SecretStr
 
 from koss_rpa.errors import (
-    AccountLocked,
-    AnswerUnrecognised,
     LoginRejected,
     PasswordRejected,
-    ScreenNotReached,
 )
-from koss_rpa.i18n import _
 from koss_rpa.pages.base import (
     Lookup,
     Root,
     Screen,
     answer_of,
+    answer_to,
     control,
-    describe,
     field,
-    new_lines,
-    shows_error_page,
-    unexpected_screen,
-    wait_for_screen,
+    refusal,
+    unknown_answer,
 )
 from koss_rpa.pages.password_result import PasswordResultPage
 
 #: A refusal of the ID or current password names 現在のパスワード and says 正しくありません.
 CURRENT_PASSWORD_WRONG = ("現在のパスワード", "正しくありません")
-LOCKED = "ロック"
 #: The manual's own words on this screen: the figure writes the brackets half-width.
 CONFIRM_LABEL = "新しいパスワード (確認用)"
 #: Words of a notice that a password has expired or was a temporary one (inferred).
@@ -118,37 +111,15 @@ class PasswordChangePage(Screen):
             AccountLocked: the form again, saying ロック.
             AnswerUnrecognised: none of these screens.
         """
-        expected = PasswordResultPage.name
-
-        def either(root: Root) -> Locator:
-            return PasswordResultPage(self.page).presence(root).or_(self.presence(root))
-
-        try:
-            frame = await wait_for_screen(self.page, expected, either, timeout_ms=timeout_ms)
-        except ScreenNotReached as exc:
-            if await shows_error_page(self.page):
-                raise
-            raise AnswerUnrecognised(
-                _("The portal's answer to 変更 is no screen koss-rpa knows: {seen}").format(
-                    seen=exc.seen
-                )
-            ) from exc
-        result = PasswordResultPage(self.page, frame)
-        again = PasswordChangePage(self.page, frame)
+        shown, again = await answer_to(
+            self.page, "変更", [PasswordResultPage(self.page), self], timeout_ms
+        )
+        result = PasswordResultPage(self.page, shown.root)
         if await again.is_displayed() and not await result.is_displayed():
-            message = await new_lines(again, self._before) or _("(no message)")
-            if LOCKED in message:
-                raise AccountLocked(message)
+            message = await refusal(again, self._before)
             if all(word in message for word in CURRENT_PASSWORD_WRONG):
                 raise LoginRejected(message)
             raise PasswordRejected(message)
         if await result.is_displayed():
             return result
-        shown = await unexpected_screen(self.page, expected)
-        if not isinstance(shown, ScreenNotReached):
-            raise shown
-        raise AnswerUnrecognised(
-            _("The portal's answer to 変更 is no screen koss-rpa knows: {seen}").format(
-                seen=await describe(self.page)
-            )
-        )
+        raise await unknown_answer(self.page, "変更", PasswordResultPage.name)
