@@ -29,13 +29,13 @@ STRANGE = "入力内容に誤りがあります。お確かめのうえ、もう
 
 
 def test_ten_runs_with_a_wrong_password_in_strange_words_should_not_lock_the_account(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     env = koss_env()
     env.store.set_password(USER_ID, SecretStr("Wrong12345"))
     portal.update_config(messages={"login_wrong": STRANGE})
 
-    results = [cli("--config", str(env.config), "download") for _ in range(RUNS)]
+    results = [quick_cli("--config", str(env.config), "download") for _ in range(RUNS)]
 
     account = portal.get_account(USER_ID)
     assert account["failed_logins"] <= 2
@@ -45,7 +45,7 @@ def test_ten_runs_with_a_wrong_password_in_strange_words_should_not_lock_the_acc
 
 
 def test_budget_should_hold_when_every_answer_to_a_login_is_an_error_page(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     # The portal takes each login (a wrong password: counted by the portal) but answers with an
     # error page, so the robot never learns that the password is wrong, and retries.
@@ -53,7 +53,7 @@ def test_budget_should_hold_when_every_answer_to_a_login_is_an_error_page(
     env.store.set_password(USER_ID, SecretStr("Wrong12345"))
     portal.add_fault("login", "html_200", times=None, phase="after", method="POST")
 
-    codes = [cli("--config", str(env.config), "download").code for _ in range(RUNS)]
+    codes = [quick_cli("--config", str(env.config), "download").code for _ in range(RUNS)]
 
     account = portal.get_account(USER_ID)
     assert account["failed_logins"] <= 2
@@ -64,14 +64,14 @@ def test_budget_should_hold_when_every_answer_to_a_login_is_an_error_page(
 
 
 def test_budget_refusal_should_name_the_remedy_and_credentials_set_should_reset_it(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     env = koss_env()
     env.store.set_password(USER_ID, SecretStr("Wrong12345"))
     portal.add_fault("login", "html_200", times=None, phase="after", method="POST")
 
-    spent = cli("--config", str(env.config), "download")
-    again = cli("--config", str(env.config), "download", "--json")
+    spent = quick_cli("--config", str(env.config), "download")
+    again = quick_cli("--config", str(env.config), "download", "--json")
     portal.clear_faults()
 
     assert spent.code == LoginBudgetSpent.exit_code
@@ -81,10 +81,10 @@ def test_budget_refusal_should_name_the_remedy_and_credentials_set_should_reset_
 
     stdin, sys.stdin = sys.stdin, io.StringIO(PASSWORD + "\n")
     try:
-        stored = cli("--config", str(env.config), "credentials", "set", USER_ID, "--stdin")
+        stored = quick_cli("--config", str(env.config), "credentials", "set", USER_ID, "--stdin")
     finally:
         sys.stdin = stdin
-    done = cli("--config", str(env.config), "download")
+    done = quick_cli("--config", str(env.config), "download")
 
     assert stored.code == 0
     assert done.code == 0
@@ -92,7 +92,7 @@ def test_budget_refusal_should_name_the_remedy_and_credentials_set_should_reset_
 
 
 def test_a_refused_new_password_should_never_shadow_the_working_current_one(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     # The portal refuses every password koss-rpa generates (its policy asks for 20 characters,
     # the settings say 16): each run logs in, is asked for a new password, is refused.
@@ -104,7 +104,7 @@ def test_a_refused_new_password_should_never_shadow_the_working_current_one(
         messages={"password_refused": STRANGE},
     )
 
-    codes = [cli("--config", str(env.config), "download").code for _ in range(RUNS)]
+    codes = [quick_cli("--config", str(env.config), "download").code for _ in range(RUNS)]
 
     account = portal.get_account(USER_ID)
     assert set(codes) == {PasswordRejected.exit_code}
@@ -115,7 +115,7 @@ def test_a_refused_new_password_should_never_shadow_the_working_current_one(
 
 
 def test_an_unanswered_change_should_give_its_password_one_try_then_current(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     # A pending password the portal never took (a change whose answer was lost, not taken):
     # one login with it, then the current one; later runs do not try it again.
@@ -123,8 +123,8 @@ def test_an_unanswered_change_should_give_its_password_one_try_then_current(
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
     env.store.begin_rotation(USER_ID, SecretStr("NeverTaken99"))
 
-    first = cli("--config", str(env.config), "download")
-    second = cli("--config", str(env.config), "download")
+    first = quick_cli("--config", str(env.config), "download")
+    second = quick_cli("--config", str(env.config), "download")
 
     assert first.code == 0
     assert second.code == 0
@@ -133,16 +133,18 @@ def test_an_unanswered_change_should_give_its_password_one_try_then_current(
     assert portal.get_account(USER_ID)["failed_logins"] == 0
 
 
-def _set_password(cli: Cli, env: KossEnv, password: str, *extra: str) -> CliResult:
+def _set_password(quick_cli: Cli, env: KossEnv, password: str, *extra: str) -> CliResult:
     stdin, sys.stdin = sys.stdin, io.StringIO(password + "\n")
     try:
-        return cli("--config", str(env.config), "credentials", "set", USER_ID, "--stdin", *extra)
+        return quick_cli(
+            "--config", str(env.config), "credentials", "set", USER_ID, "--stdin", *extra
+        )
     finally:
         sys.stdin = stdin
 
 
 def test_credentials_set_should_keep_a_pending_password_the_portal_took(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     # A rotation interrupted after 変更 was pressed: the portal took the new password, the
     # keyring holds it as pending. A person then sets the password they remember (the old one).
@@ -151,8 +153,8 @@ def test_credentials_set_should_keep_a_pending_password_the_portal_took(
     env.store.begin_rotation(USER_ID, SecretStr("TakenByPortal7"))
     portal.update_account(USER_ID, password="TakenByPortal7")
 
-    stored = _set_password(cli, env, PASSWORD)
-    done = cli("--config", str(env.config), "download")
+    stored = _set_password(quick_cli, env, PASSWORD)
+    done = quick_cli("--config", str(env.config), "download")
 
     assert stored.code == 0
     assert "--discard-pending" in stored.stdout + stored.stderr
@@ -163,14 +165,14 @@ def test_credentials_set_should_keep_a_pending_password_the_portal_took(
 
 
 def test_credentials_set_should_discard_a_pending_password_when_told(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     env = koss_env()
     env.store.begin_rotation(USER_ID, SecretStr("NeverTaken99"))
 
-    stored = _set_password(cli, env, PASSWORD, "--discard-pending")
+    stored = _set_password(quick_cli, env, PASSWORD, "--discard-pending")
     pending = env.store.pending(USER_ID)
-    done = cli("--config", str(env.config), "download")
+    done = quick_cli("--config", str(env.config), "download")
 
     assert stored.code == 0
     assert pending is None

@@ -35,9 +35,9 @@ def _logins(portal: ControlClient) -> list[str]:
 
 
 def test_download_should_save_the_file_in_every_variant(
-    variant: str, portal: ControlClient, env: KossEnv, cli: Cli
+    variant: str, portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
-    result = cli("--config", str(env.config), "download", "--json")
+    result = quick_cli("--config", str(env.config), "download", "--json")
 
     assert result.code == 0, f"{variant}: {result.stderr}"
     assert [p.name for p in env.workbooks()] == ["まとめ納付管理ファイル_軽自動車OSS用.xlsm"]
@@ -45,11 +45,11 @@ def test_download_should_save_the_file_in_every_variant(
 
 
 def test_forced_change_should_rotate_in_every_variant(
-    variant: str, portal: ControlClient, env: KossEnv, cli: Cli
+    variant: str, portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
     portal.update_account(USER_ID, password_age_days=60)
 
-    result = cli("--config", str(env.config), "download", "--json")
+    result = quick_cli("--config", str(env.config), "download", "--json")
 
     assert result.code == 0, f"{variant}: {result.stderr}"
     new = portal.password_of(USER_ID)
@@ -62,13 +62,13 @@ def test_forced_change_should_rotate_in_every_variant(
 
 
 def test_wrong_password_should_stop_at_once_in_every_variant(
-    variant: str, portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    variant: str, portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     env = koss_env()
     env.store.set_password(USER_ID, SecretStr("Wrong12345"))
 
-    first = cli("--config", str(env.config), "download")
-    second = cli("--config", str(env.config), "download")
+    first = quick_cli("--config", str(env.config), "download")
+    second = quick_cli("--config", str(env.config), "download")
 
     assert first.code == LoginRejected.exit_code, f"{variant}: {first.stderr}"
     assert second.code == LoginRejected.exit_code
@@ -79,12 +79,12 @@ def test_wrong_password_should_stop_at_once_in_every_variant(
 
 @pytest.mark.parametrize("name", [v for v in ("table", "iframe", "literal") if v in VARIANTS])
 def test_voluntary_change_and_info_should_work_in_the_hardest_variants(
-    name: str, portal: ControlClient, env: KossEnv, cli: Cli
+    name: str, portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
     portal.set_variant(name)
 
-    changed = cli("--config", str(env.config), "change-password")
-    info = cli("--config", str(env.config), "info", "--json")
+    changed = quick_cli("--config", str(env.config), "change-password")
+    info = quick_cli("--config", str(env.config), "info", "--json")
 
     assert changed.code == 0, f"{name}: {changed.stderr}"
     assert reveal(env.store.current(USER_ID)) == portal.password_of(USER_ID) != PASSWORD
