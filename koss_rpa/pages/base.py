@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal, Self
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from koss_rpa.errors import (
     AccountLocked,
@@ -358,7 +359,10 @@ def error_marks(root: Root) -> Locator:
         "or contains(., 'Service Unavailable') or contains(., 'Internal Server Error') "
         "or contains(., 'Bad Gateway') or contains(., 'Gateway Time')]"
     )
-    return marks[0].or_(marks[1]).or_(marks[2]).or_(titled)
+    # Chromium's own page for a connection that failed (not the portal's markup: the
+    # browser's), so that a dropped connection ends the wait at once.
+    browser_error = root.locator("#main-frame-error")
+    return marks[0].or_(marks[1]).or_(marks[2]).or_(titled).or_(browser_error)
 
 
 async def shows_error_page(page: Page) -> bool:
@@ -410,10 +414,6 @@ async def unexpected_screen(page: Page, expected: str) -> KossError:
     return ScreenNotReached(expected, seen)
 
 
-#: Playwright's own default time-out, for a wait given none.
-DEFAULT_TIMEOUT_MS = 30_000
-
-
 async def _cancel(futures: set[Future[Any]]) -> None:
     for future in futures:
         future.cancel()
@@ -421,7 +421,10 @@ async def _cancel(futures: set[Future[Any]]) -> None:
 
 
 def _watch(
-    page: Page, target: Callable[[Frame], Locator], watched: dict[Future[Any], Frame], ms: float
+    page: Page,
+    target: Callable[[Frame], Locator],
+    watched: dict[Future[Any], Frame],
+    ms: float | None,
 ) -> None:
     """Start waiting in every frame of the page not yet watched."""
     for frame in page.frames:
@@ -431,21 +434,21 @@ def _watch(
 
 
 async def _first_frame(
-    page: Page, target: Callable[[Frame], Locator], seconds: float
+    page: Page, target: Callable[[Frame], Locator], seconds: float | None
 ) -> Frame | None:
-    """The first frame of the page where `target` matches within `seconds`, or None."""
+    """The first frame of the page where `target` matches within `seconds` (None: the page's
+    default time-out, Playwright's own, as the flow set it for the context), or None."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
+    deadline = None if seconds is None else loop.time() + seconds
     watched: dict[Future[Any], Frame] = {}
     attached: Future[Any] = loop.create_future()
     attached.set_result(None)
     try:
-        while (remaining := deadline - loop.time()) > 0:
-            _watch(page, target, watched, remaining * 1000)
+        while deadline is None or deadline > loop.time():
+            ms = None if deadline is None else (deadline - loop.time()) * 1000
+            _watch(page, target, watched, ms)
             if attached.done():
-                attached = asyncio.ensure_future(
-                    page.wait_for_event("frameattached", timeout=remaining * 1000)
-                )
+                attached = asyncio.ensure_future(page.wait_for_event("frameattached", timeout=ms))
             done, _pending = await asyncio.wait(
                 {*watched, attached}, return_when=asyncio.FIRST_COMPLETED
             )
@@ -453,6 +456,10 @@ async def _first_frame(
                 frame = watched.pop(future)
                 if future.exception() is None:
                     return frame
+                if frame is page.main_frame and isinstance(
+                    future.exception(), PlaywrightTimeoutError
+                ):
+                    return None  # the window's own wait ran out: so does this one
             if not watched and attached.done() and attached.exception():
                 return None
         return None
@@ -474,7 +481,7 @@ async def wait_for_screen(
     def target(frame: Frame) -> Locator:
         return build(frame).or_(error_marks(frame))
 
-    seconds = (timeout_ms if timeout_ms is not None else DEFAULT_TIMEOUT_MS) / 1000
+    seconds = timeout_ms / 1000 if timeout_ms is not None else None
     try:
         found = await _first_frame(page, target, seconds)
     except PlaywrightError as exc:
@@ -612,11 +619,12 @@ def _unrecognised(what: str, seen: str) -> AnswerUnrecognised:
 
 
 async def answer_to(
-    page: Page, what: str, screens: Sequence[Screen], timeout_ms: float | None
+    page: Page, what: str, expected: str, screens: Sequence[Screen], timeout_ms: float | None
 ) -> list[Screen]:
     """After a password was submitted (`what`: 「ログイン」, 「変更」): wait until one of
     `screens` is on display, in any frame, and return them made anew in that frame, in the
-    order given (the caller asks each, most telling first).
+    order given (the caller asks each, most telling first). `expected` names the screens
+    that would be success, for the messages.
 
     Raises:
         Maintenance, PortalUnavailable, ScreenNotReached: an error page of the portal's
@@ -624,7 +632,6 @@ async def answer_to(
         AnswerUnrecognised: anything else (never retried: it may be a refusal in words
             koss-rpa does not know, and a retry would walk a wrong password into the lock-out).
     """
-    expected = " / ".join(s.name for s in screens)
 
     def any_of(root: Root) -> Locator:
         combined = screens[0].presence(root)

@@ -92,9 +92,11 @@ class LoginPage(Screen):
         from koss_rpa.pages.mypage import MyPage
         from koss_rpa.pages.password_change import PasswordChangePage
 
+        expected = f"{MyPage.name} / {PasswordChangePage.name}"
         change, again, mypage = await answer_to(
             self.page,
             "ログイン",
+            expected,
             [PasswordChangePage(self.page), LoginPage(self.page), MyPage(self.page)],
             timeout_ms,
         )

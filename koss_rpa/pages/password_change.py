@@ -111,8 +111,9 @@ class PasswordChangePage(Screen):
             AccountLocked: the form again, saying ロック.
             AnswerUnrecognised: none of these screens.
         """
+        expected = PasswordResultPage.name
         shown, again = await answer_to(
-            self.page, "変更", [PasswordResultPage(self.page), self], timeout_ms
+            self.page, "変更", expected, [PasswordResultPage(self.page), self], timeout_ms
         )
         result = PasswordResultPage(self.page, shown.root)
         if await again.is_displayed() and not await result.is_displayed():
@@ -122,4 +123,4 @@ class PasswordChangePage(Screen):
             raise PasswordRejected(message)
         if await result.is_displayed():
             return result
-        raise await unknown_answer(self.page, "変更", PasswordResultPage.name)
+        raise await unknown_answer(self.page, "変更", expected)
