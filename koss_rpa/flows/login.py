@@ -44,12 +44,13 @@ async def submit_login(
     candidate: Candidate,
 ) -> MyPage | PasswordChangePage:
     """One login: the budget is spent (durably) before the click, whatever comes back."""
-    await login.require(login.user_id, login.password, login.login_button)
-    account.submitting("login")
     rt.folder.redactor.add(candidate.password)
     async with session.secret_entry():
         await login.submit_credentials(
-            account.user_id, candidate.password, rt.navigation_timeout_ms
+            account.user_id,
+            candidate.password,
+            rt.navigation_timeout_ms,
+            before=lambda: account.submitting("login"),
         )
         return await login.outcome(rt.timeout_ms)
 

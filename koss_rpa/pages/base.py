@@ -509,6 +509,9 @@ async def answer_of(page: Page, root: Root, timeout_ms: float | None = None) -> 
 
 # --- screens ---------------------------------------------------------------------------------
 
+#: Playwright's words for a locator that resolved to more than one element in strict mode.
+STRICT_VIOLATION = "strict mode violation"
+
 
 class Screen:
     """A screen of the portal, known by its name as the manual gives it.
@@ -557,22 +560,29 @@ class Screen:
     async def one(self, lookup: Lookup) -> Locator:
         """The single visible element of `lookup`, once it is there. A screen without it (cut
         short, or changed) raises the error that names the screen, the words and what is on
-        display; two matches raise an error naming both."""
+        display; two matches raise an error naming both.
+
+        One round trip: Playwright's strict mode refuses a locator that resolves to two
+        elements, so the wait itself tells "two" from "there".
+        """
+        target = lookup.visible if lookup.unique else lookup.visible.first
         try:
-            await lookup.visible.first.wait_for(state="visible")
+            await target.wait_for(state="visible")
         except PlaywrightError as exc:
+            if STRICT_VIOLATION in str(exc):
+                raise ControlMissing(
+                    self.name,
+                    lookup.words,
+                    _("more than one match: {matches}").format(
+                        matches=await lookup.describe_matches()
+                    ),
+                    ambiguous=True,
+                ) from exc
             shown = await unexpected_screen(self.page, f"{self.name}: {lookup.words}")
             if isinstance(shown, ScreenNotReached) and await self.is_displayed():
                 raise ControlMissing(self.name, lookup.words, shown.seen) from exc
             raise shown from exc
-        if lookup.unique and await lookup.visible.count() > 1:
-            raise ControlMissing(
-                self.name,
-                lookup.words,
-                _("more than one match: {matches}").format(matches=await lookup.describe_matches()),
-                ambiguous=True,
-            )
-        return lookup.visible.first
+        return target
 
     async def require(self, *lookups: Lookup) -> list[Locator]:
         """`one()` of each lookup, in order."""

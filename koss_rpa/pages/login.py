@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from playwright.async_api import Locator, Page
@@ -64,12 +65,22 @@ class LoginPage(Screen):
         ]
 
     async def submit_credentials(
-        self, user_id: str, password: SecretStr, timeout_ms: float | None = None
+        self,
+        user_id: str,
+        password: SecretStr,
+        timeout_ms: float | None = None,
+        before: Callable[[], None] | None = None,
     ) -> None:
-        """Type the ID and the password and press ログイン (the password only at the fill)."""
+        """Type the ID and the password and press ログイン (the password only at the fill).
+
+        `before` runs once the form is known to be complete, before anything is typed (the
+        flow spends the login budget there: a form without its button costs nothing).
+        """
         id_box, password_box, button = await self.require(
             self.user_id, self.password, self.login_button
         )
+        if before is not None:
+            before()
         self._before = await self.texts()
         await id_box.fill(user_id)
         await password_box.fill(password.get_secret_value())
