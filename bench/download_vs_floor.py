@@ -11,20 +11,17 @@ measured in one more run of each (sampling memory costs CPU, so timed runs are n
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._measure import median, mib, peak_memory, run_timed  # noqa: E402
+from bench._tool import download_tool  # noqa: E402
 from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser  # noqa: E402
 from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
-from tests.support import filekeyring  # noqa: E402
 
-USER_ID, PASSWORD = "KNAB1234", "Keiji2019"
 FLOOR = """
 import sys
 from playwright.sync_api import sync_playwright
@@ -42,28 +39,11 @@ def main() -> int:
     args = parser.parse_args()
     choice = resolve_browser("auto")
     exe = str(choice.executable_path or "")
-    work = Path(tempfile.mkdtemp(prefix="koss-bench-"))
-    keyring_file = work / "keyring.json"
-    filekeyring.write(keyring_file, {USER_ID: PASSWORD})
-    config = work / "config.toml"
-    env = {
-        **os.environ,
-        "PYTHON_KEYRING_BACKEND": "tests.support.filekeyring.FileKeyring",
-        "KOSS_TEST_KEYRING_FILE": str(keyring_file),
-        "PYTHONPATH": str(ROOT),
-    }
     # The mock serves from this process's thread; the tool under test is a separate process.
     with serve_in_thread() as server, ControlClient(server.url) as control:
         control.reset()
-        config.write_text(
-            f'portal_url = "{server.url}"\nuser_id = "{USER_ID}"\n'
-            f'download_dir = "{work / "downloads"}"\nrun_dir = "{work / "runs"}"\n'
-            f'browser = "{exe or "auto"}"\nbrowser_args = {list(CLOSED_NETWORK_ARGS)!r}\n'.replace(
-                "'", '"'
-            ),
-            encoding="utf-8",
-        )
-        tool = [sys.executable, "-m", "koss_rpa", "--config", str(config), "download"]
+        koss = download_tool(sys.executable, server.url, exe)
+        tool, env = koss.command, koss.env
         floor = [sys.executable, "-c", FLOOR, exe, f"{server.url}/", *CLOSED_NETWORK_ARGS]
         run_timed(floor, env)  # warm the page cache for both
         run_timed(tool, env)

@@ -12,20 +12,17 @@ times each, in one run; the script prints the medians and their ratio (target: a
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._measure import median, run_timed  # noqa: E402
+from bench._tool import PASSWORD, USER_ID, download_tool  # noqa: E402
 from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
 from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
-from tests.support import filekeyring  # noqa: E402
 
-USER_ID, PASSWORD = "KNAB1234", "Keiji2019"
 # Selectors fitted to the mock's `modern` markup: speed, not tolerance, is the point here.
 HANDWRITTEN = """
 import sys
@@ -58,31 +55,14 @@ def main() -> int:
     args = parser.parse_args()
     choice = resolve_browser("auto")
     exe = str(choice.executable_path or "")
-    work = Path(tempfile.mkdtemp(prefix="koss-bench-"))
-    keyring_file = work / "keyring.json"
-    filekeyring.write(keyring_file, {USER_ID: PASSWORD})
-    config = work / "config.toml"
-    env = {
-        **os.environ,
-        "PYTHON_KEYRING_BACKEND": "tests.support.filekeyring.FileKeyring",
-        "KOSS_TEST_KEYRING_FILE": str(keyring_file),
-        "PYTHONPATH": str(ROOT),
-    }
-    browser_args = chromium_args(CLOSED_NETWORK_ARGS)
+    # The mock serves from this process's thread; the tool under test is a separate process.
     with serve_in_thread() as server, ControlClient(server.url) as control:
         control.reset()
-        config.write_text(
-            f'portal_url = "{server.url}"\nuser_id = "{USER_ID}"\n'
-            f'download_dir = "{work / "downloads"}"\nrun_dir = "{work / "runs"}"\n'
-            f'browser = "{exe or "auto"}"\nbrowser_args = {list(CLOSED_NETWORK_ARGS)!r}\n'.replace(
-                "'", '"'
-            ),
-            encoding="utf-8",
-        )
-        tool = [sys.executable, "-m", "koss_rpa", "--config", str(config), "download"]
+        koss = download_tool(sys.executable, server.url, exe)
+        tool, env, work = koss.command, koss.env, koss.work
         target = str(work / "handwritten.xlsm")
         hand = [sys.executable, "-c", HANDWRITTEN, exe, f"{server.url}/", target, USER_ID]
-        hand += [PASSWORD, *browser_args]
+        hand += [PASSWORD, *chromium_args(CLOSED_NETWORK_ARGS)]
         run_timed(hand, env)  # warm the page cache for both
         run_timed(tool, env)
         tool_runs, hand_runs = [], []
