@@ -32,7 +32,11 @@ from pydantic import SecretStr
 from koss_rpa.storage import JST
 
 log = logging.getLogger("koss_rpa")
-MASK = "********"
+#: What stands where a password stood: black circles, as Japanese forms show a hidden password,
+#: and no character a password of the policy (half-width letters and digits) or of any keyboard
+#: holds, so that the mask can never spell a password itself (a password of "****" would have
+#: stood in a mask of asterisks).
+MASK = "●●●●●●●●"
 #: A trace chunk as Playwright wrote it, before its secrets were blanked out. Only a run killed
 #: in that instant leaves one behind; the next run removes it.
 UNSCRUBBED_SUFFIX = ".unscrubbed"

@@ -27,6 +27,8 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlu
 
 from bs4 import BeautifulSoup, Comment, Tag
 
+from koss_rpa.runs import MASK
+
 #: The fixed placeholders, by the 利用者情報 / 国庫金ダイレクト納付口座情報 label they replace.
 PLACEHOLDERS: dict[str, str] = {
     "納付利用者ID": "KNXX0000",
@@ -39,7 +41,7 @@ PLACEHOLDERS: dict[str, str] = {
     "口座名義（フリガナ）": "ミホンコウザ",
 }
 EMAIL_PLACEHOLDER = "mail@example.invalid"
-SECRET_PLACEHOLDER = "********"
+SECRET_PLACEHOLDER = MASK  # the same mask as every other artifact (koss_rpa.runs)
 TOKEN_PLACEHOLDER = "TOKEN"
 HIDDEN_PLACEHOLDER = "x"
 #: Marks the policy the capture adds; the mock removes exactly this element when serving.

@@ -138,7 +138,7 @@ def test_start_logging_should_write_a_redacted_run_log(tmp_path: Path) -> None:
     logging.getLogger("koss_rpa").info("after stop: Secret111")
 
     text = folder.log_path.read_text(encoding="utf-8")
-    assert "filled the password ********" in text
+    assert f"filled the password {MASK}" in text
     assert "Secret111" not in text
 
 
