@@ -7,9 +7,9 @@ import socket
 from urllib.parse import urlsplit
 
 from koss_rpa import storage
+from koss_rpa.account import missing
 from koss_rpa.credentials import CredentialStore, check_backend, keyring_remedy
 from koss_rpa.errors import (
-    CredentialsMissing,
     FolderNotWritable,
     KeyringUnavailable,
     PortalUnreachable,
@@ -61,11 +61,7 @@ def check_password_stored(settings: Settings, user_id: str) -> None:
     browser starts for an account that cannot log in."""
     status = CredentialStore(settings.keyring_service).status(user_id)
     if not (status.has_current or status.has_pending):
-        raise CredentialsMissing(
-            _(
-                "No password is stored for {user_id}: run 'koss-rpa credentials set {user_id}'."
-            ).format(user_id=user_id)
-        )
+        raise missing(user_id)
 
 
 def preflight(settings: Settings, user_id: str | None = None, month: str | None = None) -> None:
