@@ -345,15 +345,16 @@ SERVER_ERROR_PATTERN = re.compile(
 )
 #: An error page of the portal's own (システムエラー, エラー): no screen of the job is named so.
 ERROR_PAGE_PATTERN = re.compile("エラー")
+_ERROR_NAMES = re.compile(
+    "|".join(p.pattern for p in (MAINTENANCE_PATTERN, SERVER_ERROR_PATTERN, ERROR_PAGE_PATTERN))
+)
 
 
 def error_marks(root: Root) -> Locator:
     """What certainly none of the job's screens shows: the name of a maintenance page, a server
     error or an error page, as a heading or the document's title. Seeing one ends a wait."""
-    marks = [
-        root.get_by_role("heading", name=p).filter(visible=True)
-        for p in (MAINTENANCE_PATTERN, SERVER_ERROR_PATTERN, ERROR_PAGE_PATTERN)
-    ]
+    # One role query for all of them: each one costs a pass over the page's headings.
+    marks = root.get_by_role("heading", name=_ERROR_NAMES).filter(visible=True)
     titled = root.locator(
         "xpath=//head/title[contains(., 'メンテナンス') or contains(., 'エラー') "
         "or contains(., 'Service Unavailable') or contains(., 'Internal Server Error') "
@@ -362,7 +363,7 @@ def error_marks(root: Root) -> Locator:
     # Chromium's own page for a connection that failed (not the portal's markup: the
     # browser's), so that a dropped connection ends the wait at once.
     browser_error = root.locator("#main-frame-error")
-    return marks[0].or_(marks[1]).or_(marks[2]).or_(titled).or_(browser_error)
+    return marks.or_(titled).or_(browser_error)
 
 
 async def shows_error_page(page: Page) -> bool:
@@ -473,10 +474,14 @@ async def wait_for_screen(
     build: Callable[[Root], Locator],
     *,
     timeout_ms: float | None = None,
+    check_errors: bool = True,
 ) -> Frame:
     """Wait until `build(frame)` (joined with the error pages' marks) is there in the page's
     main frame or in any of its frames, and return that frame; otherwise raise the error that
-    says what is on display instead. A frame added meanwhile is watched too."""
+    says what is on display instead. A frame added meanwhile is watched too.
+
+    `check_errors=False` leaves it to the caller to ask `error_marks(frame)` whether what was
+    found is an error page (so that it can ask at once with its other questions)."""
 
     def target(frame: Frame) -> Locator:
         return build(frame).or_(error_marks(frame))
@@ -486,7 +491,7 @@ async def wait_for_screen(
         found = await _first_frame(page, target, seconds)
     except PlaywrightError as exc:
         raise await unexpected_screen(page, expected) from exc
-    if found is None or await error_marks(found).count():
+    if found is None or (check_errors and await error_marks(found).count()):
         raise await unexpected_screen(page, expected)
     return found
 
@@ -525,6 +530,8 @@ class Screen:
     def __init__(self, page: Page, root: Root | None = None) -> None:
         self.page = page
         self.root: Root = root or page
+        #: The lines on display before the latest submission (`new_lines` tells the answer).
+        self.before: list[str] = []
 
     def name_lookup(self) -> Lookup:
         return screen_name(self.root, self.name)
@@ -585,8 +592,15 @@ class Screen:
         return target
 
     async def require(self, *lookups: Lookup) -> list[Locator]:
-        """`one()` of each lookup, in order."""
-        return [await self.one(lookup) for lookup in lookups]
+        """`one()` of each lookup, all waited for at once (one round trip's time, not one per
+        lookup); a failure is the first lookup's in order that failed."""
+        found = await asyncio.gather(
+            *(self.one(lookup) for lookup in lookups), return_exceptions=True
+        )
+        for result in found:
+            if isinstance(result, BaseException):
+                raise result
+        return [result for result in found if isinstance(result, Locator)]
 
     async def texts(self) -> list[str]:
         """The lines of text on display in this screen's frame, for messages of any markup."""
@@ -632,9 +646,9 @@ async def answer_to(
     page: Page, what: str, expected: str, screens: Sequence[Screen], timeout_ms: float | None
 ) -> list[Screen]:
     """After a password was submitted (`what`: 「ログイン」, 「変更」): wait until one of
-    `screens` is on display, in any frame, and return them made anew in that frame, in the
-    order given (the caller asks each, most telling first). `expected` names the screens
-    that would be success, for the messages.
+    `screens` is on display, in any frame, and return those of them that are, made anew in
+    that frame, in the order given (the caller takes the most telling first). `expected` names
+    the screens that would be success, for the messages.
 
     Raises:
         Maintenance, PortalUnavailable, ScreenNotReached: an error page of the portal's
@@ -650,12 +664,21 @@ async def answer_to(
         return combined
 
     try:
-        frame = await wait_for_screen(page, expected, any_of, timeout_ms=timeout_ms)
+        frame = await wait_for_screen(
+            page, expected, any_of, timeout_ms=timeout_ms, check_errors=False
+        )
+        made = [type(s)(page, frame) for s in screens]
+        # All the questions at once: one round trip's time, not one per screen.
+        errors, *shown = await asyncio.gather(
+            error_marks(frame).count(), *(screen.is_displayed() for screen in made)
+        )
+        if errors:
+            raise await unexpected_screen(page, expected)
     except ScreenNotReached as exc:
         if await shows_error_page(page):
             raise
         raise _unrecognised(what, exc.seen) from exc
-    return [type(s)(page, frame) for s in screens]
+    return [screen for screen, on_display in zip(made, shown, strict=True) if on_display]
 
 
 async def unknown_answer(page: Page, what: str, expected: str) -> KossError:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from playwright.async_api import Locator, Page
+from playwright.async_api import Locator
 from pydantic import SecretStr
 
 from koss_rpa.errors import LoginRejected
@@ -30,10 +31,6 @@ class LoginPage(Screen):
     """マイページログイン."""
 
     name = "マイページログイン"
-
-    def __init__(self, page: Page, root: Root | None = None) -> None:
-        super().__init__(page, root)
-        self._before: list[str] = []
 
     @property
     def user_id(self) -> Lookup:
@@ -81,8 +78,8 @@ class LoginPage(Screen):
         )
         if before is not None:
             before()
-        self._before = await self.texts()
-        await id_box.fill(user_id)
+        # The lines before, read while the ID is typed (a fill adds no line of text).
+        self.before, _filled = await asyncio.gather(self.texts(), id_box.fill(user_id))
         await password_box.fill(password.get_secret_value())
         # Wait for the answer's document, so that the screen before is never taken for it.
         async with answer_of(self.page, self.root, timeout_ms):
@@ -104,7 +101,7 @@ class LoginPage(Screen):
         from koss_rpa.pages.password_change import PasswordChangePage
 
         expected = f"{MyPage.name} / {PasswordChangePage.name}"
-        change, again, mypage = await answer_to(
+        shown = await answer_to(
             self.page,
             "ログイン",
             expected,
@@ -112,15 +109,11 @@ class LoginPage(Screen):
             timeout_ms,
         )
         # The change form first: it may name the login ID; then the login form, then マイページ.
-        if await change.is_displayed():
-            return change  # type: ignore[return-value]
-        if await again.is_displayed():
-            raise LoginRejected(await refusal(again, self._before))
-        if await mypage.is_displayed():
-            return mypage  # type: ignore[return-value]
-        raise await unknown_answer(
-            self.page, "ログイン", f"{MyPage.name} / {PasswordChangePage.name}"
-        )
+        for screen in shown:
+            if isinstance(screen, PasswordChangePage | MyPage):
+                return screen
+            raise LoginRejected(await refusal(screen, self.before))
+        raise await unknown_answer(self.page, "ログイン", expected)
 
     async def open_password_change(self) -> PasswordChangePage:
         """The パスワード変更 link (or button), for a change the user asked for."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Locator, Page
+import asyncio
+
+from playwright.async_api import Locator
 from pydantic import SecretStr
 
 from koss_rpa.errors import (
@@ -34,10 +36,6 @@ class PasswordChangePage(Screen):
     """パスワード変更."""
 
     name = "パスワード変更"
-
-    def __init__(self, page: Page, root: Root | None = None) -> None:
-        super().__init__(page, root)
-        self._before: list[str] = []
 
     @property
     def user_id(self) -> Lookup:
@@ -94,8 +92,10 @@ class PasswordChangePage(Screen):
         id_boxes = self.user_id.visible
         if await id_boxes.count() == 1 and await id_boxes.first.is_editable():
             await id_boxes.first.fill(user_id)
-        self._before = await self.texts()
-        await current_box.fill(current.get_secret_value())
+        # The lines before, read while the current password is typed (a fill adds none).
+        self.before, _filled = await asyncio.gather(
+            self.texts(), current_box.fill(current.get_secret_value())
+        )
         await new_box.fill(new.get_secret_value())
         await confirm_box.fill(new.get_secret_value())
         async with answer_of(self.page, self.root, timeout_ms):
@@ -112,15 +112,15 @@ class PasswordChangePage(Screen):
             AnswerUnrecognised: none of these screens.
         """
         expected = PasswordResultPage.name
-        shown, again = await answer_to(
+        shown = await answer_to(
             self.page, "変更", expected, [PasswordResultPage(self.page), self], timeout_ms
         )
-        result = PasswordResultPage(self.page, shown.root)
-        if await again.is_displayed() and not await result.is_displayed():
-            message = await refusal(again, self._before)
+        results = [screen for screen in shown if isinstance(screen, PasswordResultPage)]
+        if results:
+            return results[0]
+        if shown:  # the form again, and no result
+            message = await refusal(shown[0], self.before)
             if all(word in message for word in CURRENT_PASSWORD_WRONG):
                 raise LoginRejected(message)
             raise PasswordRejected(message)
-        if await result.is_displayed():
-            return result
         raise await unknown_answer(self.page, "変更", expected)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
@@ -32,23 +31,25 @@ class PortalTopPage(Screen):
     def lookups(self) -> list[Lookup]:
         return [self.name_lookup(), *self.menu, self.user_info_link]
 
-    @staticmethod
-    async def _expand(entry: Locator, shown_next: Locator) -> None:
+    async def _expand(self, entry: Locator, below: Lookup) -> Locator:
         """Open a drop-down as a person does: point at it, and click if that did not show the
-        next level (a menu that opens by click, not by hover)."""
+        next level (a menu that opens by click, not by hover); returns the next level's entry."""
         await entry.hover()
-        if not await shown_next.count():
+        if not await below.visible.count():
             await entry.click()
-        await shown_next.first.wait_for(state="visible")
+        return await self.one(below)
 
     async def open_user_info(self) -> LoginPage:
         """事前の準備が整った方 → 画面申請の方 → 利用者情報の確認・変更を行う, which opens the
-        マイページログイン in a new window, or in this one."""
-        levels = [*self.menu, self.user_info_link]
-        for here, below in itertools.pairwise(levels):
-            entry = await self._first_visible(here)
-            await self._expand(entry, below.visible)
-        (link,) = await self.require(self.user_info_link)
+        マイページログイン in a new window, or in this one.
+
+        A menu entry's words may also stand elsewhere on a top page (a tile, a list), so the
+        first visible one is taken; the final item is required to be unique."""
+        first, *rest = [*self.menu, self.user_info_link]
+        entry = await self.one(first)
+        for below in rest:
+            entry = await self._expand(entry, below)
+        link = entry
         context = self.page.context
         opened = asyncio.ensure_future(context.wait_for_event("page"))
         navigated = asyncio.ensure_future(
@@ -72,9 +73,3 @@ class PortalTopPage(Screen):
             raise error if isinstance(error, BaseException) else PlaywrightError("no window")
         await window.wait_for_load_state("domcontentloaded")
         return LoginPage(window)
-
-    async def _first_visible(self, lookup: Lookup) -> Locator:
-        """A menu entry: its words may also stand elsewhere on a top page (a tile, a list), so
-        the first visible one is taken; the final item is required to be unique."""
-        await self.one(lookup)
-        return lookup.visible.first
