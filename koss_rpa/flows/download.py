@@ -15,7 +15,9 @@ from koss_rpa import storage
 from koss_rpa.errors import DownloadIncomplete, ScreenNotReached
 from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.password import rotate_if_due
-from koss_rpa.flows.runtime import AccountRun, Runtime, account_session, retrying
+from koss_rpa.flows.retry import retrying
+from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.flows.session import account_session
 from koss_rpa.i18n import _
 from koss_rpa.pages import MyPage
 

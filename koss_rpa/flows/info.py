@@ -7,7 +7,9 @@ from typing import Any
 
 from koss_rpa.flows.download import close_quietly
 from koss_rpa.flows.login import sign_in
-from koss_rpa.flows.runtime import AccountRun, Runtime, account_session, retrying
+from koss_rpa.flows.retry import retrying
+from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.flows.session import account_session
 from koss_rpa.i18n import _
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from koss_rpa.account import Account, Candidate
 from koss_rpa.errors import LoginRejected, PasswordExpired, ScreenNotReached
-from koss_rpa.flows.runtime import AccountRun, AccountSession, Runtime
+from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.flows.session import AccountSession
 from koss_rpa.i18n import _
 from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PortalTopPage
 

@@ -18,7 +18,9 @@ from pydantic import SecretStr
 from koss_rpa.account import Account, Candidate
 from koss_rpa.errors import LoginRejected, PasswordRejected, ScreenNotReached
 from koss_rpa.flows.login import open_login, sign_in, submit_login
-from koss_rpa.flows.runtime import AccountRun, AccountSession, Runtime, account_session, retrying
+from koss_rpa.flows.retry import retrying
+from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.flows.session import AccountSession, account_session
 from koss_rpa.i18n import _
 from koss_rpa.notify import notify_rotation
 from koss_rpa.pages import MyPage, PasswordChangePage, PasswordResultPage
