@@ -15,11 +15,11 @@ from koss_rpa import storage
 from koss_rpa.errors import DownloadIncomplete, ScreenNotReached
 from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.password import rotate_if_due
-from koss_rpa.flows.retry import retrying
+from koss_rpa.flows.retry import attempts
 from koss_rpa.flows.runtime import AccountRun, Runtime
-from koss_rpa.flows.session import account_session
 from koss_rpa.i18n import _
 from koss_rpa.pages import MyPage
+from koss_rpa.portal_errors import first_line
 
 log = logging.getLogger("koss_rpa.flows")
 
@@ -108,32 +108,30 @@ async def close_quietly(mypage: MyPage) -> None:
     try:
         await mypage.close()
     except (PlaywrightError, ScreenNotReached) as exc:
-        log.info("終了 did not complete: %s", str(exc).splitlines()[0] if str(exc) else exc)
+        log.info("終了 did not complete: %s", first_line(exc))
 
 
 async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) -> DownloadResult:
     """Download this month's まとめ納付管理ファイル for `user_id`, retrying transient faults."""
     month = storage.month_of(now or datetime.now(UTC))
-    account = AccountRun(user_id)
+    run = AccountRun(user_id)
     saved: storage.SavedFile | None = None
-    async for attempt in retrying(rt, account):
-        with attempt:
-            async with account_session(rt, account) as session:
-                signed = await sign_in(rt, session, account)
-                if saved is None:
-                    rt.step(user_id, "download", _("Downloading the まとめ納付管理ファイル…"))
-                    timeout = rt.settings.timeouts.download_seconds * 1000
-                    got = await signed.mypage.download_summary_file(timeout)
-                    saved = await save_download(rt, got, user_id, month)
-                    rt.step(
-                        user_id,
-                        "saved",
-                        _("Saved {path}").format(
-                            path=storage.account_dir(rt.settings.download_dir, user_id) / saved.path
-                        ),
-                    )
-                await rotate_if_due(rt, session, account, signed)
-                await close_quietly(signed.mypage)
+    async for attempt in attempts(rt, run):
+        async with attempt as session:
+            signed = await sign_in(rt, session)
+            if saved is None:
+                session.step("download", _("Downloading the まとめ納付管理ファイル…"))
+                timeout = rt.settings.timeouts.download_seconds * 1000
+                got = await signed.mypage.download_summary_file(timeout)
+                saved = await save_download(rt, got, user_id, month)
+                session.step(
+                    "saved",
+                    _("Saved {path}").format(
+                        path=storage.account_dir(rt.settings.download_dir, user_id) / saved.path
+                    ),
+                )
+            await rotate_if_due(rt, session, signed)
+            await close_quietly(signed.mypage)
     assert saved is not None  # the loop returns only after a successful attempt
     # The caller tells people (koss_rpa.notify.notify_download): it knows the account's label.
     return DownloadResult(
@@ -143,8 +141,8 @@ async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) ->
         path=storage.account_dir(rt.settings.download_dir, user_id) / saved.path,
         size=saved.size,
         sha256=saved.sha256,
-        rotated=account.rotated,
-        attempts=account.attempts,
-        retries=account.retry_reasons,
+        rotated=run.rotated,
+        attempts=run.attempts,
+        retries=run.retry_reasons,
         unchanged=saved.unchanged,
     )

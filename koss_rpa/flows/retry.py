@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from tenacity import (
     AsyncRetrying,
+    AttemptManager,
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
@@ -16,6 +19,7 @@ from tenacity import (
 
 from koss_rpa.errors import TransientError
 from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.flows.session import AccountSession, account_session
 from koss_rpa.i18n import _
 
 log = logging.getLogger("koss_rpa.flows")
@@ -61,3 +65,29 @@ def retrying(rt: Runtime, account: AccountRun) -> AsyncRetrying:
         before_sleep=before_sleep,
         reraise=True,
     )
+
+
+async def attempts(
+    rt: Runtime, run: AccountRun
+) -> AsyncIterator[AbstractAsyncContextManager[AccountSession]]:
+    """The attempts of one account's job under the policy, each a session of its own:
+
+    ```
+    async for attempt in attempts(rt, run):
+        async with attempt as session:
+            ...
+    ```
+    Two levels, as tenacity's own loop: the failure of an attempt's body has to reach the
+    policy, and only a `with` block sees it (a loop never learns why its body ended).
+    """
+    async for attempt in retrying(rt, run):
+        yield _in_session(rt, run, attempt)
+
+
+@asynccontextmanager
+async def _in_session(
+    rt: Runtime, run: AccountRun, attempt: AttemptManager
+) -> AsyncIterator[AccountSession]:
+    with attempt:  # records the outcome for the policy
+        async with account_session(rt, run) as session:
+            yield session

@@ -37,12 +37,16 @@ class AccountSession:
     the evidence (screenshot, HTML, trace) is written to the run folder.
     """
 
-    def __init__(self, rt: Runtime, account: AccountRun, context: BrowserContext) -> None:
+    def __init__(self, rt: Runtime, run: AccountRun, context: BrowserContext) -> None:
         self.rt = rt
-        self.account = account
+        self.run = run
         self.context = context
         self.trace_files: list[Path] = []
         self._tracing = False
+
+    def step(self, key: str, message: str) -> None:
+        """A step of this account's job, for the person watching."""
+        self.rt.step(self.run.user_id, key, message)
 
     async def new_page(self) -> Page:
         return await self.context.new_page()
@@ -57,7 +61,7 @@ class AccountSession:
         if not keep:
             await self.context.tracing.stop_chunk()
             return
-        label = f"{self.account.user_id}-{self.account.attempts}-{len(self.trace_files) + 1}"
+        label = f"{self.run.user_id}-{self.run.attempts}-{len(self.trace_files) + 1}"
         path = self.rt.folder.evidence_path("trace.zip", label)
         raw = path.with_name(path.name + UNSCRUBBED_SUFFIX)
         await self.context.tracing.stop_chunk(path=raw)
@@ -103,7 +107,7 @@ class AccountSession:
         if page is None:
             return
         await _stop_loading(page)
-        label = f"{self.account.user_id}-{self.account.attempts}"
+        label = f"{self.run.user_id}-{self.run.attempts}"
         try:
             await page.screenshot(
                 path=self.rt.folder.evidence_path("screenshot.png", label),
@@ -142,13 +146,13 @@ async def _stop_loading(page: Page) -> None:
 
 
 @asynccontextmanager
-async def account_session(rt: Runtime, account: AccountRun) -> AsyncIterator[AccountSession]:
+async def account_session(rt: Runtime, run: AccountRun) -> AsyncIterator[AccountSession]:
     """One attempt: a new context, closed afterwards; evidence kept if the attempt fails."""
-    account.attempts += 1
+    run.attempts += 1
     context = await rt.browser.new_context(accept_downloads=True, locale="ja-JP")
     context.set_default_timeout(rt.timeout_ms)
     context.set_default_navigation_timeout(rt.settings.timeouts.navigation_seconds * 1000)
-    session = AccountSession(rt, account, context)
+    session = AccountSession(rt, run, context)
     failed = True
     try:
         for hook in rt.context_hooks:
@@ -158,7 +162,7 @@ async def account_session(rt: Runtime, account: AccountRun) -> AsyncIterator[Acc
             yield session
         failed = False
     except BaseException as exc:
-        log.warning("%s: %s: %s", account.user_id, getattr(exc, "code", type(exc).__name__), exc)
+        log.warning("%s: %s: %s", run.user_id, getattr(exc, "code", type(exc).__name__), exc)
         await session.capture_evidence()
         raise
     finally:
