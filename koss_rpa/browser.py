@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import playwright
 from playwright.async_api import Browser, Playwright, async_playwright
@@ -26,6 +26,12 @@ from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa.errors import BrowserNotFound
 from koss_rpa.i18n import _
+from koss_rpa.portal_errors import first_line
+
+if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
+    from koss_rpa.settings import Settings
 
 #: For runs against the bundled mock on a closed network only: Chromium otherwise keeps looking
 #: up Google's hosts. Never used against the real portal.
@@ -269,10 +275,9 @@ async def launched(
                 headless=headless, args=chromium_args(args), **choice.launch_kwargs()
             )
         except PlaywrightError as exc:
-            lines = str(exc).strip().splitlines()
             raise BrowserNotFound(
                 _("Could not start {browser}: {error}").format(
-                    browser=choice.description, error=lines[0] if lines else type(exc).__name__
+                    browser=choice.description, error=first_line(exc)
                 )
             ) from exc
         try:
@@ -281,6 +286,15 @@ async def launched(
             await browser.close()
     finally:
         await pw.stop()
+
+
+def browser_for(
+    settings: Settings, driver: Driver | None = None
+) -> AbstractAsyncContextManager[Browser]:
+    """The browser the settings name, started with their options."""
+    return launched(
+        settings.browser, headless=settings.headless, args=settings.browser_args, driver=driver
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,9 @@ from typing import Any
 from koss_rpa.errors import ScreenNotReached
 from koss_rpa.flows.download import close_quietly
 from koss_rpa.flows.login import sign_in
-from koss_rpa.flows.runtime import AccountRun, AccountSession, Runtime, account_session, retrying
+from koss_rpa.flows.retry import attempts
+from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.flows.session import AccountSession
 from koss_rpa.i18n import _
 from koss_rpa.pages import LoginPage, PortalTopPage
 from koss_rpa.pages.base import Probe, Screen
@@ -151,9 +153,7 @@ async def _reach(screen: Screen) -> bool:
     return True
 
 
-async def _walk(
-    rt: Runtime, session: AccountSession, account: AccountRun, report: CheckReport, login: bool
-) -> None:
+async def _walk(rt: Runtime, session: AccountSession, report: CheckReport, login: bool) -> None:
     if rt.settings.login_url:
         page = await session.new_page()
         await page.goto(rt.settings.login_url)
@@ -180,24 +180,22 @@ async def _walk(
         return
     # The normal sign-in, never a password change: an expired password stops it (exit 14).
     settings = rt.settings.model_copy(update={"on_expired": "fail"})
-    signed = await sign_in(dataclasses.replace(rt, settings=settings), session, account)
+    signed = await sign_in(dataclasses.replace(rt, settings=settings), session)
     report.logged_in = True
     mypage = signed.mypage
     report.screens.append(await probe_screen(mypage, await _reach(mypage)))
     report.user_info = await mypage.user_info()
     report.direct_payment_accounts = await mypage.direct_payment_accounts()
-    rt.step(account.user_id, "close", _("Pressing 終了…"))
+    session.step("close", _("Pressing 終了…"))
     await close_quietly(mypage)
 
 
 async def run_check(rt: Runtime, user_id: str, *, login: bool = False) -> CheckReport:
     """Probe the portal's screens; transient faults are retried as in every job."""
-    account = AccountRun(user_id)
     report = CheckReport(str(rt.settings.portal_url))
-    async for attempt in retrying(rt, account):
-        with attempt:
+    async for attempt in attempts(rt, AccountRun(user_id)):
+        async with attempt as session:
             report.screens.clear()
             report.logged_in = False
-            async with account_session(rt, account) as session:
-                await _walk(rt, session, account, report, login)
+            await _walk(rt, session, report, login)
     return report

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from koss_rpa import asyncrun, storage
+from koss_rpa.browser import browser_for
 from koss_rpa.credentials import CredentialStore
 from koss_rpa.errors import KossError, PortalUnreachable, SettingsInvalid
-from koss_rpa.flows import browser_for
 from koss_rpa.i18n import _
 from koss_rpa.preflight import check_state_dirs, checked_backend
 from koss_rpa.settings import Settings, load_settings

@@ -100,7 +100,7 @@ def _file(row: AccountStatus, settings: Settings) -> None:
         return
     if entry is not None:
         row.file = {
-            "path": str(storage.account_dir(settings.download_dir, row.user_id) / entry.path),
+            "path": str(entry.absolute_path),
             "saved_at": entry.saved_at,
             "size": entry.size,
             "sha256": entry.sha256[:12],

@@ -23,7 +23,8 @@ import re
 import shutil
 import zipfile
 import zlib
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -56,9 +57,20 @@ class SavedFile:
     run_id: str
     #: The download was byte-identical to the newest file of the month, so nothing was written.
     unchanged: bool = False
+    #: The account's folder, which `path` is relative to; not written to the manifest.
+    account_folder: Path | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def absolute_path(self) -> Path:
+        """Where the file is. Raises ValueError for an entry that does not know its folder."""
+        if self.account_folder is None:
+            raise ValueError(f"{self.path}: the account's folder is not known")
+        return self.account_folder / self.path
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["account_folder"]
+        return data
 
 
 def month_of(moment: datetime) -> str:
@@ -250,6 +262,48 @@ def discard(path: Path) -> None:
         path.unlink()
 
 
+async def save_download(
+    download_dir: Path,
+    user_id: str,
+    month: str,
+    run_id: str,
+    suggested_name: str,
+    write: Callable[[Path], Awaitable[None]],
+) -> SavedFile:
+    """Save a download atomically and list it in the manifest: `write` puts it under a
+    temporary name in the month's folder, where it is validated, then `publish`ed under its
+    real name. Nothing partial is left behind, whatever fails.
+
+    Raises:
+        DownloadIncomplete: what is wrong with the file (raised by `write` too).
+    """
+    folder = account_dir(download_dir, user_id)
+    partial = partial_path(folder / month, run_id)
+    try:
+        await write(partial)
+        validate_workbook(partial)
+        # The content was checked above; the name only has to be a good one.
+        size, digest = partial.stat().st_size, sha256_of(partial)
+        published = publish(partial, folder / month, safe_name(suggested_name), digest)
+    finally:
+        discard(partial)
+    saved = SavedFile(
+        user_id=user_id,
+        month=month,
+        path=published.path.relative_to(folder).as_posix(),
+        size=size,
+        sha256=digest,
+        saved_at=datetime.now(JST).isoformat(timespec="seconds"),
+        run_id=run_id,
+        unchanged=published.unchanged,
+        account_folder=folder,
+    )
+    if published.earlier is not None:
+        log.info("%s: the earlier file of %s is kept as %s", user_id, month, published.earlier)
+    record(download_dir, saved)
+    return saved
+
+
 def record(download_dir: Path, saved: SavedFile) -> None:
     """Append one line to the account's manifest, flushed to disk."""
     manifest = account_dir(download_dir, saved.user_id) / MANIFEST
@@ -265,14 +319,14 @@ def record(download_dir: Path, saved: SavedFile) -> None:
         os.fsync(fh.fileno())
 
 
-def _entry(line: bytes, user_id: str) -> SavedFile:
-    """One manifest line, checked: every field of its type, a path inside the account's
-    folder. Raises ValueError saying what is wrong."""
+def _entry(line: bytes, user_id: str, folder: Path) -> SavedFile:
+    """One manifest line of the account in `folder`, checked: every field of its type, a path
+    inside the account's folder. Raises ValueError saying what is wrong."""
     try:
         data = json.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(_("not a JSON line")) from exc
-    fields = set(SavedFile.__dataclass_fields__)
+    fields = set(SavedFile.__dataclass_fields__) - {"account_folder"}
     # `unchanged` came later: lines written before it lack it.
     if not isinstance(data, dict) or not fields - {"unchanged"} <= set(data) <= fields:
         raise ValueError(_("not a manifest entry"))
@@ -294,7 +348,7 @@ def _entry(line: bytes, user_id: str) -> SavedFile:
         raise ValueError(_("its path leaves the account's folder"))
     if data["user_id"] != user_id or not re.fullmatch(r"\d{4}-\d{2}", data["month"]):
         raise ValueError(_("not an entry of this account"))
-    return SavedFile(**data)
+    return SavedFile(**data, account_folder=folder)
 
 
 _TEXT_FIELDS = ("user_id", "month", "path", "sha256", "saved_at", "run_id")
@@ -303,7 +357,8 @@ _TEXT_FIELDS = ("user_id", "month", "path", "sha256", "saved_at", "run_id")
 def read_manifest_checked(download_dir: Path, user_id: str) -> tuple[list[SavedFile], list[str]]:
     """The account's manifest: its valid entries, and one note per line that was ignored
     (a torn last line after a crash, or a line edited by hand)."""
-    manifest = account_dir(download_dir, user_id) / MANIFEST
+    folder = account_dir(download_dir, user_id)
+    manifest = folder / MANIFEST
     if not manifest.is_file():
         return [], []
     entries: list[SavedFile] = []
@@ -313,7 +368,7 @@ def read_manifest_checked(download_dir: Path, user_id: str) -> tuple[list[SavedF
         if not line.strip():
             continue
         try:
-            entries.append(_entry(line, user_id))
+            entries.append(_entry(line, user_id, folder))
         except ValueError as exc:
             if number == len(lines) and not line.endswith(b"}"):
                 reason = _("torn by a crash")
@@ -333,6 +388,6 @@ def read_manifest(download_dir: Path, user_id: str) -> list[SavedFile]:
 def already_saved(download_dir: Path, user_id: str, month: str) -> SavedFile | None:
     """The month's file if the manifest lists one that is still on disk."""
     for entry in reversed(read_manifest(download_dir, user_id)):
-        if entry.month == month and (account_dir(download_dir, user_id) / entry.path).is_file():
+        if entry.month == month and entry.absolute_path.is_file():
             return entry
     return None

@@ -15,11 +15,12 @@ from typing import Any, Protocol
 
 from koss_rpa import notify, storage
 from koss_rpa.accounts import AccountEntry, AccountOptions
+from koss_rpa.browser import browser_for
 from koss_rpa.credentials import CredentialStore
 from koss_rpa.errors import EXIT_BATCH_PARTIAL, EXIT_OK, KossError
-from koss_rpa.flows import account_lock_file, acquire_account_lock, browser_for
 from koss_rpa.flows.download import download, skipped_if_done
 from koss_rpa.flows.runtime import Runtime, Step
+from koss_rpa.locks import account_lock_file, acquire_account_lock
 from koss_rpa.outcomes import record_outcome
 from koss_rpa.preflight import check_password_stored, check_portal_name, checked_backend
 from koss_rpa.runs import RunFolder

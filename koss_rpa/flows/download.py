@@ -15,9 +15,12 @@ from koss_rpa import storage
 from koss_rpa.errors import DownloadIncomplete, ScreenNotReached
 from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.password import rotate_if_due
-from koss_rpa.flows.runtime import AccountRun, Runtime, account_session, retrying
+from koss_rpa.flows.retry import attempts
+from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.i18n import _
 from koss_rpa.pages import MyPage
+from koss_rpa.portal_errors import first_line
+from koss_rpa.storage import SavedFile
 
 log = logging.getLogger("koss_rpa.flows")
 
@@ -56,49 +59,31 @@ class DownloadResult:
         }
 
 
-def skipped_if_done(settings_dir: Path, user_id: str, month: str) -> DownloadResult | None:
+def skipped_if_done(download_dir: Path, user_id: str, month: str) -> DownloadResult | None:
     """`--once-per month`: the month's file is in the manifest already, so nothing to do."""
-    entry = storage.already_saved(settings_dir, user_id, month)
+    entry = storage.already_saved(download_dir, user_id, month)
     if entry is None:
         return None
-    path = storage.account_dir(settings_dir, user_id) / entry.path
-    return DownloadResult(user_id, month, "skipped", path, entry.size, entry.sha256)
+    return DownloadResult(user_id, month, "skipped", entry.absolute_path, entry.size, entry.sha256)
 
 
-async def save_download(
-    rt: Runtime, download: Download, user_id: str, month: str
-) -> storage.SavedFile:
-    """Temporary name in the target folder → validate → real name → manifest."""
-    folder = storage.account_dir(rt.settings.download_dir, user_id) / month
-    partial = storage.partial_path(folder, rt.folder.run_id)
-    try:
+async def save_download(rt: Runtime, download: Download, user_id: str, month: str) -> SavedFile:
+    """The portal's file, saved atomically (`storage.save_download`) once it is whole."""
+
+    async def write(partial: Path) -> None:
         failure = await download.failure()
         if failure:
             raise DownloadIncomplete(_("The download broke off: {error}").format(error=failure))
         await download.save_as(partial)
-        storage.validate_workbook(partial)
-        # The content was checked above; the name only has to be a good one.
-        name = storage.safe_name(download.suggested_filename)
-        size, digest = partial.stat().st_size, storage.sha256_of(partial)
-        published = storage.publish(partial, folder, name, digest)
-    finally:
-        storage.discard(partial)
-    saved = storage.SavedFile(
-        user_id=user_id,
-        month=month,
-        path=published.path.relative_to(
-            storage.account_dir(rt.settings.download_dir, user_id)
-        ).as_posix(),
-        size=size,
-        sha256=digest,
-        saved_at=datetime.now(storage.JST).isoformat(timespec="seconds"),
-        run_id=rt.folder.run_id,
-        unchanged=published.unchanged,
+
+    return await storage.save_download(
+        rt.settings.download_dir,
+        user_id,
+        month,
+        rt.folder.run_id,
+        download.suggested_filename,
+        write,
     )
-    if published.earlier is not None:
-        log.info("%s: the earlier file of %s is kept as %s", user_id, month, published.earlier)
-    storage.record(rt.settings.download_dir, saved)
-    return saved
 
 
 async def close_quietly(mypage: MyPage) -> None:
@@ -106,43 +91,36 @@ async def close_quietly(mypage: MyPage) -> None:
     try:
         await mypage.close()
     except (PlaywrightError, ScreenNotReached) as exc:
-        log.info("終了 did not complete: %s", str(exc).splitlines()[0] if str(exc) else exc)
+        log.info("終了 did not complete: %s", first_line(exc))
 
 
 async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) -> DownloadResult:
     """Download this month's まとめ納付管理ファイル for `user_id`, retrying transient faults."""
     month = storage.month_of(now or datetime.now(UTC))
-    account = AccountRun(user_id)
-    saved: storage.SavedFile | None = None
-    async for attempt in retrying(rt, account):
-        with attempt:
-            async with account_session(rt, account) as session:
-                signed = await sign_in(rt, session, account)
-                if saved is None:
-                    rt.step(user_id, "download", _("Downloading the まとめ納付管理ファイル…"))
-                    timeout = rt.settings.timeouts.download_seconds * 1000
-                    got = await signed.mypage.download_summary_file(timeout)
-                    saved = await save_download(rt, got, user_id, month)
-                    rt.step(
-                        user_id,
-                        "saved",
-                        _("Saved {path}").format(
-                            path=storage.account_dir(rt.settings.download_dir, user_id) / saved.path
-                        ),
-                    )
-                await rotate_if_due(rt, session, account, signed)
-                await close_quietly(signed.mypage)
+    run = AccountRun(user_id)
+    saved: SavedFile | None = None
+    async for attempt in attempts(rt, run):
+        async with attempt as session:
+            signed = await sign_in(rt, session)
+            if saved is None:
+                session.step("download", _("Downloading the まとめ納付管理ファイル…"))
+                timeout = rt.settings.timeouts.download_seconds * 1000
+                got = await signed.mypage.download_summary_file(timeout)
+                saved = await save_download(rt, got, user_id, month)
+                session.step("saved", _("Saved {path}").format(path=saved.absolute_path))
+            await rotate_if_due(rt, session, signed)
+            await close_quietly(signed.mypage)
     assert saved is not None  # the loop returns only after a successful attempt
     # The caller tells people (koss_rpa.notify.notify_download): it knows the account's label.
     return DownloadResult(
         user_id=user_id,
         month=month,
         outcome="downloaded",
-        path=storage.account_dir(rt.settings.download_dir, user_id) / saved.path,
+        path=saved.absolute_path,
         size=saved.size,
         sha256=saved.sha256,
-        rotated=account.rotated,
-        attempts=account.attempts,
-        retries=account.retry_reasons,
+        rotated=run.rotated,
+        attempts=run.attempts,
+        retries=run.retry_reasons,
         unchanged=saved.unchanged,
     )

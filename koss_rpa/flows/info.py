@@ -7,7 +7,8 @@ from typing import Any
 
 from koss_rpa.flows.download import close_quietly
 from koss_rpa.flows.login import sign_in
-from koss_rpa.flows.runtime import AccountRun, Runtime, account_session, retrying
+from koss_rpa.flows.retry import attempts
+from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.i18n import _
 
 
@@ -28,15 +29,14 @@ class AccountInfo:
 
 
 async def read_info(rt: Runtime, user_id: str) -> AccountInfo:
-    account = AccountRun(user_id)
+    run = AccountRun(user_id)
     info = AccountInfo(user_id)
-    async for attempt in retrying(rt, account):
-        with attempt:
-            async with account_session(rt, account) as session:
-                signed = await sign_in(rt, session, account)
-                rt.step(user_id, "info", _("Reading the 利用者情報…"))
-                info.user_info = await signed.mypage.user_info()
-                info.direct_payment_accounts = await signed.mypage.direct_payment_accounts()
-                await close_quietly(signed.mypage)
-    info.rotated = account.rotated
+    async for attempt in attempts(rt, run):
+        async with attempt as session:
+            signed = await sign_in(rt, session)
+            session.step("info", _("Reading the 利用者情報…"))
+            info.user_info = await signed.mypage.user_info()
+            info.direct_payment_accounts = await signed.mypage.direct_payment_accounts()
+            await close_quietly(signed.mypage)
+    info.rotated = run.rotated
     return info

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from koss_rpa.account import Account, Candidate
 from koss_rpa.errors import LoginRejected, PasswordExpired, ScreenNotReached
-from koss_rpa.flows.runtime import AccountRun, AccountSession, Runtime
+from koss_rpa.flows.runtime import Runtime
+from koss_rpa.flows.session import AccountSession
 from koss_rpa.i18n import _
 from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PortalTopPage
 
@@ -21,15 +22,15 @@ class SignedIn:
     rotated: bool
 
 
-async def open_login(rt: Runtime, session: AccountSession, user_id: str) -> LoginPage:
+async def open_login(rt: Runtime, session: AccountSession) -> LoginPage:
     """The portal's top → 事前の準備が整った方 → 画面申請の方 → 利用者情報の確認・変更を行う,
     which opens the マイページログイン (in a new window or this one); or the configured URL."""
     page = await session.new_page()
     if rt.settings.login_url:
-        rt.step(user_id, "open", _("Opening the マイページログイン screen…"))
+        session.step("open", _("Opening the マイページログイン screen…"))
         await page.goto(rt.settings.login_url)
         return await LoginPage(page).wait_displayed()
-    rt.step(user_id, "open", _("Opening the portal and its menu…"))
+    session.step("open", _("Opening the portal and its menu…"))
     await page.goto(str(rt.settings.portal_url))
     top = await PortalTopPage(page).wait_displayed()
     login = await top.open_user_info()
@@ -55,16 +56,16 @@ async def submit_login(
         return await login.outcome(rt.timeout_ms)
 
 
-async def sign_in(rt: Runtime, session: AccountSession, run: AccountRun) -> SignedIn:
+async def sign_in(rt: Runtime, session: AccountSession) -> SignedIn:
     """Log in to the マイページ, rotating the password if the portal demands it."""
-    user_id = run.user_id
-    login = await open_login(rt, session, user_id)
-    account = rt.account(user_id)
+    run = session.run
+    login = await open_login(rt, session)
+    account = rt.account(run.user_id)
     candidates = account.candidates()
     outcome: MyPage | PasswordChangePage | None = None
     used = candidates[-1]
     for index, candidate in enumerate(candidates):
-        rt.step(user_id, "login", _("Logging in…"))
+        session.step("login", _("Logging in…"))
         try:
             outcome = await submit_login(rt, session, account, login, candidate)
         except LoginRejected as exc:
@@ -92,9 +93,9 @@ async def sign_in(rt: Runtime, session: AccountSession, run: AccountRun) -> Sign
                 notice=notice or PasswordChangePage.name
             )
         )
-    rt.step(user_id, "forced_change", _("The password has expired; setting a new one…"))
+    session.step("forced_change", _("The password has expired; setting a new one…"))
     # Imported here: the password flows sign in themselves (flows/password.py).
     from koss_rpa.flows.password import change_and_log_in
 
-    mypage = await change_and_log_in(rt, session, run, account, outcome, used.password)
+    mypage = await change_and_log_in(session, account, outcome, used.password)
     return SignedIn(mypage, rotated=True)

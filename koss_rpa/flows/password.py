@@ -18,7 +18,9 @@ from pydantic import SecretStr
 from koss_rpa.account import Account, Candidate
 from koss_rpa.errors import LoginRejected, PasswordRejected, ScreenNotReached
 from koss_rpa.flows.login import open_login, sign_in, submit_login
-from koss_rpa.flows.runtime import AccountRun, AccountSession, Runtime, account_session, retrying
+from koss_rpa.flows.retry import attempts
+from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.flows.session import AccountSession
 from koss_rpa.i18n import _
 from koss_rpa.notify import notify_rotation
 from koss_rpa.pages import MyPage, PasswordChangePage, PasswordResultPage
@@ -46,15 +48,10 @@ class ChangeResult:
 
 
 async def change_password_on(
-    rt: Runtime,
-    session: AccountSession,
-    run: AccountRun,
-    account: Account,
-    screen: PasswordChangePage,
-    current: SecretStr,
+    session: AccountSession, account: Account, screen: PasswordChangePage, current: SecretStr
 ) -> PasswordResultPage:
     """Fill the パスワード変更 screen with a new password, never losing either one."""
-    user_id = account.user_id
+    rt, run = session.rt, session.run
     # Nothing is stored before the form is there: a pending password costs a failed login.
     await screen.wait_form()
     new = account.begin_change(current)
@@ -65,7 +62,7 @@ async def change_password_on(
         account.submitting("change")
     try:
         async with session.secret_entry():
-            await screen.submit_change(user_id, current, new, rt.navigation_timeout_ms)
+            await screen.submit_change(account.user_id, current, new, rt.navigation_timeout_ms)
             result = await screen.outcome(rt.timeout_ms)
     except PasswordRejected:
         account.change_refused()
@@ -86,40 +83,36 @@ async def change_password_on(
         )
     account.change_accepted()
     run.rotated = True
-    rt.step(user_id, "changed", _("The portal confirmed the new password; it is in the keyring."))
+    session.step("changed", _("The portal confirmed the new password; it is in the keyring."))
     return result
 
 
 async def change_and_log_in(
-    rt: Runtime,
-    session: AccountSession,
-    run: AccountRun,
-    account: Account,
-    screen: PasswordChangePage,
-    current: SecretStr,
+    session: AccountSession, account: Account, screen: PasswordChangePage, current: SecretStr
 ) -> MyPage:
     """Change the password on `screen`, go back to the login and log in with the new one."""
-    result = await change_password_on(rt, session, run, account, screen, current)
+    result = await change_password_on(session, account, screen, current)
     login = await (await result.back_to_login()).wait_displayed()
-    rt.step(account.user_id, "login", _("Logging in with the new password…"))
-    final = await submit_login(rt, session, account, login, Candidate("current", account.current()))
+    session.step("login", _("Logging in with the new password…"))
+    new = Candidate("current", account.current())
+    final = await submit_login(session.rt, session, account, login, new)
     if not isinstance(final, MyPage):
         raise ScreenNotReached(MyPage.name, PasswordChangePage.name)
-    account.login_accepted(Candidate("current", account.current()), change_follows=False)
+    account.login_accepted(new, change_follows=False)
     return final
 
 
-async def change_via_link(rt: Runtime, session: AccountSession, run: AccountRun) -> MyPage:
+async def change_via_link(rt: Runtime, session: AccountSession) -> MyPage:
     """Open the login screen, follow パスワード変更, change, and log in with the new password."""
-    account = rt.account(run.user_id)
+    account = rt.account(session.run.user_id)
     current = account.current()
-    login = await open_login(rt, session, run.user_id)
+    login = await open_login(rt, session)
     change = await (await login.open_password_change()).wait_displayed()
-    rt.step(run.user_id, "change", _("Changing the password…"))
+    session.step("change", _("Changing the password…"))
     try:
-        return await change_and_log_in(rt, session, run, account, change, current)
+        return await change_and_log_in(session, account, change, current)
     except LoginRejected as exc:
-        if run.confirmed:
+        if session.run.confirmed:
             raise
         raise account.login_rejected(Candidate("current", current), exc.message) from exc
 
@@ -128,37 +121,34 @@ async def change_password(rt: Runtime, user_id: str) -> ChangeResult:
     """The voluntary change. An interrupted earlier change is sorted out first, by logging in
     with the pending password and then the current one."""
     run = AccountRun(user_id)
-    async for attempt in retrying(rt, run):
-        with attempt:
-            async with account_session(rt, run) as session:
-                if rt.store.pending(user_id) is not None:
-                    # Sort out the interrupted change first; if it did happen, it is the change.
-                    signed = await sign_in(rt, session, run)
-                    await signed.mypage.close()
-                if not run.rotated:
-                    mypage = await change_via_link(rt, session, run)
-                    await mypage.close()
+    async for attempt in attempts(rt, run):
+        async with attempt as session:
+            if rt.store.pending(user_id) is not None:
+                # Sort out the interrupted change first; if it did happen, it is the change.
+                signed = await sign_in(rt, session)
+                await signed.mypage.close()
+            if not run.rotated:
+                mypage = await change_via_link(rt, session)
+                await mypage.close()
     if run.rotated:
         await asyncio.to_thread(notify_rotation, rt.settings, user_id)
     return ChangeResult(user_id, run.rotated, run.attempts, run.retry_reasons)
 
 
-async def rotate_if_due(
-    rt: Runtime, session: AccountSession, run: AccountRun, signed: SignedIn
-) -> None:
+async def rotate_if_due(rt: Runtime, session: AccountSession, signed: SignedIn) -> None:
     """Proactive rotation: change the password before the portal forces it."""
+    run = session.run
     limit = rt.settings.rotate_after_days
     if limit is None or run.rotated:
         return
     age = rt.store.status(run.user_id).age_days()
     if age is None or age < limit:
         return
-    rt.step(
-        run.user_id,
+    session.step(
         "rotate_due",
         _("The password is {age:.0f} days old (limit {limit}); changing it now.").format(
             age=age, limit=limit
         ),
     )
     await signed.mypage.close()
-    signed.mypage = await change_via_link(rt, session, run)
+    signed.mypage = await change_via_link(rt, session)

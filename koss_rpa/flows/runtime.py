@@ -1,44 +1,23 @@
-"""What every flow runs with: settings, keyring, browser, run folder, progress, retries."""
+"""What every flow runs with: settings, keyring, browser, run folder, progress (`Runtime`), and
+what one account's job learns across its attempts (`AccountRun`). `open_runtime()` sets up a run.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from playwright.async_api import Browser, BrowserContext, Page
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_after_delay,
-    wait_exponential_jitter,
-)
+from playwright.async_api import Browser, BrowserContext
 
 from koss_rpa.account import Account
+from koss_rpa.browser import Driver, browser_for
 from koss_rpa.credentials import CredentialStore
-from koss_rpa.errors import KossError, PortalUnavailable, TransientError
-from koss_rpa.i18n import _
-from koss_rpa.runs import UNSCRUBBED_SUFFIX, RunFolder
+from koss_rpa.runs import RunFolder, run_folder
 from koss_rpa.settings import Settings
 
 log = logging.getLogger("koss_rpa.flows")
-
-#: Password inputs, and inputs a page may have switched to text with パスワード表示.
-SECRET_INPUTS = "input[type=password], input[name*=password i], input[autocomplete*=password i]"
-_MASKED_HTML_JS = """(selector) => {
-    const clone = document.documentElement.cloneNode(true);
-    for (const input of clone.querySelectorAll(selector)) {
-        input.removeAttribute('value');
-    }
-    return '<!DOCTYPE html>\\n' + clone.outerHTML;
-}"""
 
 
 @dataclass(frozen=True)
@@ -98,202 +77,19 @@ class AccountRun:
     retry_reasons: list[str] = field(default_factory=list)
 
 
-@contextmanager
-def portal_errors() -> Iterator[None]:
-    """Playwright's time-outs and network errors become the project's transient errors."""
-    try:
-        yield
-    except KossError:
-        raise
-    except PlaywrightTimeoutError as exc:
-        raise PortalUnavailable(
-            _("The portal did not respond in time: {error}").format(error=_first_line(exc))
-        ) from exc
-    except PlaywrightError as exc:
-        raise PortalUnavailable(
-            _("The connection to the portal failed: {error}").format(error=_first_line(exc))
-        ) from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
-
-
-def _retryable(error: BaseException) -> bool:
-    return isinstance(error, TransientError) and error.retryable
-
-
-def retrying(rt: Runtime, account: AccountRun) -> AsyncRetrying:
-    """Transient errors are retried with exponential back-off and jitter, bounded in attempts
-    and total time; business errors go straight through."""
-    policy = rt.settings.retry
-
-    def before_sleep(state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        reason = f"{getattr(error, 'code', 'error')}: {error}"
-        account.retry_reasons.append(reason)
-        wait = state.next_action.sleep if state.next_action else 0.0
-        log.warning(
-            "%s: attempt %d failed (%s); retrying in %.1f s",
-            account.user_id,
-            state.attempt_number,
-            reason,
-            wait,
-        )
-        rt.step(
-            account.user_id,
-            "retry",
-            _("Attempt {n} failed ({reason}); trying again in {seconds:.0f} s.").format(
-                n=state.attempt_number, reason=getattr(error, "code", "error"), seconds=wait
-            ),
-        )
-
-    return AsyncRetrying(
-        retry=retry_if_exception(_retryable),
-        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_seconds),
-        wait=wait_exponential_jitter(
-            multiplier=policy.initial_wait_seconds,
-            max=policy.max_wait_seconds,
-            jitter=policy.jitter_seconds,
-        ),
-        before_sleep=before_sleep,
-        reraise=True,
-    )
-
-
-class AccountSession:
-    """A fresh, isolated browser context for one attempt of one account's job.
-
-    Tracing runs in chunks and is paused while credentials are typed, and every chunk is
-    scrubbed of the run's secrets as it is saved, so that no trace holds a password; on failure
-    the evidence (screenshot, HTML, trace) is written to the run folder.
-    """
-
-    def __init__(self, rt: Runtime, account: AccountRun, context: BrowserContext) -> None:
-        self.rt = rt
-        self.account = account
-        self.context = context
-        self.trace_files: list[Path] = []
-        self._tracing = False
-
-    async def new_page(self) -> Page:
-        return await self.context.new_page()
-
-    @property
-    def current_page(self) -> Page | None:
-        pages = [p for p in self.context.pages if not p.is_closed()]
-        return pages[-1] if pages else None
-
-    async def _save_chunk(self, keep: bool = True) -> None:
-        """End the trace chunk; a kept one is saved, then scrubbed into its name at once."""
-        if not keep:
-            await self.context.tracing.stop_chunk()
-            return
-        label = f"{self.account.user_id}-{self.account.attempts}-{len(self.trace_files) + 1}"
-        path = self.rt.folder.evidence_path("trace.zip", label)
-        raw = path.with_name(path.name + UNSCRUBBED_SUFFIX)
-        await self.context.tracing.stop_chunk(path=raw)
-        self.trace_files.append(path)
-        self.rt.folder.redactor.scrub_archive(raw, path)
-
-    async def start_tracing(self) -> None:
-        # DOM snapshots are the evidence; a screencast would cost a third of the run time.
-        await self.context.tracing.start(screenshots=False, snapshots=True, sources=False)
-        await self.context.tracing.start_chunk()
-        self._tracing = True
-
-    @asynccontextmanager
-    async def secret_entry(self) -> AsyncIterator[None]:
-        """Typing credentials and submitting them: nothing of it goes into a trace."""
-        was_tracing = self._tracing
-        if was_tracing:
-            await self._save_chunk()
-            self._tracing = False
-        try:
-            yield
-        finally:
-            if was_tracing and any(not p.is_closed() for p in self.context.pages):
-                await self.context.tracing.start_chunk()
-                self._tracing = True
-
-    async def finish(self, failed: bool) -> None:
-        keep = failed or self.rt.settings.keep_success_artifacts
-        try:
-            if self._tracing:
-                await self._save_chunk(keep)
-                self._tracing = False
-            await self.context.tracing.stop()
-        except PlaywrightError as exc:
-            log.warning("could not save the trace: %s", _first_line(exc))
-        if not keep:
-            for path in self.trace_files:
-                path.unlink(missing_ok=True)
-
-    async def capture_evidence(self) -> None:
-        """Screenshot and HTML of what is on display, password fields masked."""
-        page = self.current_page
-        if page is None:
-            return
-        await _stop_loading(page)
-        label = f"{self.account.user_id}-{self.account.attempts}"
-        try:
-            await page.screenshot(
-                path=self.rt.folder.evidence_path("screenshot.png", label),
-                full_page=True,
-                mask=[page.locator(SECRET_INPUTS)],
-                timeout=self.rt.timeout_ms,
-            )
-        except PlaywrightError as exc:
-            log.warning("could not take a screenshot: %s", _first_line(exc))
-        try:
-            # `evaluate` has no time-out of its own; a page that hangs must not hang the run.
-            html = await asyncio.wait_for(
-                page.evaluate(_MASKED_HTML_JS, SECRET_INPUTS),
-                timeout=self.rt.settings.timeouts.action_seconds,
-            )
-            self.rt.folder.evidence_path("page.html", label).write_text(
-                self.rt.folder.redactor.redact(str(html)), encoding="utf-8"
-            )
-        except (PlaywrightError, TimeoutError) as exc:
-            log.warning("could not save the page's HTML: %s", _first_line(exc))
-
-
-async def _stop_loading(page: Page) -> None:
-    """Stop a navigation the robot has given up on (Chromium's `Page.stopLoading`).
-
-    Otherwise the browser goes on waiting for it while the evidence is taken: the screenshot
-    and the HTML wait for the page too, and an answer that comes meanwhile (a 変更 the portal
-    took late) changes the page under the evidence, or lands while the next attempt runs.
-    """
-    try:
-        cdp = await page.context.new_cdp_session(page)
-        await cdp.send("Page.stopLoading")
-        await cdp.detach()
-    except PlaywrightError as exc:  # not Chromium, or the page is gone: nothing to stop
-        log.info("could not stop the page's loading: %s", _first_line(exc))
-
-
 @asynccontextmanager
-async def account_session(rt: Runtime, account: AccountRun) -> AsyncIterator[AccountSession]:
-    """One attempt: a new context, closed afterwards; evidence kept if the attempt fails."""
-    account.attempts += 1
-    context = await rt.browser.new_context(accept_downloads=True, locale="ja-JP")
-    context.set_default_timeout(rt.timeout_ms)
-    context.set_default_navigation_timeout(rt.settings.timeouts.navigation_seconds * 1000)
-    session = AccountSession(rt, account, context)
-    failed = True
-    try:
-        for hook in rt.context_hooks:
-            await hook(context)
-        await session.start_tracing()
-        with portal_errors():
-            yield session
-        failed = False
-    except BaseException as exc:
-        log.warning("%s: %s: %s", account.user_id, getattr(exc, "code", type(exc).__name__), exc)
-        await session.capture_evidence()
-        raise
-    finally:
-        await session.finish(failed)
-        await context.close()
+async def open_runtime(
+    settings: Settings,
+    command: str,
+    label: str = "",
+    progress: Progress = _silent,
+    driver: Driver | None = None,
+) -> AsyncIterator[Runtime]:
+    """One run: its folder and log, the keyring, the browser; a run that succeeded keeps only
+    its log."""
+    store = CredentialStore(settings.keyring_service, cache=True)
+    with run_folder(settings.run_dir, command, label, settings.keep_runs) as folder:
+        async with browser_for(settings, driver) as browser:
+            yield Runtime(settings, store, browser, folder, progress)
+        if not settings.keep_success_artifacts:
+            folder.drop_evidence()

@@ -283,7 +283,11 @@ def run_case(case: BadInput, root: Path) -> Result:
         stack.enter_context(_environment(box.env, box.root))
         if box.fresh_keyring:  # as a new process: the backend comes from the environment
             stack.enter_context(mock.patch.object(keyring.core, "_keyring_backend", None))
-        for target in ("koss_rpa.flows.browser_for", "koss_rpa.flows.batch.browser_for"):
+        for target in (
+            "koss_rpa.flows.browser_for",
+            "koss_rpa.flows.runtime.browser_for",
+            "koss_rpa.flows.batch.browser_for",
+        ):
             stack.enter_context(mock.patch(target, probe.browser_for))
         stack.enter_context(mock.patch("koss_rpa.doctor.browser_for", probe.browser_for))
         stack.enter_context(mock.patch("koss_rpa.browser.start_driver", return_value=None))

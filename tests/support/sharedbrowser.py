@@ -20,7 +20,6 @@ from playwright.async_api import Browser, Playwright, async_playwright
 
 import koss_rpa.asyncrun
 import koss_rpa.browser
-import koss_rpa.flows
 from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser
 
 T = TypeVar("T")
@@ -77,7 +76,7 @@ class SharedBrowser:
         """For the block: coroutines of koss-rpa run on the shared loop, with its browser."""
         with (
             patch.object(koss_rpa.asyncrun, "run", self.run),
-            patch.object(koss_rpa.flows, "launched", self.launched),
+            patch.object(koss_rpa.browser, "launched", self.launched),
             # No driver of its own to start ahead: the shared loop has one.
             patch.object(koss_rpa.browser, "start_driver", lambda: None),
         ):

@@ -1,4 +1,4 @@
-"""koss_rpa.flows.runtime.retrying: transient errors retried with exponential back-off and jitter,
+"""koss_rpa.flows.retry.retrying: transient errors retried with exponential back-off and jitter,
 bounded in attempts and total time, each retry logged; business errors never retried."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from tenacity import stop_after_delay
 from koss_rpa import asyncrun
 from koss_rpa.credentials import CredentialStore
 from koss_rpa.errors import KossError, LoginRejected, PortalUnavailable
-from koss_rpa.flows.runtime import AccountRun, Runtime, retrying
+from koss_rpa.flows.retry import retrying
+from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.runs import RunFolder
 from koss_rpa.settings import RetrySettings, Settings
 

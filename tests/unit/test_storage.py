@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from koss_rpa import storage
+from koss_rpa import asyncrun, storage
 from koss_rpa.errors import DownloadDirNotWritable, DownloadIncomplete
 from koss_rpa.storage import (
     FALLBACK_NAME,
@@ -431,3 +431,40 @@ def test_read_manifest_checked_should_ignore_and_report_tampered_lines(tmp_path:
     assert [e.path for e in entries] == ["2026-11/a.xlsm"]
     assert len(problems) == len(bad) + 1
     assert all("manifest.jsonl:" in p for p in problems)
+
+
+def _save(download_dir: Path, source: Path, run_id: str = "r1") -> SavedFile:
+    async def write(partial: Path) -> None:
+        partial.write_bytes(source.read_bytes())
+
+    return asyncrun.run(storage.save_download(download_dir, UID, "2026-11", run_id, NAME, write))
+
+
+def test_save_download_should_publish_record_and_know_its_absolute_path(tmp_path: Path) -> None:
+    source = _workbook(tmp_path / "source.xlsm")
+    downloads = tmp_path / "downloads"
+    saved = _save(downloads, source)
+    assert saved.absolute_path == downloads / UID / "2026-11" / NAME
+    assert saved.absolute_path.read_bytes() == source.read_bytes()
+    line = json.loads((downloads / UID / storage.MANIFEST).read_text(encoding="utf-8"))
+    assert line["path"] == f"2026-11/{NAME}"  # relative on disk, as before
+    assert "account_folder" not in line
+    [entry] = read_manifest(downloads, UID)
+    assert entry == saved
+    assert entry.absolute_path == saved.absolute_path
+    assert list((downloads / UID / "2026-11").glob(f"*{storage.PARTIAL_SUFFIX}")) == []
+
+
+def test_save_download_should_leave_nothing_behind_when_the_file_is_bad(tmp_path: Path) -> None:
+    bad = tmp_path / "page.html"
+    bad.write_bytes(b"<html>maintenance</html>")
+    downloads = tmp_path / "downloads"
+    with pytest.raises(DownloadIncomplete):
+        _save(downloads, bad)
+    assert [p.name for p in (downloads / UID / "2026-11").iterdir()] == []
+    assert not (downloads / UID / storage.MANIFEST).exists()
+
+
+def test_saved_file_should_refuse_an_absolute_path_it_cannot_know() -> None:
+    with pytest.raises(ValueError, match="folder"):
+        _ = _saved().absolute_path

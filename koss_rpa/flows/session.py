@@ -1,0 +1,170 @@
+"""Evidence of one attempt: a fresh browser context per attempt, tracing paused around
+credentials and scrubbed of secrets, a screenshot and masked HTML on failure."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
+
+from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.portal_errors import first_line, portal_errors
+from koss_rpa.runs import UNSCRUBBED_SUFFIX
+
+log = logging.getLogger("koss_rpa.flows")
+
+#: Password inputs, and inputs a page may have switched to text with パスワード表示.
+SECRET_INPUTS = "input[type=password], input[name*=password i], input[autocomplete*=password i]"
+_MASKED_HTML_JS = """(selector) => {
+    const clone = document.documentElement.cloneNode(true);
+    for (const input of clone.querySelectorAll(selector)) {
+        input.removeAttribute('value');
+    }
+    return '<!DOCTYPE html>\\n' + clone.outerHTML;
+}"""
+
+
+class AccountSession:
+    """A fresh, isolated browser context for one attempt of one account's job.
+
+    Tracing runs in chunks and is paused while credentials are typed, and every chunk is
+    scrubbed of the run's secrets as it is saved, so that no trace holds a password; on failure
+    the evidence (screenshot, HTML, trace) is written to the run folder.
+    """
+
+    def __init__(self, rt: Runtime, run: AccountRun, context: BrowserContext) -> None:
+        self.rt = rt
+        self.run = run
+        self.context = context
+        self.trace_files: list[Path] = []
+        self._tracing = False
+
+    def step(self, key: str, message: str) -> None:
+        """A step of this account's job, for the person watching."""
+        self.rt.step(self.run.user_id, key, message)
+
+    async def new_page(self) -> Page:
+        return await self.context.new_page()
+
+    @property
+    def current_page(self) -> Page | None:
+        pages = [p for p in self.context.pages if not p.is_closed()]
+        return pages[-1] if pages else None
+
+    async def _save_chunk(self, keep: bool = True) -> None:
+        """End the trace chunk; a kept one is saved, then scrubbed into its name at once."""
+        if not keep:
+            await self.context.tracing.stop_chunk()
+            return
+        label = f"{self.run.user_id}-{self.run.attempts}-{len(self.trace_files) + 1}"
+        path = self.rt.folder.evidence_path("trace.zip", label)
+        raw = path.with_name(path.name + UNSCRUBBED_SUFFIX)
+        await self.context.tracing.stop_chunk(path=raw)
+        self.trace_files.append(path)
+        self.rt.folder.redactor.scrub_archive(raw, path)
+
+    async def start_tracing(self) -> None:
+        # DOM snapshots are the evidence; a screencast would cost a third of the run time.
+        await self.context.tracing.start(screenshots=False, snapshots=True, sources=False)
+        await self.context.tracing.start_chunk()
+        self._tracing = True
+
+    @asynccontextmanager
+    async def secret_entry(self) -> AsyncIterator[None]:
+        """Typing credentials and submitting them: nothing of it goes into a trace."""
+        was_tracing = self._tracing
+        if was_tracing:
+            await self._save_chunk()
+            self._tracing = False
+        try:
+            yield
+        finally:
+            if was_tracing and any(not p.is_closed() for p in self.context.pages):
+                await self.context.tracing.start_chunk()
+                self._tracing = True
+
+    async def finish(self, failed: bool) -> None:
+        keep = failed or self.rt.settings.keep_success_artifacts
+        try:
+            if self._tracing:
+                await self._save_chunk(keep)
+                self._tracing = False
+            await self.context.tracing.stop()
+        except PlaywrightError as exc:
+            log.warning("could not save the trace: %s", first_line(exc))
+        if not keep:
+            for path in self.trace_files:
+                path.unlink(missing_ok=True)
+
+    async def capture_evidence(self) -> None:
+        """Screenshot and HTML of what is on display, password fields masked."""
+        page = self.current_page
+        if page is None:
+            return
+        await _stop_loading(page)
+        label = f"{self.run.user_id}-{self.run.attempts}"
+        try:
+            await page.screenshot(
+                path=self.rt.folder.evidence_path("screenshot.png", label),
+                full_page=True,
+                mask=[page.locator(SECRET_INPUTS)],
+                timeout=self.rt.timeout_ms,
+            )
+        except PlaywrightError as exc:
+            log.warning("could not take a screenshot: %s", first_line(exc))
+        try:
+            # `evaluate` has no time-out of its own; a page that hangs must not hang the run.
+            html = await asyncio.wait_for(
+                page.evaluate(_MASKED_HTML_JS, SECRET_INPUTS),
+                timeout=self.rt.settings.timeouts.action_seconds,
+            )
+            self.rt.folder.evidence_path("page.html", label).write_text(
+                self.rt.folder.redactor.redact(str(html)), encoding="utf-8"
+            )
+        except (PlaywrightError, TimeoutError) as exc:
+            log.warning("could not save the page's HTML: %s", first_line(exc))
+
+
+async def _stop_loading(page: Page) -> None:
+    """Stop a navigation the robot has given up on (Chromium's `Page.stopLoading`).
+
+    Otherwise the browser goes on waiting for it while the evidence is taken: the screenshot
+    and the HTML wait for the page too, and an answer that comes meanwhile (a 変更 the portal
+    took late) changes the page under the evidence, or lands while the next attempt runs.
+    """
+    try:
+        cdp = await page.context.new_cdp_session(page)
+        await cdp.send("Page.stopLoading")
+        await cdp.detach()
+    except PlaywrightError as exc:  # not Chromium, or the page is gone: nothing to stop
+        log.info("could not stop the page's loading: %s", first_line(exc))
+
+
+@asynccontextmanager
+async def account_session(rt: Runtime, run: AccountRun) -> AsyncIterator[AccountSession]:
+    """One attempt: a new context, closed afterwards; evidence kept if the attempt fails."""
+    run.attempts += 1
+    context = await rt.browser.new_context(accept_downloads=True, locale="ja-JP")
+    context.set_default_timeout(rt.timeout_ms)
+    context.set_default_navigation_timeout(rt.settings.timeouts.navigation_seconds * 1000)
+    session = AccountSession(rt, run, context)
+    failed = True
+    try:
+        for hook in rt.context_hooks:
+            await hook(context)
+        await session.start_tracing()
+        with portal_errors():
+            yield session
+        failed = False
+    except BaseException as exc:
+        log.warning("%s: %s: %s", run.user_id, getattr(exc, "code", type(exc).__name__), exc)
+        await session.capture_evidence()
+        raise
+    finally:
+        await session.finish(failed)
+        await context.close()

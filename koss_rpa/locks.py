@@ -1,0 +1,30 @@
+"""An account's lock, beside the run folders (`koss_rpa.runs`): it keeps a second run off an
+account that is being worked on."""
+
+from __future__ import annotations
+
+from filelock import FileLock, Timeout
+
+from koss_rpa.errors import RunLocked
+from koss_rpa.i18n import _
+from koss_rpa.settings import Settings
+
+
+def account_lock_file(settings: Settings, user_id: str) -> FileLock:
+    """The lock of one account. The OS drops it when a process dies, so a lock left by a
+    killed run never blocks the next one."""
+    lock_dir = settings.run_dir.parent / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    return FileLock(lock_dir / f"{user_id}.lock", thread_local=False)
+
+
+def acquire_account_lock(lock: FileLock, user_id: str, wait_seconds: float) -> None:
+    """Take the lock, waiting at most `wait_seconds`; raises `RunLocked` otherwise."""
+    try:
+        lock.acquire(timeout=wait_seconds)
+    except Timeout as exc:
+        raise RunLocked(
+            _(
+                "Another koss-rpa run is working on {user_id}; try again when it has finished."
+            ).format(user_id=user_id)
+        ) from exc
