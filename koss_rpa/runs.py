@@ -21,6 +21,7 @@ import re
 import secrets
 import shutil
 import struct
+import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -139,26 +140,31 @@ class Redactor:
     def __init__(self) -> None:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[bytes] | None = None
+        # Traces are scrubbed in worker threads while the job adds the secrets it types.
+        self._lock = threading.Lock()
 
     def add(self, *values: SecretStr | None) -> None:
-        for value in values:
-            if value is not None and value.get_secret_value():
-                self._secrets.add(value.get_secret_value())
-                self._pattern = None
+        with self._lock:
+            for value in values:
+                if value is not None and value.get_secret_value():
+                    self._secrets.add(value.get_secret_value())
+                    self._pattern = None
 
     @property
     def pattern(self) -> re.Pattern[bytes] | None:
-        if self._pattern is None and self._secrets:
-            ordered = sorted(self._secrets, key=len, reverse=True)  # the longest secret first
-            self._pattern = re.compile(
-                b"|".join(b"(?:" + secret_pattern(s) + b")" for s in ordered)
-            )
-        return self._pattern
+        with self._lock:
+            if self._pattern is None and self._secrets:
+                ordered = sorted(self._secrets, key=len, reverse=True)  # the longest first
+                self._pattern = re.compile(
+                    b"|".join(b"(?:" + secret_pattern(s) + b")" for s in ordered)
+                )
+            return self._pattern
 
     @property
     def secrets(self) -> frozenset[str]:
         """The secrets known so far (for `--capture`, which must leave them out as well)."""
-        return frozenset(self._secrets)
+        with self._lock:
+            return frozenset(self._secrets)
 
     def redact(self, text: str) -> str:
         if not self._secrets:

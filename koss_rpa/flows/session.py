@@ -43,6 +43,8 @@ class AccountSession:
         self.context = context
         self.trace_files: list[Path] = []
         self._tracing = False
+        #: Chunks being scrubbed in a worker thread while the job goes on.
+        self._scrubbing: list[asyncio.Future[None]] = []
 
     def step(self, key: str, message: str) -> None:
         """A step of this account's job, for the person watching."""
@@ -57,7 +59,8 @@ class AccountSession:
         return pages[-1] if pages else None
 
     async def _save_chunk(self, keep: bool = True) -> None:
-        """End the trace chunk; a kept one is saved, then scrubbed into its name at once."""
+        """End the trace chunk; a kept one is saved, then scrubbed into its name at once — in a
+        worker thread, while the job goes on (the attempt's end waits for it)."""
         if not keep:
             await self.context.tracing.stop_chunk()
             return
@@ -66,7 +69,8 @@ class AccountSession:
         raw = path.with_name(path.name + UNSCRUBBED_SUFFIX)
         await self.context.tracing.stop_chunk(path=raw)
         self.trace_files.append(path)
-        self.rt.folder.redactor.scrub_archive(raw, path)
+        scrub = self.rt.folder.redactor.scrub_archive
+        self._scrubbing.append(asyncio.ensure_future(asyncio.to_thread(scrub, raw, path)))
 
     async def start_tracing(self) -> None:
         # DOM snapshots are the evidence; a screencast would cost a third of the run time.
@@ -97,6 +101,11 @@ class AccountSession:
             await self.context.tracing.stop()
         except PlaywrightError as exc:
             log.warning("could not save the trace: %s", first_line(exc))
+        # Shielded: an interrupted run still leaves no unscrubbed chunk behind.
+        scrubbed = asyncio.gather(*self._scrubbing, return_exceptions=True)
+        for error in await asyncio.shield(scrubbed):
+            if isinstance(error, Exception):
+                log.warning("could not scrub a trace: %s", first_line(error))
         if not keep:
             for path in self.trace_files:
                 path.unlink(missing_ok=True)
