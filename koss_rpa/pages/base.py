@@ -19,7 +19,7 @@ from asyncio import Future
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, overload
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Locator, Page
@@ -513,6 +513,49 @@ async def answer_of(page: Page, root: Root, timeout_ms: float | None = None) -> 
 
 
 # --- screens ---------------------------------------------------------------------------------
+
+
+class Part:
+    """A field, control or sentence of a screen, declared on its class in the manual's words
+    (`login_button = Control("ログイン")`); read on a screen, it is that screen's `Lookup`, made
+    against the frame the screen was found in."""
+
+    def __init__(self, words: str) -> None:
+        self.words = words
+
+    def lookup(self, root: Root) -> Lookup:
+        raise NotImplementedError
+
+    @overload
+    def __get__(self, screen: None, owner: type[Screen]) -> Self: ...
+
+    @overload
+    def __get__(self, screen: Screen, owner: type[Screen]) -> Lookup: ...
+
+    def __get__(self, screen: Screen | None, owner: type[Screen]) -> Self | Lookup:
+        return self if screen is None else self.lookup(screen.root)
+
+
+class Field(Part):
+    """A field, by its label (`field`)."""
+
+    def lookup(self, root: Root) -> Lookup:
+        return field(root, self.words)
+
+
+class Control(Part):
+    """A button, link or the like, by its name (`control`)."""
+
+    def lookup(self, root: Root) -> Lookup:
+        return control(root, self.words)
+
+
+class Sentence(Part):
+    """A sentence the screen shows (`text`)."""
+
+    def lookup(self, root: Root) -> Lookup:
+        return text(root, self.words)
+
 
 #: Playwright's words for a locator that resolved to more than one element in strict mode.
 STRICT_VIOLATION = "strict mode violation"

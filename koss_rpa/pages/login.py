@@ -11,13 +11,13 @@ from pydantic import SecretStr
 
 from koss_rpa.errors import LoginRejected
 from koss_rpa.pages.base import (
+    Control,
+    Field,
     Lookup,
     Root,
     Screen,
     answer_of,
     answer_to,
-    control,
-    field,
     refusal,
     unknown_answer,
 )
@@ -32,25 +32,14 @@ class LoginPage(Screen):
 
     name = "マイページログイン"
 
-    @property
-    def user_id(self) -> Lookup:
-        return field(self.root, "納付利用者ID")
-
-    @property
-    def password(self) -> Lookup:
-        return field(self.root, "納付利用者パスワード")
-
-    @property
-    def login_button(self) -> Lookup:
-        return control(self.root, "ログイン")
-
-    @property
-    def change_password_link(self) -> Lookup:
-        return control(self.root, "パスワード変更")
+    user_id = Field("納付利用者ID")
+    password = Field("納付利用者パスワード")
+    login_button = Control("ログイン")
+    change_password_link = Control("パスワード変更")
 
     def presence(self, root: Root) -> Locator:
         # Its name, or its password field: a portal may title the screen differently.
-        return super().presence(root).or_(field(root, "納付利用者パスワード").visible)
+        return super().presence(root).or_(LoginPage.password.lookup(root).visible)
 
     def lookups(self) -> list[Lookup]:
         return [

@@ -13,11 +13,11 @@ from koss_rpa.i18n import _
 from koss_rpa.pages.base import (
     DECORATION_CHARS,
     DECORATION_WORDS,
+    Control,
     Lookup,
     Root,
     Screen,
     answer_of,
-    control,
     unexpected_screen,
 )
 
@@ -73,21 +73,13 @@ class MyPage(Screen):
 
     name = "マイページ"
 
-    @property
-    def summary_file_link(self) -> Lookup:
-        return control(self.root, SUMMARY_FILE)
-
-    @property
-    def refresh_button(self) -> Lookup:
-        return control(self.root, "最新の情報に更新")
-
-    @property
-    def close_button(self) -> Lookup:
-        return control(self.root, "終了")
+    summary_file_link = Control(SUMMARY_FILE)
+    refresh_button = Control("最新の情報に更新")
+    close_button = Control("終了")
 
     def presence(self, root: Root) -> Locator:
         # The name, or the download that only the マイページ offers.
-        return super().presence(root).or_(control(root, SUMMARY_FILE).visible)
+        return super().presence(root).or_(MyPage.summary_file_link.lookup(root).visible)
 
     def lookups(self) -> list[Lookup]:
         return [self.name_lookup(), self.summary_file_link, self.refresh_button, self.close_button]

@@ -12,13 +12,13 @@ from koss_rpa.errors import (
     PasswordRejected,
 )
 from koss_rpa.pages.base import (
+    Control,
+    Field,
     Lookup,
     Root,
     Screen,
     answer_of,
     answer_to,
-    control,
-    field,
     refusal,
     unknown_answer,
 )
@@ -37,29 +37,17 @@ class PasswordChangePage(Screen):
 
     name = "パスワード変更"
 
-    @property
-    def user_id(self) -> Lookup:
-        return field(self.root, "納付利用者ID")
-
-    @property
-    def current_password(self) -> Lookup:
-        return field(self.root, "現在のパスワード")
-
-    @property
-    def new_password(self) -> Lookup:
-        return field(self.root, "新しいパスワード")
-
-    @property
-    def new_password_confirm(self) -> Lookup:
-        return field(self.root, CONFIRM_LABEL)
-
-    @property
-    def change_button(self) -> Lookup:
-        return control(self.root, "変更")
+    user_id = Field("納付利用者ID")
+    current_password = Field("現在のパスワード")
+    new_password = Field("新しいパスワード")
+    new_password_confirm = Field(CONFIRM_LABEL)
+    change_button = Control("変更")
 
     def presence(self, root: Root) -> Locator:
         # The name, or the confirmation field that no other screen has.
-        return super().presence(root).or_(field(root, CONFIRM_LABEL).visible)
+        return (
+            super().presence(root).or_(PasswordChangePage.new_password_confirm.lookup(root).visible)
+        )
 
     def lookups(self) -> list[Lookup]:
         return [

@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING
 
 from playwright.async_api import Locator
 
-from koss_rpa.pages.base import Lookup, Root, Screen, answer_of, control, text
+from koss_rpa.pages.base import (
+    Control,
+    Lookup,
+    Root,
+    Screen,
+    Sentence,
+    answer_of,
+)
 
 if TYPE_CHECKING:
     from koss_rpa.pages.login import LoginPage
@@ -19,17 +26,12 @@ class PasswordResultPage(Screen):
 
     name = "パスワード変更結果通知"
 
-    @property
-    def success(self) -> Lookup:
-        return text(self.root, SUCCESS_MESSAGE)
-
-    @property
-    def back_link(self) -> Lookup:
-        return control(self.root, "ログインへ戻る")
+    success = Sentence(SUCCESS_MESSAGE)
+    back_link = Control("ログインへ戻る")
 
     def presence(self, root: Root) -> Locator:
         # The name, or the message of success that no other screen shows.
-        return super().presence(root).or_(text(root, SUCCESS_MESSAGE).visible)
+        return super().presence(root).or_(PasswordResultPage.success.lookup(root).visible)
 
     def lookups(self) -> list[Lookup]:
         return [self.name_lookup(), self.success, self.back_link]

@@ -7,7 +7,12 @@ import asyncio
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
-from koss_rpa.pages.base import Lookup, Screen, control, menu_entry
+from koss_rpa.pages.base import (
+    Control,
+    Lookup,
+    Screen,
+    menu_entry,
+)
 from koss_rpa.pages.login import LoginPage
 
 #: The manual's path through the menu to the マイページログイン.
@@ -24,9 +29,7 @@ class PortalTopPage(Screen):
     def menu(self) -> list[Lookup]:
         return [menu_entry(self.root, words) for words in MENU_PATH]
 
-    @property
-    def user_info_link(self) -> Lookup:
-        return control(self.root, USER_INFO_ITEM)
+    user_info_link = Control(USER_INFO_ITEM)
 
     def lookups(self) -> list[Lookup]:
         return [self.name_lookup(), *self.menu, self.user_info_link]
