@@ -19,6 +19,8 @@ from koss_rpa.i18n import _
 
 if TYPE_CHECKING:
     from koss_rpa.console import Output
+    from koss_rpa.schedule import Scheduler
+    from koss_rpa.settings import Settings
 
 notify_app = typer.Typer(
     help="Notifications (apprise URLs, notify_command): test them, keep URLs in the keyring.",
@@ -242,19 +244,10 @@ def schedule_install(
 @schedule_app.command("status")
 def schedule_status(ctx: typer.Context, systemd: SystemdOption = False) -> None:
     """What is installed, and how the last run ended."""
-    from koss_rpa import schedule
-
-    inv = invocation(ctx)
-    settings = inv.settings()
-    scheduler = schedule.scheduler_for(systemd)
+    settings, scheduler, out = _scheduling(ctx, systemd)
     present = scheduler.installed()
-    out = inv.output()
-    _listing(
-        out,
-        present,
-        _("Installed ({kind}):").format(kind=scheduler.kind),
-        _("No daily job is installed ({kind}).").format(kind=scheduler.kind),
-    )
+    heading, none = _("Installed ({kind}):"), _("No daily job is installed ({kind}).")
+    _listing(out, present, heading, none, scheduler.kind)
     last = last_run(settings.run_dir)
     if last is None:
         out.line(_("No run yet."))
@@ -268,20 +261,21 @@ def schedule_status(ctx: typer.Context, systemd: SystemdOption = False) -> None:
 @schedule_app.command("remove")
 def schedule_remove(ctx: typer.Context, systemd: SystemdOption = False) -> None:
     """Remove exactly what install wrote."""
+    _settings, scheduler, out = _scheduling(ctx, systemd)
+    removed = scheduler.remove()
+    heading, none = _("Removed ({kind}):"), _("No daily job was installed ({kind}).")
+    _listing(out, removed, heading, none, scheduler.kind)
+    out.result("schedule remove", {"kind": scheduler.kind, "removed": removed})
+
+
+def _scheduling(ctx: typer.Context, systemd: bool) -> tuple[Settings, Scheduler, Output]:
+    """The settings (read for their checks and language), this platform's scheduler, the
+    output."""
     from koss_rpa import schedule
 
     inv = invocation(ctx)
-    inv.settings()
-    scheduler = schedule.scheduler_for(systemd)
-    removed = scheduler.remove()
-    out = inv.output()
-    _listing(
-        out,
-        removed,
-        _("Removed ({kind}):").format(kind=scheduler.kind),
-        _("No daily job was installed ({kind}).").format(kind=scheduler.kind),
-    )
-    out.result("schedule remove", {"kind": scheduler.kind, "removed": removed})
+    settings = inv.settings()
+    return settings, schedule.scheduler_for(systemd), inv.output()
 
 
 def _items(out: Output, items: list[str]) -> None:
@@ -289,13 +283,14 @@ def _items(out: Output, items: list[str]) -> None:
         out.line(f"  {item}")
 
 
-def _listing(out: Output, items: list[str], heading: str, none: str) -> None:
-    """What a scheduler installed or removed, under `heading`; `none` if nothing."""
+def _listing(out: Output, items: list[str], heading: str, none: str, kind: str) -> None:
+    """What a scheduler installed or removed, under `heading`; `none` if nothing (both
+    name the scheduler's `kind`)."""
     if items:
-        out.line(heading)
+        out.line(heading.format(kind=kind))
         _items(out, items)
     else:
-        out.line(none)
+        out.line(none.format(kind=kind))
 
 
 def last_run(run_dir: Path) -> dict[str, Any] | None:
