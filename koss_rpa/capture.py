@@ -15,11 +15,10 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
@@ -30,7 +29,12 @@ from koss_rpa.errors import CaptureDirNotEmpty, FolderNotWritable
 from koss_rpa.i18n import _
 from koss_rpa.sanitise import Known, leaks, learn, normalise, sanitise, sanitise_text
 
+if TYPE_CHECKING:
+    from koss_rpa.flows.runtime import Runtime
+    from koss_rpa.jobs import Job
+
 log = logging.getLogger("koss_rpa.capture")
+R = TypeVar("R")
 
 MANIFEST = "manifest.json"
 COOKIE_MIN_LENGTH = 8
@@ -205,12 +209,16 @@ def prepare_folder(folder: Path, *, force: bool) -> Path:
         os.close(fd)
         Path(probe).unlink()
     except OSError as exc:
-        raise FolderNotWritable(
-            _("The capture folder {folder} cannot be written: {error}").format(
-                folder=folder, error=exc.strerror or exc
-            )
-        ) from exc
+        raise _not_writable(folder, exc) from exc
     return folder
+
+
+def _not_writable(folder: Path, exc: OSError) -> FolderNotWritable:
+    return FolderNotWritable(
+        _("The capture folder {folder} cannot be written: {error}").format(
+            folder=folder, error=exc.strerror or exc
+        )
+    )
 
 
 def learn_run(capturer: Capturer, rt: Any, user_id: str, result: Any = None) -> None:
@@ -229,13 +237,11 @@ def learn_run(capturer: Capturer, rt: Any, user_id: str, result: Any = None) -> 
             capturer.known.add_table(row)
 
 
-def capturing(
-    job: Callable[[Any, str], Awaitable[Any]], folder: Path
-) -> Callable[[Any, str], Awaitable[Any]]:
+def capturing(job: Job[R], folder: Path) -> Job[R]:
     """`job` with every screen of its browser contexts captured into `folder` (already
     checked by `prepare_folder`); the capture is written whether the job succeeds or not."""
 
-    async def run(rt: Any, user_id: str) -> Any:
+    async def run(rt: Runtime, user_id: str) -> R:
         capturer = Capturer(folder)
         rt.context_hooks.append(capturer.attach)
 
@@ -254,11 +260,7 @@ def capturing(
         try:
             await save(result)
         except OSError as exc:
-            raise FolderNotWritable(
-                _("The capture folder {folder} cannot be written: {error}").format(
-                    folder=folder, error=exc.strerror or exc
-                )
-            ) from exc
+            raise _not_writable(folder, exc) from exc
         return result
 
     return run

@@ -1,19 +1,26 @@
 """The commands of unattended operation: `notify`, `schedule` and `status`.
 
-Registered on the main app by `register(app)`; they use the helpers of `koss_rpa.cli` (settings,
-output) like every other command, and no browser.
+Registered on the main app by `register(app)`; like every other command they read the settings
+and make their output through the invocation (`koss_rpa.cliargs.Invocation`, Typer's `ctx.obj`),
+and use no browser.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from koss_rpa.cliargs import invocation
 from koss_rpa.errors import EXIT_NOTIFY_FAILED, EXIT_STATUS_ATTENTION, SettingsInvalid
 from koss_rpa.i18n import _
+
+if TYPE_CHECKING:
+    from koss_rpa.console import Output
+    from koss_rpa.schedule import Scheduler
+    from koss_rpa.settings import Settings
 
 notify_app = typer.Typer(
     help="Notifications (apprise URLs, notify_command): test them, keep URLs in the keyring.",
@@ -31,14 +38,8 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status)
 
 
-def _cli() -> Any:
-    from koss_rpa import cli
-
-    return cli
-
-
 @notify_app.command("test")
-def notify_test() -> None:
+def notify_test(ctx: typer.Context) -> None:
     """Send a test message to every configured target and say which failed.
 
     \b
@@ -47,8 +48,8 @@ def notify_test() -> None:
     """
     from koss_rpa import notify
 
-    cli = _cli()
-    settings = cli._settings()
+    inv = invocation(ctx)
+    settings = inv.settings()
     urls = notify.check_targets(settings)
     if not urls and not settings.notify_command:
         raise SettingsInvalid(
@@ -57,7 +58,7 @@ def notify_test() -> None:
                 "koss-rpa notify set-urls) or notify_command."
             )
         )
-    out = cli._output()
+    out = inv.output()
     results: list[dict[str, Any]] = []
     message = notify.test_message()
     notify._quiet_apprise()
@@ -77,6 +78,7 @@ def notify_test() -> None:
 
 @notify_app.command("set-urls")
 def notify_set_urls(
+    ctx: typer.Context,
     clear: Annotated[bool, typer.Option("--clear", help="Remove the stored URLs.")] = False,
 ) -> None:
     """Keep apprise URLs that carry tokens in the keyring, read from standard input (one a line).
@@ -89,8 +91,8 @@ def notify_set_urls(
     """
     from koss_rpa import notify
 
-    cli = _cli()
-    settings = cli._settings()
+    inv = invocation(ctx)
+    settings = inv.settings()
     urls = [] if clear else [line.strip() for line in sys.stdin if line.strip()]
     if not clear and not urls:
         raise SettingsInvalid(_("No URL on standard input (one apprise URL a line)."))
@@ -105,12 +107,13 @@ def notify_set_urls(
                 )
             )
     notify.store_keyring_urls(settings.keyring_service, urls)
-    out = cli._output()
+    out = inv.output()
     out.line(_("Stored {n} notification URL(s) in the keyring.").format(n=len(urls)))
     out.result("notify set-urls", {"stored": len(urls)})
 
 
 def status(
+    ctx: typer.Context,
     accounts_file: Annotated[
         Path | None, typer.Argument(help="TOML file listing the accounts (default: user_id).")
     ] = None,
@@ -129,10 +132,10 @@ def status(
     """
     from koss_rpa.status import collect, render
 
-    cli = _cli()
-    settings = cli._settings()
+    inv = invocation(ctx)
+    settings = inv.settings()
     rows = collect(settings, accounts_file, user_id)
-    out = cli._output()
+    out = inv.output()
     if not out.as_json:
         render(out.out, rows)
     out.result("status", {"ok": all(r.ok for r in rows), "accounts": [r.to_json() for r in rows]})
@@ -145,14 +148,14 @@ SystemdOption = Annotated[
 ]
 
 
-def _config_path() -> Path | None:
+def _config_path(config: Path | None) -> Path | None:
+    """The config file the job is to use: `--config`, KOSS_CONFIG, or the user's if any."""
     import os
 
     from koss_rpa.settings import default_config_file
 
-    cli = _cli()
-    if cli.STATE.config is not None:
-        return Path(cli.STATE.config).resolve()
+    if config is not None:
+        return Path(config).resolve()
     if os.environ.get("KOSS_CONFIG"):
         return Path(os.environ["KOSS_CONFIG"]).resolve()
     default: Path = default_config_file()
@@ -161,6 +164,7 @@ def _config_path() -> Path | None:
 
 @schedule_app.command("install")
 def schedule_install(
+    ctx: typer.Context,
     accounts_file: Annotated[
         Path | None, typer.Argument(help="TOML file listing the accounts (else --user-id).")
     ] = None,
@@ -188,8 +192,8 @@ def schedule_install(
     """
     from koss_rpa import schedule
 
-    cli = _cli()
-    settings = cli._settings()
+    inv = invocation(ctx)
+    settings = inv.settings()
     when = schedule.parse_at(at)
     if accounts_file is not None:
         from koss_rpa.accounts import load_accounts
@@ -199,7 +203,7 @@ def schedule_install(
     else:
         uid = settings.validated_user_id(user_id)
         args = ["download", "--user-id", uid, "--once-per", "month"]
-    config = _config_path()
+    config = _config_path(inv.config)
     if config is not None:
         args = ["--config", str(config), *args]
     job = schedule.Job(
@@ -210,7 +214,7 @@ def schedule_install(
         log_file=(settings.run_dir.parent / "schedule.log").resolve(),
     )
     scheduler = schedule.scheduler_for(systemd)
-    out = cli._output()
+    out = inv.output()
     present = scheduler.installed()
     if present and not replace:
         out.line(
@@ -218,8 +222,7 @@ def schedule_install(
                 kind=scheduler.kind
             )
         )
-        for item in present:
-            out.line(f"  {item}")
+        _items(out, present)
         out.result(
             "schedule install", {"kind": scheduler.kind, "changed": False, "installed": present}
         )
@@ -231,8 +234,7 @@ def schedule_install(
             at=f"{when:%H:%M}", kind=scheduler.kind
         )
     )
-    for item in written:
-        out.line(f"  {item}")
+    _items(out, written)
     out.result(
         "schedule install",
         {"kind": scheduler.kind, "changed": True, "installed": written, "command": job.argv},
@@ -240,21 +242,12 @@ def schedule_install(
 
 
 @schedule_app.command("status")
-def schedule_status(systemd: SystemdOption = False) -> None:
+def schedule_status(ctx: typer.Context, systemd: SystemdOption = False) -> None:
     """What is installed, and how the last run ended."""
-    from koss_rpa import schedule
-
-    cli = _cli()
-    settings = cli._settings()
-    scheduler = schedule.scheduler_for(systemd)
+    settings, scheduler, out = _scheduling(ctx, systemd)
     present = scheduler.installed()
-    out = cli._output()
-    if present:
-        out.line(_("Installed ({kind}):").format(kind=scheduler.kind))
-        for item in present:
-            out.line(f"  {item}")
-    else:
-        out.line(_("No daily job is installed ({kind}).").format(kind=scheduler.kind))
+    heading, none = _("Installed ({kind}):"), _("No daily job is installed ({kind}).")
+    _listing(out, present, heading, none, scheduler.kind)
     last = last_run(settings.run_dir)
     if last is None:
         out.line(_("No run yet."))
@@ -266,22 +259,38 @@ def schedule_status(systemd: SystemdOption = False) -> None:
 
 
 @schedule_app.command("remove")
-def schedule_remove(systemd: SystemdOption = False) -> None:
+def schedule_remove(ctx: typer.Context, systemd: SystemdOption = False) -> None:
     """Remove exactly what install wrote."""
+    _settings, scheduler, out = _scheduling(ctx, systemd)
+    removed = scheduler.remove()
+    heading, none = _("Removed ({kind}):"), _("No daily job was installed ({kind}).")
+    _listing(out, removed, heading, none, scheduler.kind)
+    out.result("schedule remove", {"kind": scheduler.kind, "removed": removed})
+
+
+def _scheduling(ctx: typer.Context, systemd: bool) -> tuple[Settings, Scheduler, Output]:
+    """The settings (read for their checks and language), this platform's scheduler, the
+    output."""
     from koss_rpa import schedule
 
-    cli = _cli()
-    cli._settings()
-    scheduler = schedule.scheduler_for(systemd)
-    removed = scheduler.remove()
-    out = cli._output()
-    if removed:
-        out.line(_("Removed ({kind}):").format(kind=scheduler.kind))
-        for item in removed:
-            out.line(f"  {item}")
+    inv = invocation(ctx)
+    settings = inv.settings()
+    return settings, schedule.scheduler_for(systemd), inv.output()
+
+
+def _items(out: Output, items: list[str]) -> None:
+    for item in items:
+        out.line(f"  {item}")
+
+
+def _listing(out: Output, items: list[str], heading: str, none: str, kind: str) -> None:
+    """What a scheduler installed or removed, under `heading`; `none` if nothing (both
+    name the scheduler's `kind`)."""
+    if items:
+        out.line(heading.format(kind=kind))
+        _items(out, items)
     else:
-        out.line(_("No daily job was installed ({kind}).").format(kind=scheduler.kind))
-    out.result("schedule remove", {"kind": scheduler.kind, "removed": removed})
+        out.line(none.format(kind=kind))
 
 
 def last_run(run_dir: Path) -> dict[str, Any] | None:

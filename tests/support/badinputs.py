@@ -650,10 +650,10 @@ def _koss_config_missing(box: Sandbox) -> None:
 
 
 def _internal_error(box: Sandbox) -> None:
-    def broken(**_: Any) -> Any:
+    def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("a bug")
 
-    box.patches.append(("koss_rpa.cli._settings", broken))
+    box.patches.append(("koss_rpa.cliargs.Invocation.settings", broken))
     box.args = ["--config", str(box.config), "info", "--json"]
 
 

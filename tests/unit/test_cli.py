@@ -19,7 +19,8 @@ import pytest
 from pydantic import SecretStr
 
 from koss_rpa import __version__
-from koss_rpa.cli import hoist_globals, main
+from koss_rpa.cli import main
+from koss_rpa.cliargs import hoist_globals
 from koss_rpa.credentials import CredentialStore, MemoryKeyring, use_keyring
 from koss_rpa.errors import (
     EXIT_INTERRUPTED,
