@@ -17,7 +17,6 @@ from koss_rpa.pages.base import (
     Lookup,
     Root,
     Screen,
-    answer_of,
     unexpected_screen,
 )
 
@@ -138,13 +137,6 @@ class MyPage(Screen):
         """The 国庫金ダイレクト納付口座情報 rows as {column: value}."""
         _info, rows = await self._tables()
         return rows
-
-    async def refresh(self) -> MyPage:
-        """最新の情報に更新."""
-        (button,) = await self.require(self.refresh_button)
-        async with answer_of(self.page, self.root):
-            await button.click()
-        return await MyPage(self.page).wait_displayed()
 
     async def close(self) -> None:
         """終了: ends the session; the portal closes the window."""
