@@ -52,17 +52,22 @@ async def change_password_on(
 ) -> PasswordResultPage:
     """Fill the パスワード変更 screen with a new password, never losing either one."""
     rt, run = session.rt, session.run
-    # Nothing is stored before the form is there: a pending password costs a failed login.
-    await screen.wait_form()
-    new = account.begin_change(current)
-    rt.folder.redactor.add(current, new)
-    if not run.confirmed:
-        # The form checks the current password too. Right after a login that the portal
-        # accepted in this run, that password cannot count as a failure: nothing is spent.
-        account.submitting("change")
+    rt.folder.redactor.add(current)  # before the trace's chunk is saved and scrubbed
+
+    def begin() -> SecretStr:
+        # Called once the form is there: a pending password stored for nothing would cost a
+        # failed login.
+        new = account.begin_change(current)
+        rt.folder.redactor.add(new)
+        if not run.confirmed:
+            # The form checks the current password too. Right after a login that the portal
+            # accepted in this run, that password cannot count as a failure: nothing is spent.
+            account.submitting("change")
+        return new
+
     try:
         async with session.secret_entry():
-            await screen.submit_change(account.user_id, current, new, rt.navigation_timeout_ms)
+            await screen.submit_change(account.user_id, current, begin, rt.navigation_timeout_ms)
             result = await screen.outcome(rt.timeout_ms)
     except PasswordRejected:
         account.change_refused()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from playwright.async_api import Locator
 from pydantic import SecretStr
@@ -72,10 +73,19 @@ class PasswordChangePage(Screen):
         )
 
     async def submit_change(
-        self, user_id: str, current: SecretStr, new: SecretStr, timeout_ms: float | None = None
+        self,
+        user_id: str,
+        current: SecretStr,
+        new_password: Callable[[], SecretStr],
+        timeout_ms: float | None = None,
     ) -> None:
-        """Fill the fields and press 変更."""
+        """Fill the fields and press 変更.
+
+        `new_password` is asked once the form is known to be complete, before anything is typed
+        (the flow stores it as pending there: a form without its button costs no password).
+        """
         current_box, new_box, confirm_box, button = await self.wait_form()
+        new = new_password()
         # The forced screen may show the ID as text, or in a read-only field.
         id_boxes = self.user_id.visible
         if await id_boxes.count() == 1 and await id_boxes.first.is_editable():
