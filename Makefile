@@ -49,6 +49,7 @@ bench: $(VENV)/.installed-test browser
 	$(BIN)/python bench/mock_portal_throughput.py
 	$(BIN)/python bench/download_vs_floor.py
 	$(BIN)/python bench/download_vs_handwritten.py
+	$(BIN)/python bench/page_phases.py
 	$(BIN)/python bench/batch_scaling.py
 
 clean:

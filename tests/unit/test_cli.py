@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,13 +116,21 @@ def test_hoist_globals_should_not_touch_lookalike_options() -> None:
 
 
 def _children() -> set[int]:
-    """The live child processes of this process (Linux)."""
+    """The live child processes of this process (Linux): every process whose parent it is.
+
+    Read from each process's stat, not from the threads' `children` lists: a thread that ends
+    while they are read takes its list with it (its children go to another thread)."""
     found: set[int] = set()
-    for task in Path("/proc/self/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            stat = Path(f"/proc/{pid}/stat").read_text()
-            if stat.rsplit(")", 1)[1].split()[0] != "Z":
-                found.add(int(pid))
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # it ended meanwhile: not a live child
+            continue
+        state, parent = stat.rsplit(")", 1)[1].split()[:2]
+        if int(parent) == os.getpid() and state != "Z":
+            found.add(int(entry.name))
     return found
 
 
