@@ -97,12 +97,13 @@ class LoginPage(Screen):
             [PasswordChangePage(self.page), LoginPage(self.page), MyPage(self.page)],
             timeout_ms,
         )
+        if not shown:
+            raise await unknown_answer(self.page, "ログイン", expected)
         # The change form first: it may name the login ID; then the login form, then マイページ.
-        for screen in shown:
-            if isinstance(screen, PasswordChangePage | MyPage):
-                return screen
-            raise LoginRejected(await refusal(screen, self.before))
-        raise await unknown_answer(self.page, "ログイン", expected)
+        first = shown[0]
+        if isinstance(first, PasswordChangePage | MyPage):
+            return first
+        raise LoginRejected(await refusal(first, self.before))
 
     async def open_password_change(self) -> PasswordChangePage:
         """The パスワード変更 link (or button), for a change the user asked for."""
