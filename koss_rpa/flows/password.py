@@ -54,19 +54,22 @@ async def change_password_on(
     rt, run = session.rt, session.run
     rt.folder.redactor.add(current)  # before the trace's chunk is saved and scrubbed
 
-    def begin() -> SecretStr:
-        # Called once the form is there: a pending password stored for nothing would cost a
-        # failed login.
-        new = account.begin_change(current)
-        rt.folder.redactor.add(new)
-        if not run.confirmed:
-            # The form checks the current password too. Right after a login that the portal
-            # accepted in this run, that password cannot count as a failure: nothing is spent.
-            account.submitting("change")
-        return new
-
     try:
-        async with session.secret_entry():
+        async with session.secret_entry() as untraced:
+
+            async def begin() -> SecretStr:
+                # Called once the form is there: a pending password stored for nothing would
+                # cost a failed login.
+                await untraced  # nothing typed from here on goes into the trace
+                new = account.begin_change(current)
+                rt.folder.redactor.add(new)
+                if not run.confirmed:
+                    # The form checks the current password too. Right after a login that the
+                    # portal accepted in this run, that password cannot count as a failure:
+                    # nothing is spent.
+                    account.submitting("change")
+                return new
+
             await screen.submit_change(account.user_id, current, begin, rt.navigation_timeout_ms)
             result = await screen.outcome(rt.timeout_ms)
     except PasswordRejected:

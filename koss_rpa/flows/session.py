@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -79,15 +79,26 @@ class AccountSession:
         self._tracing = True
 
     @asynccontextmanager
-    async def secret_entry(self) -> AsyncIterator[None]:
-        """Typing credentials and submitting them: nothing of it goes into a trace."""
+    async def secret_entry(self) -> AsyncIterator[Awaitable[None]]:
+        """Typing credentials and submitting them: nothing of it goes into a trace.
+
+        Yields what to await before the first secret is typed: the trace's chunk is saved
+        meanwhile, while the form is looked up (its lookups are no secret).
+        """
+        loop = asyncio.get_running_loop()
+        untraced: asyncio.Future[None] = loop.create_future()
+        untraced.set_result(None)
         was_tracing = self._tracing
         if was_tracing:
-            await self._save_chunk()
             self._tracing = False
+            untraced = asyncio.ensure_future(self._save_chunk())
         try:
-            yield
+            yield untraced
         finally:
+            # Saved before tracing starts again, also when the entry ended before awaiting it.
+            (error,) = await asyncio.gather(untraced, return_exceptions=True)
+            if isinstance(error, Exception):
+                log.warning("could not save the trace: %s", first_line(error))
             if was_tracing and any(not p.is_closed() for p in self.context.pages):
                 await self.context.tracing.start_chunk()
                 self._tracing = True

@@ -16,7 +16,7 @@ import asyncio
 import re
 import unicodedata
 from asyncio import Future
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Self, overload
@@ -415,6 +415,14 @@ async def unexpected_screen(page: Page, expected: str) -> KossError:
     return ScreenNotReached(expected, seen)
 
 
+async def _counted(locator: Locator) -> int:
+    """How many elements `locator` finds now (0 when the page cannot say)."""
+    try:
+        return await locator.count()
+    except PlaywrightError:
+        return 0
+
+
 async def _cancel(futures: set[Future[Any]]) -> None:
     for future in futures:
         future.cancel()
@@ -607,6 +615,25 @@ class Screen:
         )
         return self
 
+    def target(self, lookup: Lookup) -> Locator:
+        """The locator of `lookup`'s single visible element (its first one, when two may be)."""
+        return lookup.visible if lookup.unique else lookup.visible.first
+
+    async def unusable(self, lookup: Lookup, exc: PlaywrightError) -> KossError:
+        """The error for `lookup` not found in time, or found twice: the screen and the words
+        it lacks and what is on display, or the error page that is on display instead."""
+        if STRICT_VIOLATION in str(exc):
+            return ControlMissing(
+                self.name,
+                lookup.words,
+                _("more than one match: {matches}").format(matches=await lookup.describe_matches()),
+                ambiguous=True,
+            )
+        shown = await unexpected_screen(self.page, f"{self.name}: {lookup.words}")
+        if isinstance(shown, ScreenNotReached) and await self.is_displayed():
+            return ControlMissing(self.name, lookup.words, shown.seen)
+        return shown
+
     async def one(self, lookup: Lookup) -> Locator:
         """The single visible element of `lookup`, once it is there. A screen without it (cut
         short, or changed) raises the error that names the screen, the words and what is on
@@ -615,24 +642,29 @@ class Screen:
         One round trip: Playwright's strict mode refuses a locator that resolves to two
         elements, so the wait itself tells "two" from "there".
         """
-        target = lookup.visible if lookup.unique else lookup.visible.first
+        target = self.target(lookup)
         try:
             await target.wait_for(state="visible")
         except PlaywrightError as exc:
-            if STRICT_VIOLATION in str(exc):
-                raise ControlMissing(
-                    self.name,
-                    lookup.words,
-                    _("more than one match: {matches}").format(
-                        matches=await lookup.describe_matches()
-                    ),
-                    ambiguous=True,
-                ) from exc
-            shown = await unexpected_screen(self.page, f"{self.name}: {lookup.words}")
-            if isinstance(shown, ScreenNotReached) and await self.is_displayed():
-                raise ControlMissing(self.name, lookup.words, shown.seen) from exc
-            raise shown from exc
+            raise await self.unusable(lookup, exc) from exc
         return target
+
+    async def act(self, lookup: Lookup, action: Callable[[Locator], Awaitable[None]]) -> None:
+        """`action` (`Locator.click`, `Locator.hover`) on the single visible element of
+        `lookup`, in one round trip: Playwright's action waits for the element itself and
+        refuses two (strict mode). Not finding it in time, or finding two, raises what `one`
+        raises; any other failure of the action is Playwright's own (an element that is there
+        but whose click waited in vain for the portal, too: a time-out, not a changed screen).
+        """
+        target = self.target(lookup)
+        try:
+            await action(target)
+        except PlaywrightError as exc:
+            if STRICT_VIOLATION in str(exc) or (
+                isinstance(exc, PlaywrightTimeoutError) and not await _counted(target)
+            ):
+                raise await self.unusable(lookup, exc) from exc
+            raise
 
     async def require(self, *lookups: Lookup) -> list[Locator]:
         """`one()` of each lookup, all waited for at once (one round trip's time, not one per

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from playwright.async_api import Locator
@@ -55,7 +55,7 @@ class LoginPage(Screen):
         user_id: str,
         password: SecretStr,
         timeout_ms: float | None = None,
-        before: Callable[[], None] | None = None,
+        before: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Type the ID and the password and press ログイン (the password only at the fill).
 
@@ -66,7 +66,7 @@ class LoginPage(Screen):
             self.user_id, self.password, self.login_button
         )
         if before is not None:
-            before()
+            await before()
         # The lines before, read while the ID is typed (a fill adds no line of text).
         self.before, _filled = await asyncio.gather(self.texts(), id_box.fill(user_id))
         await password_box.fill(password.get_secret_value())
@@ -109,7 +109,6 @@ class LoginPage(Screen):
         """The パスワード変更 link (or button), for a change the user asked for."""
         from koss_rpa.pages.password_change import PasswordChangePage
 
-        (link,) = await self.require(self.change_password_link)
         async with answer_of(self.page, self.root):
-            await link.click()
+            await self.act(self.change_password_link, Locator.click)
         return PasswordChangePage(self.page)

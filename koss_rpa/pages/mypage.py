@@ -89,14 +89,13 @@ class MyPage(Screen):
         Raises:
             DownloadIncomplete: the portal showed a page instead of sending the file.
         """
-        (link,) = await self.require(self.summary_file_link)
         frames = {self.page.main_frame, self.root if self.root is not self.page else None}
         download = asyncio.ensure_future(self.page.wait_for_event("download", timeout=timeout_ms))
         navigated = asyncio.ensure_future(
             self.page.wait_for_event("framenavigated", lambda f: f in frames, timeout=timeout_ms)
         )
         try:
-            await link.click()
+            await self.act(self.summary_file_link, Locator.click)
             done, _pending = await asyncio.wait({download, navigated}, return_when=FIRST_COMPLETED)
         finally:
             for task in (download, navigated):
@@ -140,5 +139,4 @@ class MyPage(Screen):
 
     async def close(self) -> None:
         """終了: ends the session; the portal closes the window."""
-        (button,) = await self.require(self.close_button)
-        await button.click()
+        await self.act(self.close_button, Locator.click)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from playwright.async_api import Locator
 from pydantic import SecretStr
@@ -76,7 +76,7 @@ class PasswordChangePage(Screen):
         self,
         user_id: str,
         current: SecretStr,
-        new_password: Callable[[], SecretStr],
+        new_password: Callable[[], Awaitable[SecretStr]],
         timeout_ms: float | None = None,
     ) -> None:
         """Fill the fields and press 変更.
@@ -85,7 +85,7 @@ class PasswordChangePage(Screen):
         (the flow stores it as pending there: a form without its button costs no password).
         """
         current_box, new_box, confirm_box, button = await self.wait_form()
-        new = new_password()
+        new = await new_password()
         # The forced screen may show the ID as text, or in a read-only field.
         id_boxes = self.user_id.visible
         if await id_boxes.count() == 1 and await id_boxes.first.is_editable():

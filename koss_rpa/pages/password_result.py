@@ -44,7 +44,6 @@ class PasswordResultPage(Screen):
         """« ログインへ戻る."""
         from koss_rpa.pages.login import LoginPage
 
-        (link,) = await self.require(self.back_link)
         async with answer_of(self.page, self.root):
-            await link.click()
+            await self.act(self.back_link, Locator.click)
         return LoginPage(self.page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
@@ -34,32 +35,27 @@ class PortalTopPage(Screen):
     def lookups(self) -> list[Lookup]:
         return [self.name_lookup(), *self.menu, self.user_info_link]
 
-    async def _expand(self, entry: Locator, below: Lookup) -> Locator:
-        """Open a drop-down as a person does: point at it, and click if that did not show the
-        next level (a menu that opens by click, not by hover); returns the next level's entry."""
-        await entry.hover()
-        if not await below.visible.count():
-            await entry.click()
-        return await self.one(below)
-
     async def open_user_info(self) -> LoginPage:
         """事前の準備が整った方 → 画面申請の方 → 利用者情報の確認・変更を行う, which opens the
         マイページログイン in a new window, or in this one.
 
-        A menu entry's words may also stand elsewhere on a top page (a tile, a list), so the
-        first visible one is taken; the final item is required to be unique."""
-        first, *rest = [*self.menu, self.user_info_link]
-        entry = await self.one(first)
-        for below in rest:
-            entry = await self._expand(entry, below)
-        link = entry
+        Each drop-down is opened as a person does: point at it, and click if that did not show
+        the next level (a menu that opens by click, not by hover). A menu entry's words may also
+        stand elsewhere on a top page (a tile, a list), so the first visible one is taken; the
+        final item is required to be unique. Each pointing and clicking waits for its entry
+        itself: no separate wait for it."""
+        path = [*self.menu, self.user_info_link]
+        for entry, below in itertools.pairwise(path):
+            await self.act(entry, Locator.hover)
+            if not await below.visible.count():
+                await self.act(entry, Locator.click)
         context = self.page.context
         opened = asyncio.ensure_future(context.wait_for_event("page"))
         navigated = asyncio.ensure_future(
             self.page.wait_for_event("framenavigated", lambda f: f == self.page.main_frame)
         )
         try:
-            await link.click()
+            await self.act(self.user_info_link, Locator.click)
             done, _pending = await asyncio.wait(
                 {opened, navigated}, return_when=asyncio.FIRST_COMPLETED
             )
