@@ -666,11 +666,14 @@ class Screen:
                 raise await self.unusable(lookup, exc) from exc
             raise
 
-    async def require(self, *lookups: Lookup) -> list[Locator]:
+    async def require(
+        self, *lookups: Lookup, alongside: Sequence[Awaitable[None]] = ()
+    ) -> list[Locator]:
         """`one()` of each lookup, all waited for at once (one round trip's time, not one per
-        lookup); a failure is the first lookup's in order that failed."""
+        lookup), and the steps `alongside` meanwhile; once all have ended, a failure is raised:
+        the first lookup's in order that failed, else the first step's."""
         found = await asyncio.gather(
-            *(self.one(lookup) for lookup in lookups), return_exceptions=True
+            *(self.one(lookup) for lookup in lookups), *alongside, return_exceptions=True
         )
         for result in found:
             if isinstance(result, BaseException):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -59,16 +58,21 @@ class LoginPage(Screen):
     ) -> None:
         """Type the ID and the password and press ログイン (the password only at the fill).
 
-        `before` runs once the form is known to be complete, before anything is typed (the
+        `before` runs once the form is known to be complete, before the password is typed (the
         flow spends the login budget there: a form without its button costs nothing).
         """
-        id_box, password_box, button = await self.require(
-            self.user_id, self.password, self.login_button
+
+        async def read_lines() -> None:  # the lines before, for the answer (`new_lines`)
+            self.before = await self.texts()
+
+        # At once: the ID typed (no secret), the lines read, the rest of the form waited for.
+        password_box, button = await self.require(
+            self.password,
+            self.login_button,
+            alongside=[self.act(self.user_id, lambda box: box.fill(user_id)), read_lines()],
         )
         if before is not None:
             await before()
-        # The lines before, read while the ID is typed (a fill adds no line of text).
-        self.before, _filled = await asyncio.gather(self.texts(), id_box.fill(user_id))
         await password_box.fill(password.get_secret_value())
         # Wait for the answer's document, so that the screen before is never taken for it.
         async with answer_of(self.page, self.root, timeout_ms):
