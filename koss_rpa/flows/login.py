@@ -24,17 +24,20 @@ class SignedIn:
 
 async def open_login(rt: Runtime, session: AccountSession) -> LoginPage:
     """The portal's top → 事前の準備が整った方 → 画面申請の方 → 利用者情報の確認・変更を行う,
-    which opens the マイページログイン (in a new window or this one); or the configured URL."""
+    which opens the マイページログイン (in a new window or this one); or the configured URL.
+
+    Whether an error page shows instead is asked while each screen's next step goes on (the
+    menu pointed at, the login form looked up): those steps cost nothing on an error page."""
     page = await session.new_page()
     if rt.settings.login_url:
         session.step("open", _("Opening the マイページログイン screen…"))
         await page.goto(rt.settings.login_url)
-        return await LoginPage(page).wait_displayed()
+        return await LoginPage(page).wait_displayed(checked_with_next_step=True)
     session.step("open", _("Opening the portal and its menu…"))
     await page.goto(str(rt.settings.portal_url))
-    top = await PortalTopPage(page).wait_displayed()
+    top = await PortalTopPage(page).wait_displayed(checked_with_next_step=True)
     login = await top.open_user_info()
-    return await login.wait_displayed()
+    return await login.wait_displayed(checked_with_next_step=True)
 
 
 async def submit_login(

@@ -19,7 +19,7 @@ from asyncio import Future
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Self, overload
+from typing import Any, ClassVar, Literal, Self, TypeVar, overload
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Locator, Page
@@ -35,6 +35,8 @@ from koss_rpa.errors import (
     ScreenNotReached,
 )
 from koss_rpa.i18n import _
+
+T = TypeVar("T")
 
 # --- matching words ------------------------------------------------------------------------
 
@@ -581,6 +583,8 @@ class Screen:
     def __init__(self, page: Page, root: Root | None = None) -> None:
         self.page = page
         self.root: Root = root or page
+        #: Found by `wait_displayed(checked_with_next_step=True)`, error pages not yet ruled out.
+        self._unchecked = False
         #: The lines on display before the latest submission (`new_lines` tells the answer).
         self.before: list[str] = []
 
@@ -607,13 +611,40 @@ class Screen:
         except PlaywrightError:
             return False
 
-    async def wait_displayed(self, timeout_ms: float | None = None) -> Self:
+    async def wait_displayed(
+        self, timeout_ms: float | None = None, *, checked_with_next_step: bool = False
+    ) -> Self:
         """Wait until this screen is on display (in any frame), or raise the error that says
-        what is instead."""
+        what is instead.
+
+        `checked_with_next_step`: whether an error page shows instead (a maintenance page that
+        also bears the screen's name) is asked while the screen's next `act` or `require`
+        goes on, not before it — for a caller whose next step is one of those.
+        """
         self.root = await wait_for_screen(
-            self.page, self.name, self.presence, timeout_ms=timeout_ms
+            self.page,
+            self.name,
+            self.presence,
+            timeout_ms=timeout_ms,
+            check_errors=not checked_with_next_step,
         )
+        self._unchecked = checked_with_next_step
         return self
+
+    async def _checked(self, step: Awaitable[T]) -> T:
+        """`step`, asked meanwhile whether an error page is on display, if that is still open
+        (`wait_displayed`): an error page ends the step at once."""
+        if not self._unchecked:
+            return await step
+        self._unchecked = False
+        errors = asyncio.ensure_future(_counted(error_marks(self.root)))
+        work = asyncio.ensure_future(step)
+        try:
+            if not await errors:  # one round trip: the step goes on meanwhile
+                return await work
+        finally:
+            await _cancel({errors, work})
+        raise await unexpected_screen(self.page, self.name)
 
     def target(self, lookup: Lookup) -> Locator:
         """The locator of `lookup`'s single visible element (its first one, when two may be)."""
@@ -658,7 +689,7 @@ class Screen:
         """
         target = self.target(lookup)
         try:
-            await action(target)
+            await self._checked(action(target))
         except PlaywrightError as exc:
             if STRICT_VIOLATION in str(exc) or (
                 isinstance(exc, PlaywrightTimeoutError) and not await _counted(target)
@@ -672,8 +703,10 @@ class Screen:
         """`one()` of each lookup, all waited for at once (one round trip's time, not one per
         lookup), and the steps `alongside` meanwhile; once all have ended, a failure is raised:
         the first lookup's in order that failed, else the first step's."""
-        found = await asyncio.gather(
-            *(self.one(lookup) for lookup in lookups), *alongside, return_exceptions=True
+        found = await self._checked(
+            asyncio.gather(
+                *(self.one(lookup) for lookup in lookups), *alongside, return_exceptions=True
+            )
         )
         for result in found:
             if isinstance(result, BaseException):

@@ -14,7 +14,13 @@ import pytest
 from playwright.async_api import Page, Route
 from pydantic import SecretStr
 
-from koss_rpa.errors import AccountLocked, AnswerUnrecognised, ControlMissing, LoginRejected
+from koss_rpa.errors import (
+    AccountLocked,
+    AnswerUnrecognised,
+    ControlMissing,
+    LoginRejected,
+    Maintenance,
+)
 from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PortalTopPage
 from koss_rpa.pages.base import Lookup, control, field, normalize, screen_name, words_pattern
 from tests.support.sharedbrowser import SharedBrowser
@@ -262,6 +268,57 @@ def test_menu_should_open_the_login_however_it_is_made(on_site: Run[Any], menu: 
         return await login.is_displayed()
 
     assert on_site({"/": _html(menu), "/login": LOGIN}, check)
+
+
+# --- an error page that bears a screen's name -------------------------------------------
+
+MAINTENANCE_HEADING = "<h1>ただいまメンテナンス中です</h1>"
+LOGIN_FORM_ONLY = '<form method=post action="/login"><table><tr><th>納付利用者ID</th><td><input name=u></td></tr><tr><th>納付利用者パスワード</th><td><input type=password name=p></td></tr></table><input type=submit value="ログイン"></form>'
+
+
+@pytest.mark.parametrize(
+    "deferred", [False, True], ids=["checked at once", "checked with next step"]
+)
+def test_an_error_page_with_the_login_form_should_stop_before_any_password(
+    on_site: Run[Any], deferred: bool
+) -> None:
+    """A maintenance page that also shows the login form (and its name in the title): the
+    robot stops with Maintenance, the budget's hook never runs and no password is typed."""
+
+    async def check(page: Page) -> str:
+        spent: list[bool] = []
+
+        async def before() -> None:
+            spent.append(True)
+
+        try:
+            login = await LoginPage(page).wait_displayed(checked_with_next_step=deferred)
+            await login.submit_credentials("KNAB1234", SecretStr("Secret123"), before=before)
+        except Maintenance:
+            typed = await page.locator("input[type=password]").input_value()
+            return f"Maintenance; budget spent: {bool(spent)}; password typed: {typed!r}"
+        return "went on"
+
+    page = _html(MAINTENANCE_HEADING + LOGIN_FORM_ONLY, title="マイページログイン")
+    assert on_site({"/": page}, check) == "Maintenance; budget spent: False; password typed: ''"
+
+
+@pytest.mark.parametrize(
+    "deferred", [False, True], ids=["checked at once", "checked with next step"]
+)
+def test_an_error_page_with_the_portals_name_and_menu_should_stop_at_the_menu(
+    on_site: Run[Any], deferred: bool
+) -> None:
+    async def check(page: Page) -> str:
+        try:
+            top = await PortalTopPage(page).wait_displayed(checked_with_next_step=deferred)
+            await top.open_user_info()
+        except Maintenance:
+            return "Maintenance"
+        return "went on"
+
+    page = _html(MAINTENANCE_HEADING + HOVER_MENU)
+    assert on_site({"/": page, "/login": LOGIN}, check) == "Maintenance"
 
 
 # --- the answer to a login -------------------------------------------------------------
