@@ -168,6 +168,8 @@ def test_successful_flows_should_leave_no_password_anywhere(
     # Evidence: a success keeps its log, and its trace only when asked to.
     assert "run.log" in names(kept_folder)
     assert has(kept_folder, "trace", ".zip")
+    # Every step but the typing of credentials is in it: the menu, its link, the download, 終了.
+    assert _recorded_actions(kept_folder) == ["hover", "hover", "click", "click", "click"]
     assert not has(kept_folder, "screenshot", ".png")
     assert names(plain_folder) == ["run.log"]
     assert_no_password_anywhere(portal, keyring, env, runs)
@@ -222,6 +224,25 @@ def test_failing_flows_should_leave_evidence_but_no_password(
 #: `~` (%7E in a form, kept by Python's quote), `*` and a space (kept and `+` in a form),
 #: full-width digits and kana (UTF-8 bytes, `\uXXXX`, `&#NNNNN;`), quotes and `&`.
 NASTY_PASSWORDS = ("Pass~word1", "Ab* 12345x", "パスﾜｰﾄﾞ１２３ｱ\"&'<9")
+
+
+def _recorded_actions(folder: Path) -> list[str]:
+    """The pointing, clicking and typing the folder's trace chunks recorded, in order."""
+    actions = []
+    for trace in sorted(folder.glob("trace-*.zip")):
+        with zipfile.ZipFile(trace) as archive:
+            for name in sorted(n for n in archive.namelist() if n.endswith(".trace")):
+                for line in archive.read(name).splitlines():
+                    event = json.loads(line)
+                    if event.get("type") == "before" and event.get("method") in (
+                        "hover",
+                        "click",
+                        "fill",
+                        "type",
+                        "press",
+                    ):
+                        actions.append(str(event["method"]))
+    return actions
 
 
 def _post_bodies(trace: Path) -> list[tuple[str, dict[str, Any], bytes]]:
