@@ -6,6 +6,7 @@ protocol's (`koss_rpa.account`); every submission spends the login budget first.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from koss_rpa.account import Account, Candidate
@@ -58,7 +59,10 @@ async def submit_login(
         await login.submit_credentials(
             account.user_id, candidate.password, rt.navigation_timeout_ms, before=before
         )
-        return await login.outcome(rt.timeout_ms)
+    # The answer is read while the trace starts again: the typing is over (and a password a
+    # page might show again is scrubbed from every trace all the same).
+    outcome, _traced = await asyncio.gather(login.outcome(rt.timeout_ms), session.traced())
+    return outcome
 
 
 async def sign_in(rt: Runtime, session: AccountSession) -> SignedIn:

@@ -71,7 +71,8 @@ async def change_password_on(
                 return new
 
             await screen.submit_change(account.user_id, current, begin, rt.navigation_timeout_ms)
-            result = await screen.outcome(rt.timeout_ms)
+        # The answer is read while the trace starts again (as after a login).
+        result, _traced = await asyncio.gather(screen.outcome(rt.timeout_ms), session.traced())
     except PasswordRejected:
         account.change_refused()
         raise

@@ -45,6 +45,8 @@ class AccountSession:
         self._tracing = False
         #: Chunks being scrubbed in a worker thread while the job goes on.
         self._scrubbing: list[asyncio.Future[None]] = []
+        #: The current chunk's start, when `secret_entry` asked for it without waiting.
+        self._chunk_started: asyncio.Future[None] | None = None
 
     def step(self, key: str, message: str) -> None:
         """A step of this account's job, for the person watching."""
@@ -61,6 +63,7 @@ class AccountSession:
     async def _save_chunk(self, keep: bool = True) -> None:
         """End the trace chunk; a kept one is saved, then scrubbed into its name at once — in a
         worker thread, while the job goes on (the attempt's end waits for it)."""
+        await self.traced()
         if not keep:
             await self.context.tracing.stop_chunk()
             return
@@ -83,7 +86,9 @@ class AccountSession:
         """Typing credentials and submitting them: nothing of it goes into a trace.
 
         Yields what to await before the first secret is typed: the trace's chunk is saved
-        meanwhile, while the form is looked up (its lookups are no secret).
+        meanwhile, while the form is looked up (its lookups are no secret). At its end the
+        next chunk is asked for but not waited for: the caller reads the answer meanwhile and
+        then awaits `traced()`, before its next step.
         """
         loop = asyncio.get_running_loop()
         untraced: asyncio.Future[None] = loop.create_future()
@@ -100,8 +105,18 @@ class AccountSession:
             if isinstance(error, Exception):
                 log.warning("could not save the trace: %s", first_line(error))
             if was_tracing and any(not p.is_closed() for p in self.context.pages):
-                await self.context.tracing.start_chunk()
+                self._chunk_started = asyncio.ensure_future(self._start_chunk())
                 self._tracing = True
+
+    async def _start_chunk(self) -> None:
+        await self.context.tracing.start_chunk()
+
+    async def traced(self) -> None:
+        """Wait until the trace records again after a `secret_entry` (at once if it does):
+        the next step would not be in it otherwise."""
+        if self._chunk_started is not None:
+            started, self._chunk_started = self._chunk_started, None
+            await started
 
     async def finish(self, failed: bool) -> None:
         keep = failed or self.rt.settings.keep_success_artifacts

@@ -13,6 +13,7 @@ screen finds the frame that shows it (`wait_for_screen`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import unicodedata
 from asyncio import Future
@@ -80,6 +81,7 @@ def xpath_literal(text: str) -> str:
     return "concat(" + ', "\'", '.join(f"'{p}'" for p in parts) + ")"
 
 
+@functools.cache  # the manual's words are few; each screen asks for them anew
 def xpath_normalized(expr: str) -> str:
     """An XPath expression for `normalize(expr)` (as far as XPath 1.0's translate() can)."""
     mapped = f"translate({expr}, {xpath_literal(_XPATH_FROM)}, {xpath_literal(_XPATH_TO)})"
@@ -106,6 +108,7 @@ _DECORATION_RE = (
 )
 
 
+@functools.cache  # the manual's words are few; each screen asks for them anew
 def words_pattern(words: str) -> re.Pattern[str]:
     """A regular expression for an accessible name that is `words` and nothing else, whatever
     the width of its characters, its spacing and the decorations around it."""
@@ -114,6 +117,7 @@ def words_pattern(words: str) -> re.Pattern[str]:
     return re.compile(rf"^{_DECORATION_RE}{body}{_DECORATION_RE}$")
 
 
+@functools.cache  # the manual's words are few; each screen asks for them anew
 def _equals(expr: str, words: str) -> str:
     """XPath: `expr` is `words` (as `normalize` compares; an emptied （必須） may follow)."""
     folded, wanted = xpath_normalized(expr), xpath_literal(normalize(words))
@@ -144,11 +148,13 @@ _CLICKABLE = (
 _NOT_TEXT = "not(self::script or self::style or self::option or self::noscript)"
 
 
+@functools.cache  # the manual's words are few; each screen asks for them anew
 def _text_carriers(words: str) -> str:
     """Elements whose whole text is `words` (a label cell, a span, a label without `for`)."""
     return f"//body//*[{_NOT_TEXT}][{_equals('string(.)', words)}]"
 
 
+@functools.cache  # the manual's words are few; each screen asks for them anew
 def _named(words: str) -> str:
     """An element is named `words` by its text, an image's alt, its aria-label or title."""
     return (
