@@ -60,13 +60,10 @@ class AccountSession:
         pages = [p for p in self.context.pages if not p.is_closed()]
         return pages[-1] if pages else None
 
-    async def _save_chunk(self, keep: bool = True) -> None:
-        """End the trace chunk; a kept one is saved, then scrubbed into its name at once — in a
-        worker thread, while the job goes on (the attempt's end waits for it)."""
+    async def _save_chunk(self) -> None:
+        """End the trace chunk and save it, then scrub it into its name at once — in a worker
+        thread, while the job goes on (the attempt's end waits for it)."""
         await self.traced()
-        if not keep:
-            await self.context.tracing.stop_chunk()
-            return
         label = f"{self.run.user_id}-{self.run.attempts}-{len(self.trace_files) + 1}"
         path = self.rt.folder.evidence_path("trace.zip", label)
         raw = path.with_name(path.name + UNSCRUBBED_SUFFIX)
@@ -77,8 +74,8 @@ class AccountSession:
 
     async def start_tracing(self) -> None:
         # DOM snapshots are the evidence; a screencast would cost a third of the run time.
+        # `start` begins the first chunk.
         await self.context.tracing.start(screenshots=False, snapshots=True, sources=False)
-        await self.context.tracing.start_chunk()
         self._tracing = True
 
     @asynccontextmanager
@@ -121,10 +118,12 @@ class AccountSession:
     async def finish(self, failed: bool) -> None:
         keep = failed or self.rt.settings.keep_success_artifacts
         try:
-            if self._tracing:
-                await self._save_chunk(keep)
-                self._tracing = False
-            await self.context.tracing.stop()
+            if self._tracing and keep:
+                await self._save_chunk()
+            else:
+                await self.traced()
+            self._tracing = False
+            await self.context.tracing.stop()  # a chunk not saved is dropped
         except PlaywrightError as exc:
             log.warning("could not save the trace: %s", first_line(exc))
         # Shielded: an interrupted run still leaves no unscrubbed chunk behind.
