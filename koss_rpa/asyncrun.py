@@ -83,14 +83,20 @@ class LoopThread:
             tasks.append(task)
             task.add_done_callback(lambda done: _copy_outcome(done, outcome))
 
-        # The task is made in the loop's thread, in a copy of this thread's context (as
-        # `asyncio.run` would make it here).
-        self.loop.call_soon_threadsafe(start)
+        def cancel() -> None:
+            if tasks:  # `start` was called first, if it was scheduled: the loop keeps order
+                tasks[0].cancel()
+            else:  # Ctrl-C came before `start` was scheduled
+                coro.close()
+                outcome.cancel()
+
         try:
+            # The task is made in the loop's thread, in a copy of this thread's context (as
+            # `asyncio.run` would make it here).
+            self.loop.call_soon_threadsafe(start)
             _wait(outcome)
         except KeyboardInterrupt:
-            # `start` ran before this call does: the loop calls back in order.
-            self.loop.call_soon_threadsafe(lambda: tasks[0].cancel())
+            self.loop.call_soon_threadsafe(cancel)
             _wait(outcome)  # its cleanup, to the end; a second Ctrl-C stops waiting for it
             if outcome.cancelled():
                 raise

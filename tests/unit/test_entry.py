@@ -1,0 +1,114 @@
+"""`koss_rpa.entry`: which command lines start Playwright's driver before the CLI is imported,
+and the early driver handed out once (the driver itself is replaced: no Node.js here)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import typer
+
+from koss_rpa import browser, cliargs, entry
+from koss_rpa.cli import app
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["download"],
+        ["download", "--user-id", "KNAB1234", "--json"],
+        ["--config", "a.toml", "download"],
+        ["--config=a.toml", "--lang", "en", "change-password"],
+        ["--json", "info"],
+        ["check"],
+        ["check", "--login"],
+        ["capture", "out", "--login"],
+        ["--config", "check", "download"],  # a config file named "check"
+    ],
+)
+def test_needs_browser_should_say_yes_for_a_browser_command(argv: list[str]) -> None:
+    assert entry.needs_browser(argv)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--help"],
+        ["-h"],
+        ["--version"],
+        ["version"],
+        ["download", "--help"],
+        ["--lang", "ja", "check", "--help"],
+        ["status"],
+        ["batch", "accounts.toml"],
+        ["doctor"],
+        ["credentials", "set", "KNAB1234"],
+        ["--config", "download"],  # a config file named "download", no command
+        ["--lang", "download", "status"],
+        ["notify", "test", "download"],  # "download" as another command's argument
+        ["--", "download"],
+    ],
+)
+def test_needs_browser_should_say_no_for_anything_else(argv: list[str]) -> None:
+    assert not entry.needs_browser(argv)
+
+
+def test_needs_browser_should_know_the_global_options_and_the_commands_as_the_cli_has_them() -> (
+    None
+):
+    assert entry.GLOBAL_VALUED == cliargs.GLOBAL_VALUED
+    commands = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    assert commands >= entry.BROWSER_COMMANDS
+
+
+class _FakeDriver:
+    discarded = 0
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+
+    async def discard(self) -> None:
+        _FakeDriver.discarded += 1
+
+
+@pytest.fixture
+def fake_driver(monkeypatch: pytest.MonkeyPatch) -> type[_FakeDriver]:
+    monkeypatch.setattr(browser, "Driver", _FakeDriver)
+    monkeypatch.setattr(_FakeDriver, "discarded", 0)
+    return _FakeDriver
+
+
+def test_start_driver_should_hand_out_the_early_driver_once(fake_driver: Any) -> None:
+    async def scenario() -> tuple[Any, Any, Any]:
+        browser.start_early_driver()
+        early = browser._early[asyncio.get_running_loop()]
+        first, second = browser.start_driver(), browser.start_driver()
+        await browser.discard_early_driver()  # taken: nothing to discard
+        return early, first, second
+
+    early, first, second = asyncio.run(scenario())
+    assert first is early
+    assert second is not early
+    assert fake_driver.discarded == 0
+    assert not browser._early
+
+
+def test_start_driver_should_not_take_an_early_driver_of_another_loop(fake_driver: Any) -> None:
+    async def start_early() -> None:
+        browser.start_early_driver()
+
+    async def start() -> Any:
+        return browser.start_driver()
+
+    other = asyncio.new_event_loop()
+    try:
+        other.run_until_complete(start_early())
+        early = browser._early[other]
+        assert asyncio.run(start()) is not early
+        other.run_until_complete(browser.discard_early_driver())
+    finally:
+        other.close()
+    assert fake_driver.discarded == 1
+    assert not browser._early
