@@ -4,6 +4,7 @@ and the early driver handed out once (the driver itself is replaced: no Node.js 
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any
 
 import pytest
@@ -112,3 +113,25 @@ def test_start_driver_should_not_take_an_early_driver_of_another_loop(fake_drive
         other.close()
     assert fake_driver.discarded == 1
     assert not browser._early
+
+
+def test_main_should_run_the_cli_with_the_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector is off while the program imports, never while the CLI runs."""
+    import gc
+
+    import koss_rpa.cli
+
+    seen: list[bool] = []
+
+    def cli_main() -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(sys, "argv", ["koss-rpa", "version"])
+    monkeypatch.setattr(koss_rpa.cli, "main", cli_main)
+    try:
+        assert entry.main() == 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    assert seen == [True]
