@@ -59,11 +59,15 @@ class LoopThread:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._token: contextvars.Token[LoopThread | None] | None = None
+        self._ended: BaseException | None = None
         self._thread.start()
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
+        try:
+            self.loop.run_forever()
+        except BaseException as exc:  # SystemExit in a task ends the loop: told to `run`
+            self._ended = exc
 
     def is_current(self) -> bool:
         """Whether the caller is the loop's own thread."""
@@ -94,13 +98,19 @@ class LoopThread:
             # The task is made in the loop's thread, in a copy of this thread's context (as
             # `asyncio.run` would make it here).
             self.loop.call_soon_threadsafe(start)
-            _wait(outcome)
+            self._wait(outcome)
         except KeyboardInterrupt:
             self.loop.call_soon_threadsafe(cancel)
-            _wait(outcome)  # its cleanup, to the end; a second Ctrl-C stops waiting for it
+            self._wait(outcome)  # its cleanup, to the end; a second Ctrl-C stops waiting for it
             if outcome.cancelled():
                 raise
         return outcome.result()
+
+    def _wait(self, future: concurrent.futures.Future[Any]) -> None:
+        while not future.done():
+            if not self._thread.is_alive():
+                raise RuntimeError("the event loop's thread has ended") from self._ended
+            concurrent.futures.wait([future], timeout=_TICK_SECONDS)
 
     def close(self) -> None:
         """Cancel what is left on the loop and wait for it, close asynchronous generators and
@@ -113,6 +123,8 @@ class LoopThread:
             finally:
                 self.loop.call_soon_threadsafe(self.loop.stop)
                 self._thread.join()
+        else:  # its thread ended early: the loop is free to run here
+            self.loop.run_until_complete(_shut_down(self.loop))
         self.loop.close()
 
     def __enter__(self) -> LoopThread:
@@ -129,11 +141,6 @@ class LoopThread:
             _active.reset(self._token)
             self._token = None
         self.close()
-
-
-def _wait(future: concurrent.futures.Future[Any]) -> None:
-    while not future.done():
-        concurrent.futures.wait([future], timeout=_TICK_SECONDS)
 
 
 def _copy_outcome(task: asyncio.Task[T], outcome: concurrent.futures.Future[T]) -> None:

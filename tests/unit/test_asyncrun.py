@@ -157,3 +157,18 @@ def test_loop_thread_should_return_a_result_the_coroutine_gives_despite_ctrl_c()
         result = asyncrun.run(stubborn())
     presser.join()
     assert result == "finished anyway"
+
+
+def test_loop_thread_should_not_wait_forever_when_its_loop_has_ended() -> None:
+    cleaned_up: list[bool] = []
+
+    async def stop_the_loop() -> None:
+        asyncio.get_running_loop().stop()  # `run_forever` returns: the loop's thread ends
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaned_up.append(True)
+
+    with asyncrun.LoopThread(), pytest.raises(RuntimeError, match="has ended"):
+        asyncrun.run(stop_the_loop())
+    assert cleaned_up == [True]  # by `close`, on the caller's thread
