@@ -123,8 +123,12 @@ class LoopThread:
             finally:
                 self.loop.call_soon_threadsafe(self.loop.stop)
                 self._thread.join()
-        else:  # its thread ended early: the loop is free to run here
-            self.loop.run_until_complete(_shut_down(self.loop))
+        else:  # its thread ended early: one more, to finish (the caller's may run a loop)
+            finisher = threading.Thread(
+                target=self.loop.run_until_complete, args=(_shut_down(self.loop),)
+            )
+            finisher.start()
+            finisher.join()
         self.loop.close()
 
     def __enter__(self) -> LoopThread:

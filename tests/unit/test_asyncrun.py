@@ -171,4 +171,4 @@ def test_loop_thread_should_not_wait_forever_when_its_loop_has_ended() -> None:
 
     with asyncrun.LoopThread(), pytest.raises(RuntimeError, match="has ended"):
         asyncrun.run(stop_the_loop())
-    assert cleaned_up == [True]  # by `close`, on the caller's thread
+    assert cleaned_up == [True]  # by `close`

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 import typer
 
 from koss_rpa import browser, cliargs, entry
 from koss_rpa.cli import app
+
+T = TypeVar("T")
 
 
 @pytest.mark.parametrize(
@@ -89,7 +93,7 @@ def test_start_driver_should_hand_out_the_early_driver_once(fake_driver: Any) ->
         await browser.discard_early_driver()  # taken: nothing to discard
         return early, first, second
 
-    early, first, second = asyncio.run(scenario())
+    early, first, second = _in_a_fresh_thread(lambda: asyncio.run(scenario()))
     assert first is early
     assert second is not early
     assert fake_driver.discarded == 0
@@ -103,16 +107,25 @@ def test_start_driver_should_not_take_an_early_driver_of_another_loop(fake_drive
     async def start() -> Any:
         return browser.start_driver()
 
-    other = asyncio.new_event_loop()
-    try:
-        other.run_until_complete(start_early())
-        early = browser._early[other]
-        assert asyncio.run(start()) is not early
-        other.run_until_complete(browser.discard_early_driver())
-    finally:
-        other.close()
+    def scenario() -> None:
+        other = asyncio.new_event_loop()
+        try:
+            other.run_until_complete(start_early())
+            early = browser._early[other]
+            assert asyncio.run(start()) is not early
+            other.run_until_complete(browser.discard_early_driver())
+        finally:
+            other.close()
+
+    _in_a_fresh_thread(scenario)
     assert fake_driver.discarded == 1
     assert not browser._early
+
+
+def _in_a_fresh_thread(job: Callable[[], T]) -> T:
+    """Run `job` where no event loop runs (pytest-playwright may leave one in this thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(job).result()
 
 
 def test_main_should_run_the_cli_with_the_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:
