@@ -12,6 +12,7 @@ tests call it in-process).
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +20,8 @@ from collections.abc import Sequence
 BROWSER_COMMANDS = frozenset({"download", "change-password", "info", "check", "capture"})
 #: Options after which nothing runs.
 _NO_RUN = frozenset({"-h", "--help", "--version"})
+#: `settings.APP_NAME` (pydantic is not imported yet).
+APP_NAME = "koss-rpa"
 #: The global options that take a value (`cliargs.GLOBAL_VALUED`; Typer is not imported yet).
 GLOBAL_VALUED = frozenset({"--config", "--lang"})
 
@@ -42,12 +45,25 @@ def needs_browser(argv: Sequence[str]) -> bool:
 def main() -> int:
     """`koss-rpa`: the CLI, with Playwright's driver started first when it will be needed."""
     gc.disable()  # see `_imported`
+    use_node_compile_cache()
     if not needs_browser(sys.argv[1:]):
         from koss_rpa.cli import main as cli_main
 
         _imported()
         return cli_main()
     return _with_early_driver()
+
+
+def use_node_compile_cache() -> None:
+    """Have Playwright's driver keep its compiled code on disk (Node.js ≥ 22.1 does when
+    `NODE_COMPILE_CACHE` names a folder): it then starts in about 0.16 s instead of 0.22 s here.
+    The driver inherits this process's environment; a folder the user chose is kept, and
+    `NODE_DISABLE_COMPILE_CACHE=1` turns the cache off. Node.js says nothing when it cannot
+    write there, and an older one ignores the variable."""
+    import platformdirs
+
+    cache = platformdirs.user_cache_path(APP_NAME, appauthor=False) / "node-compile-cache"
+    os.environ.setdefault("NODE_COMPILE_CACHE", str(cache))
 
 
 def _imported() -> None:

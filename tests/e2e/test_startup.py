@@ -70,7 +70,13 @@ def run(tmp_path: Path, node_log: Path) -> Koss:
     wrapper.chmod(0o755)
     keyring_file = tmp_path / "keyring.json"
     filekeyring.write(keyring_file, {USER_ID: PASSWORD})
-    return Koss(process_env(keyring_file, PLAYWRIGHT_NODEJS_PATH=str(wrapper)), tmp_path)
+    environment = process_env(
+        keyring_file,
+        PLAYWRIGHT_NODEJS_PATH=str(wrapper),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),  # where the driver's compiled code is kept
+    )
+    environment.pop("NODE_COMPILE_CACHE", None)
+    return Koss(environment, tmp_path)
 
 
 def _starts(node_log: Path) -> int:
@@ -78,13 +84,15 @@ def _starts(node_log: Path) -> int:
 
 
 def test_download_should_take_the_driver_started_before_the_cli(
-    portal: ControlClient, env: KossEnv, run: Koss, node_log: Path
+    portal: ControlClient, env: KossEnv, run: Koss, node_log: Path, tmp_path: Path
 ) -> None:
     done = run("--debug", "--config", str(env.config), "download", "--json")
 
     assert done.returncode == 0, done.stderr
     assert EARLY in done.stderr
     assert _starts(node_log) == 1  # the early driver, and no other
+    cache = tmp_path / "cache" / "koss-rpa" / "node-compile-cache"
+    assert any(p.is_file() for p in cache.rglob("*")), "no compiled code kept for the driver"
     assert json.loads(done.stdout.splitlines()[-1])["ok"] is True
     assert len(env.workbooks()) == 1
     assert portal.journal(outcome="download")

@@ -4,15 +4,18 @@ and the early driver handed out once (the driver itself is replaced: no Node.js 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
+import platformdirs
 import pytest
 import typer
 
-from koss_rpa import browser, cliargs, entry
+from koss_rpa import browser, cliargs, entry, settings
 from koss_rpa.cli import app
 
 T = TypeVar("T")
@@ -128,7 +131,9 @@ def _in_a_fresh_thread(job: Callable[[], T]) -> T:
         return pool.submit(job).result()
 
 
-def test_main_should_run_the_cli_with_the_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_should_run_the_cli_with_the_collector_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """The collector is off while the program imports, never while the CLI runs."""
     import gc
 
@@ -141,6 +146,7 @@ def test_main_should_run_the_cli_with_the_collector_on(monkeypatch: pytest.Monke
         return 0
 
     monkeypatch.setattr(sys, "argv", ["koss-rpa", "version"])
+    monkeypatch.setenv("NODE_COMPILE_CACHE", str(tmp_path))
     monkeypatch.setattr(koss_rpa.cli, "main", cli_main)
     try:
         assert entry.main() == 0
@@ -148,3 +154,20 @@ def test_main_should_run_the_cli_with_the_collector_on(monkeypatch: pytest.Monke
         gc.unfreeze()
         gc.enable()
     assert seen == [True]
+
+
+def test_use_node_compile_cache_should_name_a_folder_of_the_users_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("NODE_COMPILE_CACHE", "-")  # so that the value set below is undone
+    monkeypatch.delenv("NODE_COMPILE_CACHE")
+    monkeypatch.setattr(platformdirs, "user_cache_path", lambda app, appauthor: tmp_path / str(app))
+    entry.use_node_compile_cache()
+    assert os.environ["NODE_COMPILE_CACHE"] == str(tmp_path / "koss-rpa" / "node-compile-cache")
+    assert entry.APP_NAME == settings.APP_NAME
+
+
+def test_use_node_compile_cache_should_keep_the_users_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NODE_COMPILE_CACHE", "/somewhere/else")
+    entry.use_node_compile_cache()
+    assert os.environ["NODE_COMPILE_CACHE"] == "/somewhere/else"
