@@ -7,6 +7,9 @@ while Python imports them and parses the arguments. The guess is made from the w
 command line alone; a wrong one (an option's value that happens to be spelled like a command)
 costs a driver started and stopped unused. `koss_rpa.cli.main` itself starts nothing ahead (the
 tests call it in-process).
+
+Two more things shorten every start: the driver keeps its compiled code on disk
+(`use_node_compile_cache`), and the garbage collector stays off while the program imports.
 """
 
 from __future__ import annotations
