@@ -1,3 +1,3 @@
-from koss_rpa.cli import main
+from koss_rpa.entry import main
 
 raise SystemExit(main())

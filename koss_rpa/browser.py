@@ -248,8 +248,31 @@ class Driver:
         await playwright.stop()
 
 
+#: Drivers started before the command was known (`start_early_driver`), by their event loop.
+_early: dict[asyncio.AbstractEventLoop, Driver] = {}
+
+
+def start_early_driver() -> None:
+    """Start Playwright's driver on the running event loop before any command asks for one:
+    the entry point does, so that Node.js boots while Python imports and parses the command
+    line. `start_driver` on this loop hands it out; `discard_early_driver` stops it unused."""
+    _early[asyncio.get_running_loop()] = Driver()
+
+
+async def discard_early_driver() -> None:
+    """Stop the driver `start_early_driver` started on this loop, if nothing took it."""
+    early = _early.pop(asyncio.get_running_loop(), None)
+    if early is not None:
+        await early.discard()
+
+
 def start_driver() -> Driver | None:
-    """Start Playwright's driver now, on the running event loop (tests replace this)."""
+    """Playwright's driver for a run on the running event loop: the one started early on this
+    loop, if any (once), else one started now (tests replace this)."""
+    early = _early.pop(asyncio.get_running_loop(), None)
+    if early is not None:
+        log.debug("Playwright's driver started early, taken")
+        return early
     return Driver()
 
 

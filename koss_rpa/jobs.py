@@ -161,8 +161,9 @@ def run_account_job(
     """Settings, checks before any login, the account's lock, the runtime, the job.
 
     Playwright's driver (a Node.js process that takes about 0.3 s to start) is started first
-    and boots while a worker thread reads and checks the settings, takes the account's lock and
-    imports the flow; a run that stops before the browser stops the driver again, unused.
+    (by `koss_rpa.entry`, before the CLI was even imported, when run as `koss-rpa`) and boots
+    while a worker thread reads and checks the settings, takes the account's lock and imports
+    the flow; a run that stops before the browser stops the driver again, unused.
     """
     from koss_rpa import browser
 

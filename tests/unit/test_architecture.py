@@ -34,7 +34,15 @@ LAYERS: dict[str, tuple[str, ...]] = {
     ),
     "flows": ("flows",),
     "jobs": ("jobs", "console", "check", "capture", "demo", "doctor", "status", "schedule"),
-    "command line": ("cli", "cliargs", "clicredentials", "clihelp", "commands", "__main__"),
+    "command line": (
+        "entry",
+        "cli",
+        "cliargs",
+        "clicredentials",
+        "clihelp",
+        "commands",
+        "__main__",
+    ),
 }
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+
+import pytest
 
 from koss_rpa import asyncrun
 
@@ -41,3 +44,131 @@ def test_run_should_use_another_thread_inside_a_running_loop() -> None:
     ran_in, caller_thread = _in_a_fresh_thread(lambda: asyncio.run(caller()))
 
     assert ran_in != caller_thread
+
+
+# --- the loop in a thread of its own (what `koss_rpa.entry` runs a browser command on) -----
+
+
+async def _fail() -> None:
+    await asyncio.sleep(0)
+    raise LookupError("from the loop")
+
+
+def test_loop_thread_should_run_the_coroutine_on_its_thread_and_return_its_result() -> None:
+    with asyncrun.LoopThread(name="early-loop") as loop:
+        assert asyncrun.run(_thread_name()) == "early-loop"
+        assert loop.run(_thread_name()) == "early-loop"
+
+
+def test_loop_thread_should_raise_the_coroutines_exception_in_the_caller() -> None:
+    with asyncrun.LoopThread(), pytest.raises(LookupError, match="from the loop"):
+        asyncrun.run(_fail())
+
+
+def test_loop_thread_should_serve_only_while_entered_and_stop_its_thread_on_exit() -> None:
+    loop = asyncrun.LoopThread(name="early-loop")
+    with loop:
+        pass
+    assert not loop._thread.is_alive()
+    assert loop.loop.is_closed()
+    ran_in, caller = _in_a_fresh_thread(lambda: asyncrun.run(_thread_name()))
+    assert ran_in == caller  # asyncio.run again
+
+
+def test_loop_thread_should_finish_what_is_left_and_the_default_executor_on_close() -> None:
+    finished: list[str] = []
+    gate = threading.Event()
+
+    async def left_running() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            finished.append("task cleaned up")
+
+    def in_the_executor() -> None:
+        gate.wait(timeout=10)
+        finished.append("executor job done")
+
+    async def start_both() -> None:
+        asyncio.get_running_loop().create_task(left_running())
+        asyncio.get_running_loop().run_in_executor(None, in_the_executor)
+        await asyncio.sleep(0)
+
+    with asyncrun.LoopThread():
+        asyncrun.run(start_both())
+        gate.set()
+    assert sorted(finished) == ["executor job done", "task cleaned up"]
+
+
+def test_loop_thread_should_cancel_on_ctrl_c_wait_for_the_cleanup_then_raise_it() -> None:
+    """Ctrl-C as `asyncio.run` has it: cancelled, cleaned up to the end, KeyboardInterrupt."""
+    assert threading.current_thread() is threading.main_thread()  # where Ctrl-C lands
+    started = threading.Event()
+    events: list[str] = []
+
+    async def job() -> str:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+        finally:
+            # Cleanup that takes a while (closing a browser): the caller must wait for it.
+            await asyncio.sleep(0.2)
+            events.append("cleaned up")
+        return "never"
+
+    def press_ctrl_c() -> None:
+        if started.wait(timeout=10):
+            _thread.interrupt_main()
+
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    with asyncrun.LoopThread():
+        try:
+            asyncrun.run(job())
+        except KeyboardInterrupt:
+            events.append("KeyboardInterrupt")
+    presser.join()
+    assert events == ["cancelled", "cleaned up", "KeyboardInterrupt"]
+
+
+def test_loop_thread_should_return_a_result_the_coroutine_gives_despite_ctrl_c() -> None:
+    """A coroutine that absorbs the cancellation is not an interruption (as `asyncio.run`)."""
+    assert threading.current_thread() is threading.main_thread()
+    started = threading.Event()
+
+    async def stubborn() -> str:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            return "finished anyway"
+        return "never"
+
+    def press_ctrl_c() -> None:
+        if started.wait(timeout=10):
+            _thread.interrupt_main()
+
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    with asyncrun.LoopThread():
+        result = asyncrun.run(stubborn())
+    presser.join()
+    assert result == "finished anyway"
+
+
+def test_loop_thread_should_not_wait_forever_when_its_loop_has_ended() -> None:
+    cleaned_up: list[bool] = []
+
+    async def stop_the_loop() -> None:
+        asyncio.get_running_loop().stop()  # `run_forever` returns: the loop's thread ends
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaned_up.append(True)
+
+    with asyncrun.LoopThread(), pytest.raises(RuntimeError, match="has ended"):
+        asyncrun.run(stop_the_loop())
+    assert cleaned_up == [True]  # by `close`
