@@ -180,6 +180,10 @@ class Settings(BaseSettings):
     keep_runs: int = Field(50, ge=1, le=100_000)
     #: Keep the trace and screenshot of successful runs too (normally only the log).
     keep_success_artifacts: bool = False
+    #: When a trace holds the page's DOM at every step (Playwright's snapshots): from an
+    #: account's first retry on (a first attempt's trace has its steps, timings and network, and
+    #: its failure a screenshot and the HTML), or in every attempt.
+    trace_snapshots: Literal["on-retry", "always"] = "on-retry"
     #: How long a second run for the same account waits for the first one's lock.
     lock_wait_seconds: float = Field(0.0, ge=0, le=86_400)
     #: Password submissions per account that the portal has not confirmed, at most, before

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -173,6 +175,50 @@ def test_screen_check_should_name_the_expected_and_the_seen_screen(
         f"({base_url}/mypage)."
     )
     assert [e["outcome"] for e in portal.journal(method="POST")] == ["login_ok"]
+
+
+def _snapshot_counts(folder: Path) -> dict[str, int]:
+    """DOM snapshots in each attempt's trace chunks ({"1": n, "2": m}: by attempt number)."""
+    counts: dict[str, int] = {}
+    for trace in sorted(folder.glob("trace-*.zip")):
+        attempt = trace.stem.split("-")[-2]
+        with zipfile.ZipFile(trace) as archive:
+            events = [
+                json.loads(line)
+                for name in archive.namelist()
+                if name.endswith(".trace")
+                for line in archive.read(name).splitlines()
+            ]
+        found = sum(e.get("type") == "frame-snapshot" for e in events)
+        assert any(e.get("type") == "before" for e in events), "a trace without its steps"
+        counts[attempt] = counts.get(attempt, 0) + found
+    return counts
+
+
+@pytest.mark.parametrize("setting", ["on-retry", "always"])
+def test_a_trace_should_hold_the_dom_from_the_first_retry_on_or_always(
+    portal: ControlClient,
+    koss_env: Callable[..., KossEnv],
+    cli: Callable[..., CliResult],
+    shared_browser: SharedBrowser,
+    setting: str,
+) -> None:
+    env = koss_env(trace_snapshots=setting, keep_success_artifacts=True)
+    env.store.set_password(USER_ID, SecretStr(PASSWORD))
+    portal.add_fault("mypage", "html_200")  # once: the first attempt fails, the retry succeeds
+
+    with shared_browser.installed():
+        result = cli("--config", str(env.config), "download")
+
+    assert result.code == EXIT_OK, result.stderr
+    [log] = env.run_dir.rglob("run.log")
+    counts = _snapshot_counts(log.parent)
+    assert set(counts) == {"1", "2"}
+    assert counts["2"] > 0
+    assert (counts["1"] > 0) is (setting == "always")
+    # The failed first attempt keeps its screenshot and HTML whatever the setting.
+    assert list(log.parent.glob("screenshot-*-1.png"))
+    assert list(log.parent.glob("page-*-1.html"))
 
 
 def test_retry_should_give_up_at_the_total_time_limit(
