@@ -142,13 +142,14 @@ def test_successful_flows_should_leave_no_password_anywhere(
     cli: Callable[..., CliResult],
     shared_browser: SharedBrowser,
 ) -> None:
-    env = koss_env(keep_success_artifacts=True)
+    # Traces as full as they come (the DOM at every step, the pages' bodies): the most to leak.
+    env = koss_env(keep_success_artifacts=True, trace_snapshots="always")
     for user_id, (_, keyring_pw, _, _) in ACCOUNTS.items():
         env.store.set_password(user_id, SecretStr(keyring_pw))
     runs = Runs(env, cli, shared_browser)
 
     kept, kept_folder = runs("download", "--user-id", "KNLE0001", "--json")
-    env = koss_env(keep_success_artifacts=False)
+    env = koss_env(keep_success_artifacts=False, trace_snapshots="always")
     plain, plain_folder = runs("download", "--user-id", "KNLE0001")
     forced, _ = runs("download", "--user-id", "KNLE0002", "--json")
     changed, _ = runs("change-password", "--user-id", "KNLE0003", "--json")
@@ -184,6 +185,7 @@ def test_failing_flows_should_leave_evidence_but_no_password(
     cli: Callable[..., CliResult],
     shared_browser: SharedBrowser,
 ) -> None:
+    # The default traces: the first attempt's without the DOM, the retry's with it.
     env = koss_env(retry={"attempts": 2}, timeouts={"action_seconds": 3, "navigation_seconds": 3})
     for user_id, (_, keyring_pw, _, _) in ACCOUNTS.items():
         env.store.set_password(user_id, SecretStr(keyring_pw))
@@ -272,7 +274,7 @@ def test_a_kept_trace_should_hold_no_password_whatever_its_characters(
 ) -> None:
     """The issue's repro: a download the portal answers with an HTML page, every artifact kept,
     for passwords whose characters every encoding spells differently."""
-    env = koss_env(retry={"attempts": 1}, keep_success_artifacts=True)
+    env = koss_env(retry={"attempts": 1}, keep_success_artifacts=True, trace_snapshots="always")
     runs = Runs(env, cli, shared_browser)
     portal.add_fault("download", "html_200", times=None)
     folders = []
