@@ -73,11 +73,12 @@ class AccountSession:
         self._scrubbing.append(asyncio.ensure_future(asyncio.to_thread(scrub, raw, path)))
 
     async def start_tracing(self) -> None:
-        """Trace the attempt: its steps, their timings and the network always; the DOM at every
-        step (Playwright's snapshots, about 3% of a run's time) from the account's first
-        retry on, unless `trace_snapshots = "always"`, as Playwright's own "on-first-retry".
-        A failed first attempt keeps a screenshot and the page's HTML besides. No screencast:
-        it would cost a third of the run time. `start` begins the first chunk."""
+        """Trace the attempt: its steps, their timings and its requests always; the DOM at every
+        step and the pages' bodies (Playwright's snapshots, about 3% of a run's time) from the
+        account's first retry on, unless `trace_snapshots = "always"` (as Playwright's own
+        "on-first-retry"). A failed first attempt keeps a screenshot and the page's HTML
+        besides. No screencast: it would cost a third of the run time. `start` begins the first
+        chunk."""
         snapshots = self.rt.settings.trace_snapshots == "always" or self.run.attempts > 1
         await self.context.tracing.start(screenshots=False, snapshots=snapshots, sources=False)
         self._tracing = True
