@@ -100,6 +100,18 @@ def test_loop_thread_should_finish_what_is_left_and_the_default_executor_on_clos
     assert sorted(finished) == ["executor job done", "task cleaned up"]
 
 
+def _ctrl_c_once(started: threading.Event) -> threading.Thread:
+    """A thread that presses Ctrl-C (in the main thread) once `started` is set."""
+
+    def press_ctrl_c() -> None:
+        if started.wait(timeout=10):
+            _thread.interrupt_main()
+
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    return presser
+
+
 def test_loop_thread_should_cancel_on_ctrl_c_wait_for_the_cleanup_then_raise_it() -> None:
     """Ctrl-C as `asyncio.run` has it: cancelled, cleaned up to the end, KeyboardInterrupt."""
     assert threading.current_thread() is threading.main_thread()  # where Ctrl-C lands
@@ -119,12 +131,7 @@ def test_loop_thread_should_cancel_on_ctrl_c_wait_for_the_cleanup_then_raise_it(
             events.append("cleaned up")
         return "never"
 
-    def press_ctrl_c() -> None:
-        if started.wait(timeout=10):
-            _thread.interrupt_main()
-
-    presser = threading.Thread(target=press_ctrl_c)
-    presser.start()
+    presser = _ctrl_c_once(started)
     with asyncrun.LoopThread():
         try:
             asyncrun.run(job())
@@ -147,12 +154,7 @@ def test_loop_thread_should_return_a_result_the_coroutine_gives_despite_ctrl_c()
             return "finished anyway"
         return "never"
 
-    def press_ctrl_c() -> None:
-        if started.wait(timeout=10):
-            _thread.interrupt_main()
-
-    presser = threading.Thread(target=press_ctrl_c)
-    presser.start()
+    presser = _ctrl_c_once(started)
     with asyncrun.LoopThread():
         result = asyncrun.run(stubborn())
     presser.join()
