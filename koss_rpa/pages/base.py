@@ -377,11 +377,8 @@ def error_marks(root: Root) -> Locator:
 async def shows_error_page(page: Page) -> bool:
     """Whether the window, or a frame of it, shows a maintenance, server error or error page."""
     for frame in page.frames:
-        try:
-            if await error_marks(frame).count():
-                return True
-        except PlaywrightError:
-            continue
+        if await _counted(error_marks(frame)):
+            return True
     return False
 
 
@@ -612,10 +609,7 @@ class Screen:
 
     async def is_displayed(self) -> bool:
         """Whether this screen is the one on display now (in the frame it was found in)."""
-        try:
-            return await self.presence(self.root).count() > 0
-        except PlaywrightError:
-            return False
+        return await _counted(self.presence(self.root)) > 0
 
     async def wait_displayed(
         self, timeout_ms: float | None = None, *, checked_with_next_step: bool = False
