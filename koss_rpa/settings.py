@@ -49,12 +49,19 @@ _UNSET_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 def expand_path(value: Any) -> Any:
     """`~` and environment variables (`$HOME`, `${APPDATA}`, `%APPDATA%` on Windows) in a path
-    setting are expanded; one that is not set, or a control character (a TOML `"C:\\temp"`
-    holds a tab), is refused."""
+    setting are expanded; one that is not set, an empty path (it would mean the working folder)
+    or a control character (a TOML `"C:\\temp"` holds a tab) is refused."""
     if isinstance(value, Path):
         value = str(value)
     if not isinstance(value, str):
         return value
+    if not value.strip():
+        raise ValueError(
+            _(
+                "the path is empty: give a folder (an absolute path, or one relative "
+                "to the file it is written in)"
+            )
+        )
     if any(ord(c) < 0x20 for c in value):
         raise ValueError(
             _(
@@ -71,6 +78,28 @@ def expand_path(value: Any) -> Any:
     return Path(expanded)
 
 
+#: The settings that name a folder: a relative one is relative to the file it is written in.
+PATH_SETTINGS = ("download_dir", "run_dir", "state_dir")
+
+
+def anchored_path(value: Any, base: Path | None) -> Any:
+    """A path setting made absolute: `~` and variables expanded (`expand_path`), a relative
+    path taken from `base`, the folder of the file it was written in. `base` None: the value
+    came from somewhere without a folder (an environment variable), and a relative path is
+    refused: the working folder of a scheduled job is nobody's choice."""
+    path = expand_path(value)
+    if not isinstance(path, Path) or path.is_absolute():
+        return path
+    if base is None:
+        raise ValueError(
+            _(
+                "{path!r} is a relative path, and an environment variable has no folder to be "
+                "relative to: give the full path"
+            ).format(path=str(value))
+        )
+    return Path(os.path.normpath(base / path))
+
+
 def normalize_user_id(value: str) -> str:
     """Half-width, upper-case, trimmed: `ｋｎａｂ１２３４ ` → `KNAB1234`."""
     return unicodedata.normalize("NFKC", value).strip().upper()
@@ -78,6 +107,43 @@ def normalize_user_id(value: str) -> str:
 
 def default_config_file() -> Path:
     return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+
+def default_state_dir() -> Path:
+    """The user's state folder (platformdirs): ~/.local/state/koss-rpa on Linux,
+    %LOCALAPPDATA%\\koss-rpa on Windows, ~/Library/Application Support/koss-rpa on macOS."""
+    return platformdirs.user_state_path(APP_NAME, appauthor=False)
+
+
+class _Anchored(PydanticBaseSettingsSource):
+    """Another source, its path settings made absolute against the folder of the file it reads
+    (`anchored_path`); a wrong one is one line naming the setting and where it came from."""
+
+    def __init__(self, inner: PydanticBaseSettingsSource, base: Path | None, where: str) -> None:
+        super().__init__(inner.settings_cls)
+        self.inner = inner
+        self.base = base
+        self.where = where
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.inner.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        self.inner._set_current_state(self.current_state)
+        self.inner._set_settings_sources_data(self.settings_sources_data)
+        data = dict(self.inner())
+        for name in PATH_SETTINGS:
+            if name in data and data[name] is not None:
+                try:
+                    data[name] = anchored_path(data[name], self.base)
+                except ValueError as exc:
+                    where = self.where.format(name="KOSS_" + name.upper())
+                    raise SettingsInvalid(
+                        _("Setting {name!r} ({where}): {reason}").format(
+                            name=name, where=where, reason=exc
+                        )
+                    ) from exc
+        return data
 
 
 class _Section(BaseModel):
@@ -149,6 +215,10 @@ class Settings(BaseSettings):
     download_dir: Path = Field(
         default_factory=lambda: platformdirs.user_documents_path() / APP_NAME
     )
+    #: Where each account's safety state lives (its login budget, the lock the portal
+    #: announced, its run lock, what it was told), keyed by keyring service and ID: one folder
+    #: per user, whatever the working folder, `run_dir` or configuration of a run.
+    state_dir: Path = Field(default_factory=default_state_dir)
     #: `auto`, `chromium` (Playwright's own), a channel (`msedge`, `chrome`) or an executable path.
     browser: str = "auto"
     headless: bool = True
@@ -173,8 +243,9 @@ class Settings(BaseSettings):
         Literal["needs_person", "failed", "drift", "rotated", "saved", "batch"], ...
     ] = ("needs_person", "failed", "drift", "rotated", "batch")
     keyring_service: str = APP_NAME
+    #: Run folders only (logs, evidence); by default inside the state folder.
     run_dir: Path = Field(
-        default_factory=lambda: platformdirs.user_state_path(APP_NAME, appauthor=False) / "runs"
+        default_factory=lambda data: Path(data.get("state_dir") or default_state_dir()) / "runs"
     )
     #: How many run folders to keep; older ones are pruned.
     keep_runs: int = Field(50, ge=1, le=100_000)
@@ -187,11 +258,14 @@ class Settings(BaseSettings):
     #: How long a second run for the same account waits for the first one's lock.
     lock_wait_seconds: float = Field(0.0, ge=0, le=86_400)
     #: Password submissions per account that the portal has not confirmed, at most, before
-    #: runs refuse to submit more (the portal locks after 5 failures in a row, inferred).
-    login_budget: int = Field(2, ge=1, le=4)
-    #: How long an unconfirmed submission counts (None: until a login succeeds or a person
-    #: runs `credentials set`; the portal's own window is unknown).
-    login_budget_window_hours: float | None = Field(None, gt=0, le=24 * 365)
+    #: runs refuse to submit more until the budget refills (`login_budget_refill_hours`).
+    login_budget: int = Field(2, ge=1, le=19)
+    #: A budget spent by answers that were lost (an error page, a dropped connection, a
+    #: time-out) refills after this many quiet hours; `portal_lockout_after` still caps it.
+    login_budget_refill_hours: float = Field(24.0, gt=0, le=24 * 365)
+    #: Failed logins in a row after which the portal locks the account (5, inferred). Until a
+    #: password is confirmed, at most one fewer submissions are made, whatever refilled.
+    portal_lockout_after: int = Field(5, ge=2, le=20)
     #: Accounts a batch works on at once.
     concurrency: int = Field(2, ge=1, le=16)
     lang: Literal["ja", "en"] | None = None
@@ -209,7 +283,7 @@ class Settings(BaseSettings):
     def _normalize_user_id(cls, value: Any) -> Any:
         return normalize_user_id(value) if isinstance(value, str) else value
 
-    @field_validator("download_dir", "run_dir", mode="before")
+    @field_validator("download_dir", "run_dir", "state_dir", mode="before")
     @classmethod
     def _expand(cls, value: Any) -> Any:
         return expand_path(value)
@@ -228,9 +302,23 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _budget_below_lockout(self) -> Settings:
+        if self.login_budget >= self.portal_lockout_after:
+            raise SettingsInvalid(
+                _(
+                    "login_budget ({budget}) must stay below portal_lockout_after ({lockout}): "
+                    "the budget would walk the account into the lock-out."
+                ).format(budget=self.login_budget, lockout=self.portal_lockout_after)
+            )
+        return self
+
+    @model_validator(mode="after")
     def _run_dir_apart(self) -> Settings:
         """Run folders are pruned: the folder that holds them must not hold the downloads."""
-        runs, downloads = self.run_dir.resolve(), self.download_dir.resolve()
+        runs, downloads = (
+            resolved(self.run_dir, "run_dir"),
+            resolved(self.download_dir, "download_dir"),
+        )
         if runs == downloads or runs.is_relative_to(downloads) or downloads.is_relative_to(runs):
             raise SettingsInvalid(
                 _(
@@ -249,16 +337,32 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Relative paths: from the command line, the working folder (a person typed them
+        # there); from a file, that file's folder; from an environment variable, refused.
         toml_file = getattr(settings_cls, "config_path", None)
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        sources: list[PydanticBaseSettingsSource] = [
+            _Anchored(init_settings, Path.cwd(), _("the command line")),
+            _Anchored(env_settings, None, _("the environment variable {name}")),
+            _Anchored(
+                dotenv_settings,
+                Path.cwd(),
+                _("the .env file {path}").format(path=Path(".env").absolute()),
+            ),
+        ]
         if toml_file is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+            sources.append(
+                _Anchored(
+                    TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+                    toml_file.absolute().parent,
+                    str(toml_file),
+                )
+            )
         return tuple(sources)
 
     @property
-    def state_dir(self) -> Path:
-        """Where run folders, locks and login budgets are kept."""
-        return self.run_dir.parent
+    def login_budget_cap(self) -> int:
+        """Submissions the portal has not confirmed, at most, until a password is confirmed."""
+        return self.portal_lockout_after - 1
 
     def validated_user_id(self, user_id: str | None = None) -> str:
         """The 納付利用者ID to use (argument over setting), checked against the pattern."""
@@ -280,6 +384,18 @@ class Settings(BaseSettings):
     @property
     def login_url(self) -> str | None:
         return str(self.mypage_url) if self.mypage_url else None
+
+
+def resolved(path: Path, name: str) -> Path:
+    """`path` with its links followed; a loop of links is one line naming the setting."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as exc:  # Python 3.11: RuntimeError("Symlink loop …")
+        raise SettingsInvalid(
+            _(
+                "Setting {name!r}: {path} cannot be followed ({error}): choose another folder."
+            ).format(name=name, path=path, error=exc)
+        ) from exc
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
