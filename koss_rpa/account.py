@@ -8,21 +8,33 @@ budget that every submission spends: flows call these steps and never sequence k
   sets one (`koss-rpa credentials set`).
 - A change: the new password is *pending* in the keyring before 変更 is pressed, *current*
   once the portal confirms it, discarded only once the portal has refused it.
-- Every submission of a password is counted durably before the click (`budget.LoginBudget`)
-  and the count is cleared when the portal accepts a password.
+- Every submission of a password is counted durably before the click (`budget.LoginBudget`),
+  with what became of its answer (lost, not understood, rejected), and the count is cleared
+  when the portal accepts a password; a lock the portal announced stops every submission until
+  a person acts.
+- The account's safety state lives in one state folder, whatever the run's settings: the
+  keyring remembers which (`state_home`), and a run that would use another one is refused.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr
 
-from koss_rpa.budget import LoginBudget
+from koss_rpa.budget import Answer, LoginBudget, Refusal, Rules, budget_dir
 from koss_rpa.credentials import CredentialStore, generate_password
-from koss_rpa.errors import CredentialsMissing, LoginRejected
+from koss_rpa.errors import (
+    AccountLocked,
+    AnswerUnrecognised,
+    CredentialsMissing,
+    LoginRejected,
+    PasswordRejected,
+    SettingsInvalid,
+)
 from koss_rpa.i18n import _
 from koss_rpa.settings import Settings
 
@@ -43,6 +55,17 @@ def missing(user_id: str) -> CredentialsMissing:
     )
 
 
+def rejected_before(user_id: str) -> LoginRejected:
+    """The refusal of a run whose password the portal rejected in an earlier run."""
+    return LoginRejected(
+        _(
+            "The portal rejected the stored password of {user_id} in an earlier run; it is "
+            "not tried again (to avoid locking the account). Set the right one with "
+            "'koss-rpa credentials set {user_id}'."
+        ).format(user_id=user_id)
+    )
+
+
 class Account:
     """The passwords of one 納付利用者ID and the steps of the protocol over them."""
 
@@ -50,13 +73,46 @@ class Account:
         self.store = store
         self.user_id = user_id
         self.settings = settings
-        hours = settings.login_budget_window_hours
-        self.budget = LoginBudget(
-            settings.state_dir,
-            user_id,
-            settings.login_budget,
-            timedelta(hours=hours) if hours is not None else None,
+        self.budget = safety_record(settings, user_id)
+
+    # --- where its safety state lives ------------------------------------------------------
+
+    def check_state_home(self) -> None:
+        """The account's safety state is in this run's state folder: the keyring names the
+        folder it was kept in first; another one with a record of the account is refused (it
+        would give the account a second login budget), an abandoned one is taken over.
+
+        Raises:
+            SettingsInvalid: the account's record is in another state folder.
+        """
+        here = self.settings.state_dir.absolute()
+        home = self.store.state_home(self.user_id)
+        if home is None or Path(home) == here:
+            if home is None:
+                self.store.set_state_home(self.user_id, str(here))
+            return
+        elsewhere = safety_record(self.settings, self.user_id, state_dir=Path(home))
+        if not elsewhere.path.exists():  # that folder is gone or never held a record
+            self.store.set_state_home(self.user_id, str(here))
+            return
+        raise SettingsInvalid(
+            _(
+                "The safety state of {user_id} (its login budget and locks) is kept in {home}, "
+                "but this run's state_dir is {here}: two folders would give the account two "
+                "login budgets. Use state_dir = {home!r} everywhere, or, to move it here, check "
+                "the password on the portal and run 'koss-rpa credentials set {user_id}' with "
+                "these settings."
+            ).format(user_id=self.user_id, home=home, here=here)
         )
+
+    def move_state_home(self) -> None:
+        """A person set the password with these settings: the state lives here from now on."""
+        self.store.set_state_home(self.user_id, str(self.settings.state_dir.absolute()))
+
+    def refusal(self) -> Refusal | None:
+        """Why no password may be submitted for the account now (a lock the portal announced,
+        a spent budget), or None. Asked before any browser starts."""
+        return self.budget.refusal()
 
     # --- logging in ----------------------------------------------------------------------
 
@@ -77,13 +133,7 @@ class Account:
         if not found and pending is None:
             raise missing(self.user_id)
         if not [c for c in found if c.slot == "pending"] and status.rejected_at is not None:
-            raise LoginRejected(
-                _(
-                    "The portal rejected the stored password of {user_id} in an earlier run; it is "
-                    "not tried again (to avoid locking the account). Set the right one with "
-                    "'koss-rpa credentials set {user_id}'."
-                ).format(user_id=self.user_id)
-            )
+            raise rejected_before(self.user_id)
         if not found:
             raise missing(self.user_id)
         return found
@@ -91,6 +141,22 @@ class Account:
     def submitting(self, what: str) -> None:
         """A password is about to be submitted: spend the budget, or refuse."""
         self.budget.spend(what)
+
+    def answer_failed(self, error: BaseException) -> None:
+        """The submission just made ended in `error`, not in an answer that confirmed it: what
+        became of its answer, for the budget. A lock the portal announced stops every later
+        run; an answer not understood (or a refusal) waits for a person; an answer that never
+        arrived whole (an error page, a dropped connection, a time-out, an interruption) was
+        *lost*: the portal may have taken the password."""
+        reason = str(getattr(error, "code", "") or type(error).__name__)
+        if isinstance(error, AccountLocked):
+            self.budget.mark_locked(error.message)
+        elif isinstance(error, LoginRejected | PasswordRejected):
+            self.budget.answered(Answer.REJECTED, reason)
+        elif isinstance(error, AnswerUnrecognised):
+            self.budget.answered(Answer.UNRECOGNISED, reason)
+        else:
+            self.budget.answered(Answer.LOST, reason)
 
     def login_accepted(self, candidate: Candidate, *, change_follows: bool) -> bool:
         """The portal accepted `candidate`. Returns whether a pending password became current.
@@ -111,6 +177,7 @@ class Account:
 
     def login_rejected(self, candidate: Candidate, portal_message: str) -> LoginRejected:
         """The portal rejected `candidate`; the error to raise if no candidate is left."""
+        self.budget.answered(Answer.REJECTED)
         if candidate.slot == "pending":
             self.store.mark_pending_tried(self.user_id)
         else:
@@ -150,3 +217,24 @@ class Account:
     def change_refused(self) -> None:
         """The portal said no to the new password: the old one stands."""
         self.store.discard_pending(self.user_id)
+
+
+def safety_record(
+    settings: Settings, user_id: str, *, state_dir: Path | None = None
+) -> LoginBudget:
+    """The safety record of `user_id` under `settings` (in `state_dir`, if given): its rules
+    from the settings, and the record an earlier version kept beside `run_dir` to take over."""
+    rules = Rules(
+        limit=settings.login_budget,
+        cap=settings.login_budget_cap,
+        quiet=timedelta(hours=settings.login_budget_refill_hours),
+    )
+    # Earlier versions kept the record beside run_dir, keyed by the ID alone.
+    legacy = budget_dir(settings.run_dir.parent) / f"{user_id}.json"
+    return LoginBudget(
+        state_dir or settings.state_dir,
+        user_id,
+        rules,
+        service=settings.keyring_service,
+        legacy=(legacy,),
+    )

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from koss_rpa.settings import Settings
 
 credentials_app = typer.Typer(
-    help="Passwords in the OS keyring: set, status, delete, show.", no_args_is_help=True
+    help="Passwords in the OS keyring: set, status, delete, show, unlock.", no_args_is_help=True
 )
 
 
@@ -106,7 +106,9 @@ def credentials_set(
     kept = store.set_password(uid, SecretStr(password), when, discard_pending=discard_pending)
     from koss_rpa.account import Account
 
-    Account(store, uid, settings).budget.reset()
+    account = Account(store, uid, settings)
+    account.budget.reset()  # a person looked: a new login budget, and no lock
+    account.move_state_home()
     out.line(_("Stored the password of {user_id} in the keyring.").format(user_id=uid))
     if kept:
         out.line(
@@ -129,23 +131,61 @@ def _require_terminal(remedy: str) -> None:
         )
 
 
+#: Byte order marks a pipe may put first (PowerShell 5.1 writes UTF-8's; UTF-16's both ways).
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
 def _read_stdin_password(max_length: int) -> str:
-    """One line of standard input, read with a bound (a password is never a megabyte)."""
-    line = sys.stdin.readline(max(4 * max_length, 1024) + 2)
-    if line and not line.endswith("\n") and sys.stdin.read(1):
+    """One line of standard input, read as bytes with a bound (a password is never a
+    megabyte); only its line end (LF or CR LF) is removed. A byte order mark or bytes that are
+    not UTF-8 are refused: stored, they would fail a login later."""
+    limit = max(4 * max_length, 1024) + 2
+    raw = getattr(sys.stdin, "buffer", None)
+    line = raw.readline(limit) if raw is not None else sys.stdin.readline(limit).encode()
+    rest = raw.read(1) if raw is not None else sys.stdin.read(1).encode()
+    if line and not line.endswith(b"\n") and rest:
         raise SettingsInvalid(
             _(
                 "The password on standard input is longer than password_policy.max_length "
                 "({max_length}): the portal can never accept it. Give the right password."
             ).format(max_length=max_length)
         )
-    return line.rstrip("\r\n")
+    if line.startswith(_BOMS):
+        raise SettingsInvalid(
+            _(
+                "The password on standard input starts with a byte order mark (BOM), which "
+                "PowerShell 5.1 adds: pipe it without one (e.g. $OutputEncoding = "
+                "[Text.UTF8Encoding]::new($false)), or type it at the prompt (nothing was stored)."
+            )
+        )
+    line = line.removesuffix(b"\n").removesuffix(b"\r")
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsInvalid(
+            _(
+                "The password on standard input is not UTF-8 text: pipe it as UTF-8, or type "
+                "it at the prompt (nothing was stored)."
+            )
+        ) from exc
 
 
 def _check_password(password: str, max_length: int) -> None:
-    """Refuse what the portal can never accept: nothing, only blanks, longer than its limit."""
+    """Refuse what the portal can never accept: nothing, only blanks, a control character (a
+    tab, a carriage return: no one can type them into the portal's field), longer than its
+    limit."""
+    import unicodedata
+
     if not password:
         raise SettingsInvalid(_("No password given."))
+    control = next((c for c in password if unicodedata.category(c) in ("Cc", "Cf")), None)
+    if control is not None:
+        raise SettingsInvalid(
+            _(
+                "The password holds a control character (U+{code:04X}), which cannot be typed "
+                "on the portal: give the password as it is typed there (nothing was stored)."
+            ).format(code=ord(control))
+        )
     if not password.strip():
         raise SettingsInvalid(
             _("The password is only blanks: give the portal's password (nothing was stored).")
@@ -175,6 +215,41 @@ def _parse_date(value: str | None) -> datetime | None:
             )
         )
     return when
+
+
+@credentials_app.command("unlock")
+def credentials_unlock(
+    ctx: typer.Context,
+    user_id: Annotated[str, typer.Argument(help="納付利用者ID.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm that the lock was lifted on the portal.")
+    ] = False,
+) -> None:
+    """Say that the portal's lock of an account was lifted (パスワード初期化), when its
+    password stays the one stored: runs submit it again. Also resets its login budget.
+
+    A new password is stored with 'credentials set' instead, which does the same.
+    """
+    inv = invocation(ctx)
+    keyring = _keyring(inv, user_id)
+    if not yes:
+        raise SettingsInvalid(
+            _(
+                "Lift the lock on the portal first (パスワード初期化), then run "
+                "'koss-rpa credentials unlock {user_id} --yes'."
+            ).format(user_id=keyring.user_id)
+        )
+    from koss_rpa.account import Account
+
+    account = Account(keyring.store, keyring.user_id, keyring.settings)
+    account.budget.reset()
+    account.move_state_home()
+    inv.output().line(
+        _("{user_id}: the lock and the login budget are cleared; runs log in again.").format(
+            user_id=keyring.user_id
+        )
+    )
+    inv.output().result("credentials unlock", {"user_id": keyring.user_id})
 
 
 @credentials_app.command("status")

@@ -270,6 +270,14 @@ class CredentialStore:
         """The portal rejected every password we hold: later runs must not guess again."""
         self._update_meta(user_id, rejected_at=_now().isoformat())
 
+    def state_home(self, user_id: str) -> str | None:
+        """The state folder the account's safety state is kept in (`account.Account`)."""
+        home = self._meta(user_id).get("state_home")
+        return home if isinstance(home, str) and home else None
+
+    def set_state_home(self, user_id: str, folder: str) -> None:
+        self._update_meta(user_id, state_home=folder)
+
     def status(self, user_id: str) -> CredentialStatus:
         meta = self._meta(user_id)
         return CredentialStatus(

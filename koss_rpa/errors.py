@@ -51,6 +51,8 @@ class KossError(Exception):
 
     code: ClassVar[str] = "error"
     exit_code: ClassVar[int] = 1
+    #: For a state the person is told of once (a lock, a spent budget): which, and since when.
+    told_key: tuple[str, str] | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

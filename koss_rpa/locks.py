@@ -1,21 +1,24 @@
-"""An account's lock, beside the run folders (`koss_rpa.runs`): it keeps a second run off an
-account that is being worked on."""
+"""An account's lock, in the state folder beside its safety record (`koss_rpa.budget`): it keeps
+a second run off an account that is being worked on, whatever the second run's `run_dir`,
+working folder or configuration."""
 
 from __future__ import annotations
 
 from filelock import FileLock, Timeout
 
+from koss_rpa.budget import account_key
 from koss_rpa.errors import RunLocked
 from koss_rpa.i18n import _
+from koss_rpa.private import FILE_MODE, private_dir
 from koss_rpa.settings import Settings
 
 
 def account_lock_file(settings: Settings, user_id: str) -> FileLock:
     """The lock of one account. The OS drops it when a process dies, so a lock left by a
     killed run never blocks the next one."""
-    lock_dir = settings.run_dir.parent / "locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    return FileLock(lock_dir / f"{user_id}.lock", thread_local=False)
+    lock_dir = private_dir(settings.state_dir / "locks")
+    name = account_key(settings.keyring_service, user_id)
+    return FileLock(lock_dir / f"{name}.lock", thread_local=False, mode=FILE_MODE)
 
 
 def acquire_account_lock(lock: FileLock, user_id: str, wait_seconds: float) -> None:
