@@ -17,6 +17,7 @@ They return the flow's result for the command to show; nothing here decides an e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
-from koss_rpa import asyncrun, storage
+from koss_rpa import asyncrun, scratch, storage
 from koss_rpa.errors import BusinessError, KossError
 from koss_rpa.i18n import _
 
@@ -199,7 +200,8 @@ def run_account_job(
             if driver is not None:
                 await driver.discard()
 
-    return asyncrun.run(go())
+    with scratch.private_tmp():
+        return asyncrun.run(go())
 
 
 async def _run_telling_people(
@@ -207,7 +209,6 @@ async def _run_telling_people(
 ) -> R:
     """Run the flow and record its outcome; notify what needs a person (and what `job.tell`s),
     and warn on stderr about every notification that could not be delivered."""
-    from koss_rpa import notify
     from koss_rpa.outcomes import record_outcome
 
     redact = rt.folder.redactor.redact
@@ -215,9 +216,7 @@ async def _run_telling_people(
         result = await flow(rt, uid)
     except KossError as exc:
         record_outcome(settings.run_dir, uid, job.command, exc.exit_code, exc.code, rt.folder.path)
-        failures = await asyncio.to_thread(
-            notify.notify_problem, settings, uid, "", exc, rt.folder.path, redact
-        )
+        failures = await asyncio.to_thread(tell_once, settings, uid, exc, rt.folder.path, redact)
         warn_notify_failures(out, failures)
         raise
     record_outcome(settings.run_dir, uid, job.command, 0, "ok", rt.folder.path)
@@ -229,9 +228,37 @@ async def _run_telling_people(
 
 def tell_before_the_run(settings: Settings, uid: str, exc: KossError, out: Output) -> None:
     """Notify a problem found before any run folder exists (the preflight's)."""
-    from koss_rpa import notify
+    warn_notify_failures(out, tell_once(settings, uid, exc, None))
 
-    warn_notify_failures(out, notify.notify_problem(settings, uid, "", exc, None))
+
+def tell_once(
+    settings: Settings,
+    uid: str,
+    exc: KossError,
+    folder: Path | None,
+    redact: Callable[[str], str] = str,
+) -> list[str]:
+    """Notify a problem; a lock the portal announced, or a spent login budget, only once for
+    as long as it lasts (the account's safety record remembers), not by every run it stops.
+    Returns what could not be delivered."""
+    from koss_rpa import notify
+    from koss_rpa.account import safety_record
+    from koss_rpa.errors import AccountLocked, LoginBudgetSpent
+
+    told_key = exc.told_key
+    record = None
+    if isinstance(exc, AccountLocked | LoginBudgetSpent):
+        record = safety_record(settings, uid)
+        if told_key is None:  # seen by this run itself: the record names the state now
+            refused = record.refusal()
+            told_key = refused.told_key if refused is not None else None
+        if told_key is not None and record.was_told(told_key):
+            return []
+    failures = notify.notify_problem(settings, uid, "", exc, folder, redact)
+    if record is not None and told_key is not None and not failures:
+        with contextlib.suppress(OSError):
+            record.mark_told(told_key)
+    return failures
 
 
 def warn_notify_failures(out: Output, failures: list[str]) -> None:
@@ -272,7 +299,8 @@ def run_portal_job(
             if driver is not None:
                 await driver.discard()
 
-    return asyncrun.run(go())
+    with scratch.private_tmp():
+        return asyncrun.run(go())
 
 
 def run_batch_job(
@@ -298,7 +326,10 @@ def run_batch_job(
     report = check_report_path(report) if report is not None else None
     out = output()
     labels = {e.user_id: e.label for e in entries}
-    with run_folder(settings.run_dir, "batch", "", settings.keep_runs) as folder:
+    with (
+        scratch.private_tmp(),
+        run_folder(settings.run_dir, "batch", "", settings.keep_runs) as folder,
+    ):
         result = BatchReport.begin(entries)
         try:
             with BatchDisplay(out, labels) as display:

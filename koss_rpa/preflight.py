@@ -7,7 +7,7 @@ import socket
 from urllib.parse import urlsplit
 
 from koss_rpa import storage
-from koss_rpa.account import missing
+from koss_rpa.account import Account, missing, rejected_before
 from koss_rpa.credentials import CredentialStore, check_backend, keyring_remedy
 from koss_rpa.errors import (
     FolderNotWritable,
@@ -15,7 +15,8 @@ from koss_rpa.errors import (
     PortalUnreachable,
 )
 from koss_rpa.i18n import _
-from koss_rpa.settings import Settings
+from koss_rpa.private import private_dir
+from koss_rpa.settings import Settings, default_state_dir
 
 
 def check_portal_name(url: str) -> None:
@@ -51,9 +52,27 @@ def checked_backend() -> str:
 
 
 def check_state_dirs(settings: Settings) -> None:
-    """The run folders' folder and the locks' folder next to it can be written."""
+    """The state folder (the accounts' safety records and locks) and the run folders' folder
+    can be written, and are private to the user: the state folder when koss-rpa made it (or
+    it is the default one; a folder the user named may be shared with other things), its
+    own sub-folders and `run_dir` always."""
+    state = settings.state_dir
+    made = not state.exists()
+    storage.check_writable(state, FolderNotWritable)
     storage.check_writable(settings.run_dir, FolderNotWritable)
-    storage.check_writable(settings.run_dir.parent / "locks", FolderNotWritable)
+    try:
+        if made or state.absolute() == default_state_dir():
+            private_dir(state)
+        for folder in (state / "budget", state / "locks", settings.run_dir):
+            private_dir(folder)
+    except OSError as exc:
+        raise FolderNotWritable(
+            _(
+                "The state folder {path} cannot be written ({error}): fix its permissions or "
+                "choose another state_dir."
+            ).format(path=state, error=exc.strerror or exc)
+        ) from exc
+    storage.check_writable(state / "budget", FolderNotWritable)
 
 
 def check_password_stored(settings: Settings, user_id: str) -> None:
@@ -62,6 +81,25 @@ def check_password_stored(settings: Settings, user_id: str) -> None:
     status = CredentialStore(settings.keyring_service).status(user_id)
     if not (status.has_current or status.has_pending):
         raise missing(user_id)
+
+
+def check_account_ready(settings: Settings, user_id: str) -> None:
+    """Everything that would stop a login, asked before any browser starts: a password
+    stored; the account's safety state in this state folder; no lock announced by the portal,
+    no spent login budget; a password the portal has not rejected already (or a pending one
+    that has its try)."""
+    check_password_stored(settings, user_id)
+    store = CredentialStore(settings.keyring_service)
+    account = Account(store, user_id, settings)
+    account.check_state_home()
+    refused = account.refusal()
+    if refused is not None:
+        refused.error.told_key = refused.told_key
+        raise refused.error
+    status = store.status(user_id)
+    pending_has_try = status.has_pending and status.pending_tried_at is None
+    if status.rejected_at is not None and not pending_has_try:
+        raise rejected_before(user_id)
 
 
 def preflight(settings: Settings, user_id: str | None = None, month: str | None = None) -> None:
@@ -74,7 +112,7 @@ def preflight(settings: Settings, user_id: str | None = None, month: str | None 
     check_state_dirs(settings)
     storage.check_writable(settings.download_dir)
     if user_id is not None:
-        check_password_stored(settings, user_id)
+        check_account_ready(settings, user_id)
         if month is not None:
             storage.check_account_folders(settings.download_dir, user_id, month)
     check_portal_name(settings.login_url or str(settings.portal_url))

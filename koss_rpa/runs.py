@@ -3,11 +3,14 @@
 ```
 <run_dir>/20261126-113000-download-KNAB1234-1a2b3c/
     .koss-rpa-run    always: marks the folder as one koss-rpa made (only such folders are pruned)
+    .koss-rpa-run.lock  held while the run goes on: pruning never touches a live run's folder
     run.log          always
     screenshot.png   on failure (password fields masked)
     page.html        on failure (password field values removed)
     trace-N.zip      on failure: Playwright traces, paused while credentials are typed
 ```
+
+Run folders and everything in them are private to the user (`koss_rpa.private`).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ import contextlib
 import html.entities
 import json
 import logging
+import os
 import re
 import secrets
 import shutil
 import struct
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -28,8 +33,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from pydantic import SecretStr
 
+from koss_rpa.i18n import _
+from koss_rpa.private import FILE_MODE, make_private_tree, private_dir
 from koss_rpa.storage import JST
 
 log = logging.getLogger("koss_rpa")
@@ -43,6 +51,8 @@ MASK = "●●●●●●●●"
 UNSCRUBBED_SUFFIX = ".unscrubbed"
 #: The file that marks a run folder as koss-rpa's own: pruning never touches another folder.
 RUN_MARKER = ".koss-rpa-run"
+#: The lock a run holds on its folder while it goes on.
+RUN_LOCK = RUN_MARKER + ".lock"
 #: A form field (name, possibly URL- or JSON-encoded) that holds a password: a request body
 #: with one never reaches a trace, whatever the password's characters. (Also パス, in UTF-8 and
 #: percent-encoded, for a portal whose field names are Japanese.)
@@ -259,14 +269,35 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _RunLogHandler(logging.FileHandler):
+    """The run log's handler: a log that cannot be written (a full disk) is said once, in one
+    line, instead of a traceback for every record."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        del record
+        if not self.failed:
+            self.failed = True
+            error = sys.exc_info()[1]
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(
+                    _("warning: the run log {path} cannot be written: {error}").format(
+                        path=self.baseFilename, error=error
+                    )
+                    + "\n"
+                )
+
+
 @dataclass
 class RunFolder:
-    """One run's folder with its log."""
+    """One run's folder with its log, locked while the run goes on."""
 
     path: Path
     run_id: str
     redactor: Redactor = field(default_factory=Redactor)
     _handler: logging.Handler | None = None
+    _lock: FileLock | None = None
 
     @classmethod
     def create(cls, run_dir: Path, command: str, label: str = "") -> RunFolder:
@@ -274,16 +305,33 @@ class RunFolder:
         stamp = datetime.now(JST).strftime("%Y%m%d-%H%M%S")
         name = "-".join(part for part in (stamp, command, label, run_id) if part)
         path = run_dir / name
-        path.mkdir(parents=True, exist_ok=True)
-        (path / RUN_MARKER).write_text(f"koss-rpa run {run_id}\n", encoding="utf-8")
-        return cls(path=path, run_id=run_id)
+        private_dir(run_dir)
+        path.mkdir(mode=0o700)
+        private_dir(path)
+        lock = FileLock(path / RUN_LOCK, thread_local=False, mode=FILE_MODE)
+        lock.acquire(timeout=0)  # a new folder: nobody else holds it
+        _write_private(path / RUN_MARKER, f"koss-rpa run {run_id}\n")
+        return cls(path=path, run_id=run_id, _lock=lock)
+
+    def release(self) -> None:
+        """The run is over: its folder may be pruned from now on."""
+        make_private_tree(self.path)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def alive(self) -> bool:
+        """Whether the folder is still this run's (nobody removed it): evidence goes only into
+        the run's own marked folder, never into one made again."""
+        return is_run_folder(self.path)
 
     @property
     def log_path(self) -> Path:
         return self.path / "run.log"
 
     def start_logging(self, level: int = logging.INFO) -> None:
-        handler = logging.FileHandler(self.log_path, encoding="utf-8")
+        _write_private(self.log_path, "")
+        handler = _RunLogHandler(self.log_path, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.addFilter(RedactingFilter(self.redactor))
         handler.setLevel(level)
@@ -304,9 +352,29 @@ class RunFolder:
     def drop_evidence(self) -> None:
         """After a success: keep only the log."""
         for item in self.path.iterdir():
-            if item.name not in ("run.log", RUN_MARKER):
+            if item.name not in ("run.log", RUN_MARKER, RUN_LOCK):
                 with contextlib.suppress(OSError):
                     shutil.rmtree(item) if item.is_dir() else item.unlink()
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create (or append to) a file readable by the user alone, whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+    with os.fdopen(fd, "a", encoding="utf-8") as out:
+        out.write(text)
+
+
+def is_live(folder: Path) -> bool:
+    """Whether a run holds the folder's lock (it is going on)."""
+    lock = FileLock(folder / RUN_LOCK, thread_local=False, mode=FILE_MODE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    except OSError:
+        return False
+    lock.release()
+    return False
 
 
 def is_run_folder(path: Path) -> bool:
@@ -321,15 +389,19 @@ def prune_runs(run_dir: Path, keep: int) -> list[Path]:
 
     Only folders koss-rpa made and marked (`RUN_MARKER`) are touched; anything else in
     `run_dir` (another program's folder, an account's downloads, a link) is left alone, and no
-    link is followed."""
+    link is followed. A run that is going on (it holds its folder's lock) keeps its folder,
+    whatever its age."""
     if run_dir.is_symlink() or not run_dir.is_dir():
         return []
     folders = sorted((p for p in run_dir.iterdir() if is_run_folder(p)), key=lambda p: p.name)
+    live = {folder for folder in folders if is_live(folder)}
     for folder in folders:
+        if folder in live:
+            continue
         for raw in folder.glob(f"*{UNSCRUBBED_SUFFIX}"):
             if not raw.is_symlink():
                 raw.unlink(missing_ok=True)
-    removed = folders[:-keep] if keep else folders
+    removed = [f for f in (folders[:-keep] if keep else folders) if f not in live]
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)  # removes links inside, never their targets
     return removed
@@ -345,3 +417,4 @@ def run_folder(run_dir: Path, command: str, label: str, keep: int) -> Iterator[R
         yield folder
     finally:
         folder.stop_logging()
+        folder.release()

@@ -48,20 +48,29 @@ async def submit_login(
     login: LoginPage,
     candidate: Candidate,
 ) -> MyPage | PasswordChangePage:
-    """One login: the budget is spent (durably) before the click, whatever comes back."""
+    """One login: the budget is spent (durably) before the click, whatever comes back; what
+    became of the answer is recorded for the budget when it is not the マイページ."""
     rt.folder.redactor.add(candidate.password)
-    async with session.secret_entry() as untraced:
+    spent = False
+    try:
+        async with session.secret_entry() as untraced:
 
-        async def before() -> None:
-            await untraced  # nothing typed from here on goes into the trace
-            account.submitting("login")
+            async def before() -> None:
+                nonlocal spent
+                await untraced  # nothing typed from here on goes into the trace
+                account.submitting("login")
+                spent = True
 
-        await login.submit_credentials(
-            account.user_id, candidate.password, rt.navigation_timeout_ms, before=before
-        )
-    # The answer is read while the trace starts again: the typing is over (and a password a
-    # page might show again is scrubbed from every trace all the same).
-    outcome, _traced = await asyncio.gather(login.outcome(rt.timeout_ms), session.traced())
+            await login.submit_credentials(
+                account.user_id, candidate.password, rt.navigation_timeout_ms, before=before
+            )
+        # The answer is read while the trace starts again: the typing is over (and a password
+        # a page might show again is scrubbed from every trace all the same).
+        outcome, _traced = await asyncio.gather(login.outcome(rt.timeout_ms), session.traced())
+    except BaseException as exc:
+        if spent:
+            account.answer_failed(exc)
+        raise
     return outcome
 
 

@@ -54,10 +54,12 @@ async def change_password_on(
     rt, run = session.rt, session.run
     rt.folder.redactor.add(current)  # before the trace's chunk is saved and scrubbed
 
+    spent = False
     try:
         async with session.secret_entry() as untraced:
 
             async def begin() -> SecretStr:
+                nonlocal spent
                 # Called once the form is there: a pending password stored for nothing would
                 # cost a failed login.
                 await untraced  # nothing typed from here on goes into the trace
@@ -68,24 +70,26 @@ async def change_password_on(
                     # portal accepted in this run, that password cannot count as a failure:
                     # nothing is spent.
                     account.submitting("change")
+                    spent = True
                 return new
 
             await screen.submit_change(account.user_id, current, begin, rt.navigation_timeout_ms)
         # The answer is read while the trace starts again (as after a login).
         result, _traced = await asyncio.gather(screen.outcome(rt.timeout_ms), session.traced())
-    except PasswordRejected:
-        account.change_refused()
+    except BaseException as exc:
+        if spent:
+            account.answer_failed(exc)
+        if isinstance(exc, PasswordRejected):
+            account.change_refused()
+        if isinstance(exc, LoginRejected) and run.confirmed:
+            # The portal refuses the current password it accepted at the login a moment ago:
+            # it has changed meanwhile — a submission was taken whose answer was lost, and the
+            # browser sent it again. Not a wrong password: the next attempt finds out which
+            # one is in force, the pending one first.
+            raise ScreenNotReached(
+                PasswordResultPage.name, f"{await describe(screen.page)}: {exc}"
+            ) from exc
         raise
-    except LoginRejected as exc:
-        if not run.confirmed:
-            raise
-        # The portal refuses the current password it accepted at the login a moment ago: it
-        # has changed meanwhile — a submission was taken whose answer was lost, and the
-        # browser sent it again. Not a wrong password: the next attempt finds out which one
-        # is in force, the pending one first.
-        raise ScreenNotReached(
-            PasswordResultPage.name, f"{await describe(screen.page)}: {exc}"
-        ) from exc
     if not await result.confirms_change():
         raise ScreenNotReached(
             f"{PasswordResultPage.name}: {SUCCESS_MESSAGE}", await describe(result.page)

@@ -12,6 +12,7 @@ from pathlib import Path
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
+from koss_rpa import scratch
 from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.portal_errors import first_line, portal_errors
 from koss_rpa.runs import UNSCRUBBED_SUFFIX
@@ -66,8 +67,13 @@ class AccountSession:
         await self.traced()
         label = f"{self.run.user_id}-{self.run.attempts}-{len(self.trace_files) + 1}"
         path = self.rt.folder.evidence_path("trace.zip", label)
-        raw = path.with_name(path.name + UNSCRUBBED_SUFFIX)
+        # Unscrubbed, the chunk stays in the run's private scratch folder, which a later run
+        # removes should this one be killed before it is scrubbed.
+        raw = (scratch.current() or path.parent) / (path.name + UNSCRUBBED_SUFFIX)
         await self.context.tracing.stop_chunk(path=raw)
+        if not self.rt.folder.alive():  # never into a folder made again
+            raw.unlink(missing_ok=True)
+            return
         self.trace_files.append(path)
         scrub = self.rt.folder.redactor.scrub_archive
         self._scrubbing.append(asyncio.ensure_future(asyncio.to_thread(scrub, raw, path)))
@@ -143,7 +149,7 @@ class AccountSession:
     async def capture_evidence(self) -> None:
         """Screenshot and HTML of what is on display, password fields masked."""
         page = self.current_page
-        if page is None:
+        if page is None or not self.rt.folder.alive():
             return
         await _stop_loading(page)
         label = f"{self.run.user_id}-{self.run.attempts}"
