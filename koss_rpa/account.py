@@ -79,8 +79,9 @@ class Account:
 
     def check_state_home(self) -> None:
         """The account's safety state is in this run's state folder: the keyring names the
-        folder it was kept in first; another one with a record of the account is refused (it
-        would give the account a second login budget), an abandoned one is taken over.
+        folder of its first submission; another one with a record of the account is refused
+        (it would give the account a second login budget), an abandoned one is taken over.
+        Changes nothing: the folder is claimed by the first submission (`submitting`).
 
         Raises:
             SettingsInvalid: the account's record is in another state folder.
@@ -88,12 +89,9 @@ class Account:
         here = self.settings.state_dir.absolute()
         home = self.store.state_home(self.user_id)
         if home is None or Path(home) == here:
-            if home is None:
-                self.store.set_state_home(self.user_id, str(here))
             return
         elsewhere = safety_record(self.settings, self.user_id, state_dir=Path(home))
         if not elsewhere.path.exists():  # that folder is gone or never held a record
-            self.store.set_state_home(self.user_id, str(here))
             return
         raise SettingsInvalid(
             _(
@@ -139,8 +137,12 @@ class Account:
         return found
 
     def submitting(self, what: str) -> None:
-        """A password is about to be submitted: spend the budget, or refuse."""
+        """A password is about to be submitted: spend the budget, or refuse. The first
+        submission claims this state folder as the account's (`check_state_home`)."""
+        self.check_state_home()
         self.budget.spend(what)
+        if self.store.state_home(self.user_id) != str(self.settings.state_dir.absolute()):
+            self.move_state_home()
 
     def answer_failed(self, error: BaseException) -> None:
         """The submission just made ended in `error`, not in an answer that confirmed it: what

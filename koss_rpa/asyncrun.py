@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import contextvars
+import signal
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -164,3 +166,41 @@ async def _shut_down(loop: asyncio.AbstractEventLoop) -> None:
     await asyncio.gather(*left, return_exceptions=True)
     await loop.shutdown_asyncgens()
     await loop.shutdown_default_executor()
+
+
+#: The signals that stop a run as Ctrl-C does: a scheduler's time-out, `systemctl stop`, `kill`
+#: (SIGTERM); the terminal or SSH session closed (SIGHUP, POSIX only).
+TERMINATING = ("SIGTERM", "SIGHUP")
+_received: list[int] = []
+
+
+@contextlib.contextmanager
+def termination_as_interrupt() -> Iterator[None]:
+    """For the block, SIGTERM and SIGHUP end the program as Ctrl-C does (`KeyboardInterrupt`:
+    the flow's cleanup runs, a pending password stays in the keyring, the run log says so);
+    `stopped_by()` then names the signal. Only in the main thread (signals go there)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        del frame
+        _received.append(signum)
+        raise KeyboardInterrupt
+
+    saved: dict[signal.Signals, Any] = {}
+    for name in TERMINATING:
+        number = getattr(signal, name, None)
+        if number is not None:
+            saved[number] = signal.signal(number, interrupt)
+    _received.clear()
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
+def stopped_by() -> int | None:
+    """The termination signal that interrupted the block (`termination_as_interrupt`), if any."""
+    return _received[0] if _received else None

@@ -24,6 +24,7 @@ import playwright
 from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
+from koss_rpa import scratch
 from koss_rpa.errors import BrowserNotFound
 from koss_rpa.i18n import _
 from koss_rpa.portal_errors import first_line
@@ -295,7 +296,10 @@ async def launched(
         choice = resolve_browser(spec, pw)
         try:
             browser = await pw.chromium.launch(
-                headless=headless, args=chromium_args(args), **choice.launch_kwargs()
+                headless=headless,
+                args=chromium_args(args),
+                env=scratch.browser_env(),
+                **choice.launch_kwargs(),
             )
         except PlaywrightError as exc:
             raise BrowserNotFound(

@@ -362,7 +362,7 @@ def _parse(text: str) -> Record:
     """A record from its JSON; anything but the expected shape is a damaged record."""
     try:
         data: Any = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
         return Record(damaged=f"{type(exc).__name__}")
     if not isinstance(data, dict) or not isinstance(data.get("unconfirmed", []), list):
         return Record(damaged=_("not a login budget record"))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from koss_rpa import __version__, clicredentials, commands, jobs, storage
+from koss_rpa import __version__, asyncrun, clicredentials, commands, jobs, storage
 from koss_rpa.cliargs import (
     EXIT_TYPES,
     INTERRUPT_TYPES,
@@ -397,7 +397,8 @@ def version() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the CLI and turns every outcome into a documented exit code."""
     try:
-        return _main(argv)
+        with asyncrun.termination_as_interrupt():
+            return _main(argv)
     finally:
         # The interpreter's last collection would walk every object that pydantic, Playwright
         # and rich created at import (≈0.13 s of a 3 s run); the process's exit frees them
@@ -459,11 +460,24 @@ def _finish(inv: Invocation, args: list[str], code: int) -> int:
     --json every failing exit still prints its one JSON object."""
     if code == EXIT_INTERRUPTED:
         message = _interrupted()
+        signum = asyncrun.stopped_by()
+        if signum is not None:  # SIGTERM, SIGHUP: the shell's convention, 128 + the signal
+            code = 128 + signum
+            message = _("Stopped by {signal}.").format(signal=_signal_name(signum)) + " " + message
         sys.stderr.write(message + "\n")
-        inv.json_failure(args, "interrupted", EXIT_INTERRUPTED, message)
+        inv.json_failure(args, "interrupted", code, message)
     elif code:
         inv.json_failure(args, "exit", code, _("exit code {code}").format(code=code))
     return code
+
+
+def _signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return str(signum)
 
 
 def _interrupted() -> str:

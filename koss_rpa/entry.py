@@ -83,9 +83,11 @@ def _with_early_driver() -> int:
     # importing the same modules would wait on each other's import locks.
     import playwright.async_api  # noqa: F401
 
-    from koss_rpa import asyncrun, browser
+    from koss_rpa import asyncrun, browser, scratch
 
-    with asyncrun.LoopThread() as loop:  # `asyncrun.run` uses it while the CLI runs
+    # The driver inherits the temporary folder it starts with: the run's private scratch
+    # folder, so that a killed run leaves its raw traces nowhere else (`koss_rpa.scratch`).
+    with scratch.private_tmp(), asyncrun.LoopThread() as loop:
         loop.call_soon(browser.start_early_driver)
         try:
             from koss_rpa.cli import main as cli_main

@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from koss_rpa.account import safety_record
+from koss_rpa.settings import Settings
 from koss_rpa.storage import JST
 
 log = logging.getLogger("koss_rpa")
@@ -83,28 +85,25 @@ def read_outcome(run_dir: Path, user_id: str) -> Outcome | None:
 
 @dataclass(frozen=True)
 class Budget:
-    """How much of an account's login budget is used."""
+    """How much of an account's login budget is used, and whether the portal locked it."""
 
     used: int
     limit: int | None
+    locked: bool = False
 
 
-def read_budget(run_dir: Path, user_id: str, limit: int | None = None) -> Budget | None:
-    """The login budget's record of `user_id` (`koss_rpa.budget`), None when there is none:
-    `<state>/budget/<ID>.json` holds the password submissions the portal has not confirmed,
-    as a list under `unconfirmed`.
+def read_budget(settings: Settings, user_id: str) -> Budget | None:
+    """The safety record of `user_id` (`koss_rpa.budget`), None when there is none: the
+    password submissions the portal has not confirmed that count now, and a lock.
 
     Raises:
         ValueError: the record is damaged.
     """
-    path = state_dir(run_dir) / "budget" / f"{user_id}.json"
-    if not path.exists():
+    budget = safety_record(settings, user_id)
+    if not budget.path.exists() and not any(p.exists() for p in budget.legacy):
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        entries = data["unconfirmed"]
-        if not isinstance(entries, list):
-            raise TypeError("unconfirmed is not a list")
-        return Budget(len(entries), limit)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path.name}: {type(exc).__name__}") from exc
+    record = budget.load()
+    if record.damaged:
+        raise ValueError(f"{budget.path.name}: {record.damaged}")
+    used = len(budget.counted(record))
+    return Budget(used, budget.rules.limit, record.locked_at is not None)

@@ -58,8 +58,8 @@ def check_state_dirs(settings: Settings) -> None:
     own sub-folders and `run_dir` always."""
     state = settings.state_dir
     made = not state.exists()
-    storage.check_writable(state, FolderNotWritable)
-    storage.check_writable(settings.run_dir, FolderNotWritable)
+    for folder in (state, state / "budget", state / "locks", settings.run_dir):
+        storage.check_writable(folder, FolderNotWritable)
     try:
         if made or state.absolute() == default_state_dir():
             private_dir(state)
@@ -72,7 +72,6 @@ def check_state_dirs(settings: Settings) -> None:
                 "choose another state_dir."
             ).format(path=state, error=exc.strerror or exc)
         ) from exc
-    storage.check_writable(state / "budget", FolderNotWritable)
 
 
 def check_password_stored(settings: Settings, user_id: str) -> None:

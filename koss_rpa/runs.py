@@ -76,11 +76,23 @@ def _percent(byte: int, keep: bool) -> bytes:
     return b"(?:%" + _hex(byte, 2) + kept + b")"
 
 
+#: JSON's and JavaScript's one-letter escapes of control characters.
+_SHORT_ESCAPES = {
+    "\t": b"t",
+    "\n": b"n",
+    "\r": b"r",
+    "\b": b"b",
+    "\f": b"f",
+    "\v": b"v",
+    "\0": b"0",
+}
+
+
 def _char_forms(char: str) -> list[bytes]:
     """Regex alternatives for one character of a secret, in every encoding a browser or a
     server may give it: the character itself (UTF-8, and Shift_JIS/EUC-JP for a page in a
     Japanese charset), percent-encoded bytes with upper- or lower-case hex (`+` for a space:
-    WHATWG form encoding), JSON and JavaScript escapes (`\\uXXXX`, `\\xXX`, `\\/`), and HTML
+    WHATWG form encoding), JSON and JavaScript escapes (`\\uXXXX`, `\\xXX`, `\\/`, `\\t`), and HTML
     character references (decimal, hexadecimal, named)."""
     forms: list[bytes] = []
     literal: list[bytes] = []  # tried last: `&` must not stop short of `&amp;`
@@ -100,6 +112,8 @@ def _char_forms(char: str) -> list[bytes]:
         forms.append(rb"\\x" + _hex(point, 2))
     if char in "\"\\/'":
         forms.append(re.escape(b"\\" + char.encode()))
+    if char in _SHORT_ESCAPES:  # JSON's and JavaScript's: a tab in a DOM snapshot is `\t`
+        forms.append(re.escape(b"\\" + _SHORT_ESCAPES[char]))
     forms.append(b"&#0*" + str(point).encode() + b";?")
     # A character the page's charset lacks: Chromium submits it as `&#NNNN;`, percent-encoded.
     forms.append(b"%26%23" + str(point).encode() + b"%3[bB]")
@@ -319,6 +333,8 @@ class RunFolder:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+            with contextlib.suppress(OSError):
+                (self.path / RUN_LOCK).unlink()
 
     def alive(self) -> bool:
         """Whether the folder is still this run's (nobody removed it): evidence goes only into
@@ -365,7 +381,10 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def is_live(folder: Path) -> bool:
-    """Whether a run holds the folder's lock (it is going on)."""
+    """Whether a run holds the folder's lock (it is going on). A folder without the lock file
+    is a finished run's (or an earlier version's)."""
+    if not (folder / RUN_LOCK).is_file():
+        return False
     lock = FileLock(folder / RUN_LOCK, thread_local=False, mode=FILE_MODE)
     try:
         lock.acquire(timeout=0)

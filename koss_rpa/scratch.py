@@ -24,10 +24,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import platformdirs
 from filelock import FileLock, Timeout
 
 from koss_rpa.private import FILE_MODE, private_dir
-from koss_rpa.settings import default_state_dir
 
 log = logging.getLogger("koss_rpa")
 
@@ -39,12 +39,15 @@ SCRATCH_VARIABLE = "KOSS_RPA_SCRATCH"
 _STALE_LOCK_SECONDS = 24 * 3600
 
 _active: list[Path] = []
+#: The temporary-folder variables as they were before the outermost scratch folder.
+_outside: dict[str, str | None] = {}
 
 
 def scratch_root() -> Path:
     """Where the scratch folders of all runs are: the user's state folder, or (when it cannot
     be written) a private folder of the user's in the system's temporary folder."""
-    root = default_state_dir() / "tmp"
+    # `settings.default_state_dir()`, without importing pydantic: the driver starts first.
+    root = platformdirs.user_state_path("koss-rpa", appauthor=False) / "tmp"
     try:
         return private_dir(root)
     except OSError:
@@ -56,6 +59,25 @@ def scratch_root() -> Path:
 def _user_tag() -> str:
     getuid = getattr(os, "getuid", None)
     return str(getuid()) if getuid is not None else os.environ.get("USERNAME", "user")
+
+
+def browser_env() -> dict[str, str | float | bool] | None:
+    """The environment for the browser's own process while a scratch folder is active: the
+    temporary-folder variables as they were outside it. Chromium puts its singleton socket in
+    its temporary folder, and a socket's path may not be longer than 107 bytes, which a deep
+    state folder exceeds; the profile and Playwright's raw traces (the driver's) stay in the
+    scratch folder. None outside a scratch folder (the browser inherits the driver's)."""
+    if not _active:
+        return None
+    env: dict[str, str | float | bool] = dict(os.environ)
+    for name in TEMP_VARIABLES:
+        value = _outside.get(name)
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    env.pop(SCRATCH_VARIABLE, None)
+    return env
 
 
 def current() -> Path | None:
@@ -108,6 +130,8 @@ def private_tmp() -> Iterator[Path]:
         for name in TEMP_VARIABLES:
             os.environ[name] = str(folder)
         os.environ[SCRATCH_VARIABLE] = str(folder)
+        _outside.clear()
+        _outside.update(saved)
         _active.append(folder)
         yield folder
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,6 +44,17 @@ def portal(portal_server: PortalServer, mock_portal_variant: str | None) -> Iter
 def base_url(portal_server: PortalServer) -> str:
     """pytest-playwright's base_url points at the mock portal."""
     return portal_server.url
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Every test (and every process it starts) gets a state folder of its own: the login
+    budgets, locks and scratch folders of this machine's user are never touched."""
+    home = tmp_path_factory.mktemp("xdg-state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(home))
+    return home / "koss-rpa"
 
 
 @pytest.fixture(autouse=True)

@@ -239,6 +239,7 @@ def prepare(root: Path) -> Sandbox:
         "portal_url": "http://127.0.0.1:9",
         "user_id": USER_ID,
         "download_dir": str(box.downloads),
+        "state_dir": str(box.root / "state"),
         "run_dir": str(box.runs),
         "browser": "auto",
         "lang": "en",

@@ -73,7 +73,11 @@ class SharedBrowser:
 
     @contextmanager
     def installed(self) -> Iterator[None]:
-        """For the block: coroutines of koss-rpa run on the shared loop, with its browser."""
+        """For the block: coroutines of koss-rpa run on the shared loop, with its browser.
+
+        The driver and the browser start here, outside any run: a run's scratch folder (its
+        TMPDIR, `koss_rpa.scratch`) is removed when the run ends, and they outlive it."""
+        self.run(self._browser_of_the_loop())
         with (
             patch.object(koss_rpa.asyncrun, "run", self.run),
             patch.object(koss_rpa.browser, "launched", self.launched),

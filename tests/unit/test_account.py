@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,9 +12,15 @@ import pytest
 from pydantic import SecretStr
 
 from koss_rpa.account import Account, Candidate
-from koss_rpa.budget import LoginBudget
+from koss_rpa.budget import Answer, LoginBudget, Rules, Submission, account_key
 from koss_rpa.credentials import CredentialStore
-from koss_rpa.errors import CredentialsMissing, LoginBudgetSpent, LoginRejected
+from koss_rpa.errors import (
+    AccountLocked,
+    CredentialsMissing,
+    LoginBudgetSpent,
+    LoginRejected,
+    SettingsInvalid,
+)
 from koss_rpa.settings import Settings
 
 UID = "KNAB1234"
@@ -27,64 +36,181 @@ def _account(tmp_path: Path, **extra: object) -> Account:
 
 # --- budget ---------------------------------------------------------------------------------
 
+RULES = Rules(limit=2, cap=4, quiet=timedelta(hours=24))
+
+
+def _budget(state: Path, uid: str = UID, rules: Rules = RULES, **extra: object) -> LoginBudget:
+    return LoginBudget(state, uid, rules, **extra)  # type: ignore[arg-type]
+
+
+def _spend_lost(budget: LoginBudget, n: int) -> None:
+    for _ in range(n):
+        budget.spend("login")
+        budget.answered(Answer.LOST, "portal_unavailable")
+
 
 def test_budget_should_refuse_a_submission_beyond_its_limit(tmp_path: Path) -> None:
-    budget = LoginBudget(tmp_path, UID, limit=2)
+    budget = _budget(tmp_path)
 
     budget.spend("login")
     budget.spend("login")
 
     with pytest.raises(LoginBudgetSpent, match="credentials set KNAB1234"):
         budget.spend("login")
-    assert len(budget.unconfirmed()) == 2
+    assert len(budget.load().unconfirmed) == 2
 
 
 def test_budget_should_survive_the_process_that_spent_it(tmp_path: Path) -> None:
-    LoginBudget(tmp_path, UID, limit=2).spend("login")
+    _budget(tmp_path).spend("login")
 
-    again = LoginBudget(tmp_path, UID, limit=2)
+    again = _budget(tmp_path)
 
-    assert [s.what for s in again.unconfirmed()] == ["login"]
+    assert [s.what for s in again.load().unconfirmed] == ["login"]
     assert (tmp_path / "budget" / f"{UID}.json").is_file()
     assert not [p for p in (tmp_path / "budget").iterdir() if p.name.startswith(".budget-")]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_budget_record_should_be_private_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        _budget(tmp_path / "state").spend("login")
+    finally:
+        os.umask(old)
+
+    record = tmp_path / "state" / "budget" / f"{UID}.json"
+    assert stat.S_IMODE(record.stat().st_mode) == 0o600
+    assert stat.S_IMODE(record.parent.stat().st_mode) == 0o700
+
+
 def test_budget_should_start_again_once_a_password_is_confirmed(tmp_path: Path) -> None:
-    budget = LoginBudget(tmp_path, UID, limit=1)
+    budget = _budget(tmp_path, rules=Rules(limit=1, cap=4, quiet=timedelta(hours=24)))
     budget.spend("login")
 
     budget.confirm()
     budget.spend("change")
 
-    assert [s.what for s in budget.unconfirmed()] == ["change"]
+    assert [s.what for s in budget.load().unconfirmed] == ["change"]
 
 
-def test_budget_should_count_a_damaged_record_as_spent(tmp_path: Path) -> None:
-    budget = LoginBudget(tmp_path, UID, limit=2)
+@pytest.mark.parametrize("text", ["{not json", "[]", '{"unconfirmed": 3}', "\udcff"])
+def test_budget_should_count_a_damaged_record_as_spent(tmp_path: Path, text: str) -> None:
+    budget = _budget(tmp_path)
     budget.path.parent.mkdir(parents=True)
-    budget.path.write_text("{not json", encoding="utf-8")
+    budget.path.write_text(text, encoding="utf-8", errors="surrogateescape")
 
-    with pytest.raises(LoginBudgetSpent):
+    with pytest.raises(LoginBudgetSpent, match="cannot be read"):
         budget.spend("login")
 
 
-def test_budget_should_forget_submissions_older_than_its_window(tmp_path: Path) -> None:
-    budget = LoginBudget(tmp_path, UID, limit=1, window=timedelta(hours=1))
-    budget.spend("login")
-
-    later = datetime.now(UTC) + timedelta(hours=2)
-
-    assert budget.unconfirmed(now=later) == []
-    assert len(budget.unconfirmed()) == 1
-
-
 def test_budget_should_be_separate_for_each_account(tmp_path: Path) -> None:
-    LoginBudget(tmp_path, UID, limit=1).spend("login")
+    tight = Rules(limit=1, cap=4, quiet=timedelta(hours=24))
+    _budget(tmp_path, rules=tight).spend("login")
 
-    LoginBudget(tmp_path, "KNCA6288", limit=1).spend("login")  # no refusal
+    _budget(tmp_path, "KNCA6288", rules=tight).spend("login")  # no refusal
 
     with pytest.raises(LoginBudgetSpent):
-        LoginBudget(tmp_path, UID, limit=1).spend("login")
+        _budget(tmp_path, rules=tight).spend("login")
+
+
+def test_budget_should_be_separate_for_another_keyring_service(tmp_path: Path) -> None:
+    tight = Rules(limit=1, cap=4, quiet=timedelta(hours=24))
+    _budget(tmp_path, rules=tight).spend("login")
+
+    _budget(tmp_path, rules=tight, service="office-b/../x").spend("login")  # no refusal
+
+    assert account_key("office-b/../x", UID).startswith(f"{UID}.")
+    assert "/" not in account_key("office-b/../x", UID)
+
+
+def test_a_burst_of_lost_answers_should_refill_after_a_quiet_day(tmp_path: Path) -> None:
+    budget = _budget(tmp_path)
+    _spend_lost(budget, 2)
+    refused = budget.refusal()
+    assert refused is not None
+    assert "refills by itself" in str(refused.error)
+
+    tomorrow = datetime.now(UTC) + timedelta(hours=25)
+
+    assert budget.refusal(now=tomorrow) is None
+
+
+@pytest.mark.parametrize("answer", [Answer.REJECTED, Answer.UNRECOGNISED])
+def test_a_burst_with_an_answer_not_lost_should_wait_for_a_person(
+    tmp_path: Path, answer: Answer
+) -> None:
+    budget = _budget(tmp_path)
+    budget.spend("login")
+    budget.answered(Answer.LOST)
+    budget.spend("login")
+    budget.answered(answer)
+
+    a_week_later = datetime.now(UTC) + timedelta(days=7)
+
+    refused = budget.refusal(now=a_week_later)
+    assert refused is not None
+    assert "refills" not in str(refused.error)
+
+
+def test_refills_should_stop_at_the_cap_below_the_portal_lockout(tmp_path: Path) -> None:
+    budget = _budget(tmp_path)
+    day = timedelta(hours=25)
+    record = budget.load()
+    start = datetime.now(UTC) - 4 * day
+    record.unconfirmed = [Submission(start + i * day, "login", Answer.LOST) for i in range(4)]
+    budget._save(record)
+
+    far_later = datetime.now(UTC) + timedelta(days=30)
+
+    refused = budget.refusal(now=far_later)
+    assert refused is not None
+    assert "at most 4" in str(refused.error)
+
+
+def test_a_lock_should_stop_every_submission_until_a_person_acts(tmp_path: Path) -> None:
+    budget = _budget(tmp_path)
+    budget.spend("login")
+    budget.mark_locked("アカウントがロックされています")
+
+    with pytest.raises(AccountLocked, match="ロック"):
+        budget.spend("login")
+    assert _budget(tmp_path).refusal(now=datetime.now(UTC) + timedelta(days=90)) is not None
+
+    budget.reset()
+
+    assert budget.refusal() is None
+
+
+def test_a_refusal_should_be_told_once_per_state(tmp_path: Path) -> None:
+    budget = _budget(tmp_path)
+    budget.mark_locked("ロック")
+    refused = budget.refusal()
+    assert refused is not None
+    assert not budget.was_told(refused.told_key)
+
+    budget.mark_told(refused.told_key)
+
+    assert budget.was_told(refused.told_key)
+    budget.reset()
+    budget.mark_locked("ロック")
+    again = budget.refusal()
+    assert again is not None
+    assert again.told_key != refused.told_key
+    assert not budget.was_told(again.told_key)
+
+
+def test_a_budget_spent_before_the_upgrade_should_stay_spent(tmp_path: Path) -> None:
+    legacy = tmp_path / "old" / "budget" / f"{UID}.json"
+    legacy.parent.mkdir(parents=True)
+    at = datetime.now(UTC).isoformat()
+    entries = [{"at": at, "what": "login"}, {"at": at, "what": "login"}]
+    legacy.write_text(json.dumps({"unconfirmed": entries}), encoding="utf-8")
+
+    budget = _budget(tmp_path / "state", legacy=(legacy,))
+
+    with pytest.raises(LoginBudgetSpent):
+        budget.spend("login")
+    assert legacy.exists()
 
 
 # --- the protocol ---------------------------------------------------------------------------
@@ -136,7 +262,7 @@ def test_accepting_pending_should_promote_it_and_clear_the_budget(tmp_path: Path
     assert promoted is True
     assert account.store.current(UID) == SecretStr("Pending11")
     assert account.store.previous(UID) == SecretStr("Current11")
-    assert account.budget.unconfirmed() == []
+    assert account.budget.load().unconfirmed == []
 
 
 def test_accepting_current_should_drop_pending_unless_a_change_follows(tmp_path: Path) -> None:
@@ -181,6 +307,6 @@ def test_a_change_should_be_pending_until_accepted_and_gone_when_refused(tmp_pat
 
 
 def test_login_budget_setting_should_stay_below_the_lockout(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="login_budget"):
+    with pytest.raises(SettingsInvalid, match="login_budget"):
         _settings(tmp_path, login_budget=5)
-    assert _account(tmp_path, login_budget=3).budget.limit == 3
+    assert _account(tmp_path, login_budget=3).budget.rules.limit == 3

@@ -15,13 +15,14 @@ PACKAGE = Path(__file__).resolve().parents[2] / "koss_rpa"
 
 #: Lowest first. A module may import its own layer and those below it, never one above.
 LAYERS: dict[str, tuple[str, ...]] = {
-    "foundation": ("koss_rpa", "i18n", "errors", "settings", "asyncrun"),
+    "foundation": ("koss_rpa", "i18n", "errors", "settings", "asyncrun", "private"),
     "pages": ("pages",),
     "services": (
         "storage",
         "runs",
         "locks",
         "budget",
+        "scratch",
         "credentials",
         "account",
         "accounts",

@@ -22,7 +22,10 @@ KANA = (
     | st.characters(min_codepoint=0x30A1, max_codepoint=0x30FA)
     | st.characters(min_codepoint=0xFF61, max_codepoint=0xFF9F)
 )
-PASSWORDS = st.text(ASCII | FULL_WIDTH | KANA, min_size=4, max_size=24)
+#: Control characters a keyring may hold (an earlier `credentials set`, another tool): JSON and
+#: a DOM snapshot write them as short escapes (`\t`, `\b`, `\f`, …).
+CONTROL = st.sampled_from("\t\b\f\n\r\v")
+PASSWORDS = st.text(ASCII | FULL_WIDTH | KANA | CONTROL, min_size=4, max_size=24)
 #: Bytes no password of the strategy holds in any encoding, around the secret.
 BEFORE, AFTER = b"<\x01", b"\x02>"
 SETTINGS = settings(
@@ -48,6 +51,17 @@ def test_redactor_should_blank_a_password_in_every_encoding(password: str) -> No
         assert out.startswith(BEFORE), name
         assert out.endswith(AFTER), name
         assert MASK.encode() in out, name
+
+
+@pytest.mark.parametrize("control", list("\t\b\f\n\r\v"))
+def test_redactor_should_blank_a_typed_value_in_a_dom_snapshot(control: str) -> None:
+    password = f"Tab{control}Pass12"
+    snapshot = json.dumps({"__playwright_value_": password}).encode()
+
+    out = redactor(password).redact_bytes(snapshot)
+
+    assert scan_bytes(out, "snapshot", [password]) == []
+    assert b"Pass12" not in out
 
 
 @SETTINGS

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from koss_rpa.runs import (
     MASK,
+    RUN_LOCK,
     RUN_MARKER,
     RedactingFilter,
     Redactor,
@@ -188,6 +189,8 @@ def test_drop_evidence_should_keep_only_the_log(tmp_path: Path) -> None:
 
     folder.drop_evidence()
 
+    assert sorted(p.name for p in folder.path.iterdir()) == [RUN_MARKER, RUN_LOCK, "run.log"]
+    folder.release()
     assert sorted(p.name for p in folder.path.iterdir()) == [RUN_MARKER, "run.log"]
     assert folder.log_path.read_text(encoding="utf-8") == "log"
 

@@ -23,6 +23,7 @@ IDS = ("KNAB1234", "KNCA6288")
 @pytest.fixture
 def office(tmp_path: Path) -> Path:
     (tmp_path / "config.toml").write_text(
+        f'state_dir = "{tmp_path / "state"}"\n'
         f'run_dir = "{tmp_path / "state" / "runs"}"\n'
         f'download_dir = "{tmp_path / "dl"}"\n'
         "rotate_after_days = 50\n",
@@ -128,7 +129,7 @@ def test_status_should_flag_a_pending_password_and_a_run_that_needs_a_person(
 def test_status_should_read_the_login_budget_and_report_a_damaged_record(
     office: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    LoginBudget(office / "state", "KNAB1234", limit=2).spend("login")
+    LoginBudget(office / "state", "KNAB1234").spend("login")
     (office / "state" / "budget" / "KNCA6288.json").write_text("{oops", encoding="utf-8")
 
     code, rows = status(office, capsys, str(office / "accounts.toml"))
