@@ -12,7 +12,8 @@ inferred: `portal_lockout_after`):
 - A submission the portal has not confirmed counts until a password is confirmed (a login or a
   change the portal accepted) or a person sets the password (`koss-rpa credentials set`).
 - At most `login_budget` (2) of them in a burst: then runs refuse, until the budget refills.
-- It refills after `login_budget_refill_hours` (24) without a submission, but only when every
+- It refills after `login_budget_refill_hours` (12: a daily job's next morning) without a
+  submission, by one submission at a time (each quiet period one more try), but only when every
   answer was *lost* (an error page, a dropped connection, a time-out: the portal may have
   accepted the password; the robot could not see). An answer that was *not understood* (a
   screen the robot does not know, which may be a rejection in new words) or a rejection waits
@@ -29,6 +30,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -97,7 +99,7 @@ class Rules:
 
     @classmethod
     def default(cls) -> Rules:
-        return cls(limit=2, cap=4, quiet=timedelta(hours=24))
+        return cls(limit=2, cap=4, quiet=timedelta(hours=12))
 
 
 @dataclass
@@ -134,6 +136,7 @@ class LoginBudget:
         *,
         service: str = DEFAULT_SERVICE,
         legacy: tuple[Path, ...] = (),
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         """`legacy`: record files of earlier versions (kept beside `run_dir`), read while the
         account has no record of its own, so that a budget spent before stays spent (left in
@@ -142,6 +145,8 @@ class LoginBudget:
         self.rules = rules or Rules.default()
         self.path = budget_dir(state_dir) / f"{account_key(service, user_id)}.json"
         self.legacy = tuple(p for p in legacy if p != self.path)
+        #: The time now (a simulation passes its own).
+        self.clock = clock or _utc_now
 
     # --- the record ------------------------------------------------------------------------
 
@@ -199,7 +204,7 @@ class LoginBudget:
         entries = record.unconfirmed
         if not entries or any(s.answer not in REFILLABLE for s in entries):
             return list(entries)
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         if now - entries[-1].at >= self.rules.quiet:
             return []
         start = len(entries) - 1
@@ -210,7 +215,7 @@ class LoginBudget:
     def refusal(self, now: datetime | None = None) -> Refusal | None:
         """Why no password may be submitted now, or None."""
         record = self.load()
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         if record.locked_at is not None:
             return Refusal(
                 locked_error(self.user_id, record.locked_message),
@@ -232,7 +237,10 @@ class LoginBudget:
         if len(entries) >= self.rules.cap:
             return Refusal(self._spent(entries, entries, None), ("spent", _first(entries)))
         burst = self.counted(record, now)
-        if len(burst) >= self.rules.limit:
+        # After a burst of lost answers has refilled, one submission at a time: each quiet
+        # period gets one more try, until the cap.
+        limit = self.rules.limit if len(burst) == len(entries) else 1
+        if len(burst) >= limit:
             refills = (
                 burst[-1].at + self.rules.quiet
                 if all(s.answer in REFILLABLE for s in entries)
@@ -281,7 +289,7 @@ class LoginBudget:
         if refused is not None:
             raise refused.error
         record = self.load()
-        record.unconfirmed.append(Submission(datetime.now(UTC), what))
+        record.unconfirmed.append(Submission(self.clock(), what))
         self._save(record)
 
     def answered(self, answer: Answer, reason: str = "") -> None:
@@ -297,12 +305,12 @@ class LoginBudget:
         """The portal accepted a password: the count starts again (and a lock is over)."""
         record = self.load()
         if record.unconfirmed or record.locked_at or record.damaged or record.told:
-            self._save(Record(), confirmed_at=datetime.now(UTC).isoformat())
+            self._save(Record(), confirmed_at=self.clock().isoformat())
 
     def reset(self) -> None:
         """A person set the password, or said the lock is lifted: a new record."""
         if self.path.exists() or any(p.exists() for p in self.legacy):
-            self._save(Record(), reset_at=datetime.now(UTC).isoformat())
+            self._save(Record(), reset_at=self.clock().isoformat())
 
     def mark_locked(self, message: str) -> None:
         """The portal said the account is locked: no run submits a password until a person has
@@ -311,7 +319,7 @@ class LoginBudget:
         if record.unconfirmed and record.unconfirmed[-1].answer is Answer.AWAITED:
             last = record.unconfirmed[-1]
             record.unconfirmed[-1] = Submission(last.at, last.what, Answer.REJECTED, "locked")
-        record.locked_at = datetime.now(UTC)
+        record.locked_at = self.clock()
         record.locked_message = message[:500]
         self._save(record)
 
@@ -326,6 +334,10 @@ class LoginBudget:
         problem, state = told_key
         record.told[problem] = state
         self._save(record)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def locked_error(user_id: str, message: str) -> AccountLocked:

@@ -420,7 +420,8 @@ def prune_runs(run_dir: Path, keep: int) -> list[Path]:
         for raw in folder.glob(f"*{UNSCRUBBED_SUFFIX}"):
             if not raw.is_symlink():
                 raw.unlink(missing_ok=True)
-    removed = [f for f in (folders[:-keep] if keep else folders) if f not in live]
+    finished = [f for f in folders if f not in live]  # a live run does not count as kept
+    removed = finished[:-keep] if keep else finished
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)  # removes links inside, never their targets
     return removed

@@ -261,8 +261,9 @@ class Settings(BaseSettings):
     #: runs refuse to submit more until the budget refills (`login_budget_refill_hours`).
     login_budget: int = Field(2, ge=1, le=19)
     #: A budget spent by answers that were lost (an error page, a dropped connection, a
-    #: time-out) refills after this many quiet hours; `portal_lockout_after` still caps it.
-    login_budget_refill_hours: float = Field(24.0, gt=0, le=24 * 365)
+    #: time-out) refills after this many quiet hours, one submission at a time (12: a daily
+    #: job's next morning); `portal_lockout_after` still caps it.
+    login_budget_refill_hours: float = Field(12.0, gt=0, le=24 * 365)
     #: Failed logins in a row after which the portal locks the account (5, inferred). Until a
     #: password is confirmed, at most one fewer submissions are made, whatever refilled.
     portal_lockout_after: int = Field(5, ge=2, le=20)

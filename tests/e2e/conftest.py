@@ -92,6 +92,7 @@ def koss_env(
             "portal_url": portal_server.url,
             "user_id": USER_ID,
             "download_dir": str(tmp_path / "downloads"),
+            "state_dir": str(tmp_path / "state"),
             "run_dir": str(tmp_path / "state" / "runs"),
             "browser": browser_type_launch_args.get("executable_path", "auto"),
             "headless": browser_type_launch_args.get("headless", True),

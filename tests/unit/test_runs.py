@@ -219,6 +219,24 @@ def test_prune_runs_should_never_touch_a_folder_it_did_not_make(tmp_path: Path) 
     assert (account / "manifest.jsonl").is_file()
 
 
+def test_prune_runs_should_never_remove_the_folder_of_a_run_still_going(tmp_path: Path) -> None:
+    # Another account's run, started earlier and still going, in the same run_dir: pruning by
+    # a later run with keep_runs = 1 keeps it, and removes it once it has ended.
+    going = RunFolder.create(tmp_path, "download", "KNCA6288")
+    (going.path / "trace-1.zip").write_bytes(b"zip")
+    finished = marked(tmp_path / "20200101-000000-download-KNAB1234-aaaaaa")
+    newest = RunFolder.create(tmp_path, "download", "KNAB1234")
+    newest.release()
+
+    removed = prune_runs(tmp_path, 1)
+
+    assert removed == [finished]
+    assert going.alive()
+    assert (going.path / "trace-1.zip").is_file()
+    going.release()
+    assert going.path in prune_runs(tmp_path, 0)
+
+
 def test_prune_runs_should_keep_sixty_account_folders_of_a_batch(tmp_path: Path) -> None:
     accounts = [tmp_path / f"KNAB{n:04d}" for n in range(60)]
     for folder in accounts:
