@@ -22,7 +22,7 @@ from koss_rpa.flows.download import download, skipped_if_done
 from koss_rpa.flows.runtime import Runtime, Step
 from koss_rpa.locks import account_lock_file, acquire_account_lock
 from koss_rpa.outcomes import record_outcome
-from koss_rpa.preflight import check_password_stored, check_portal_name, checked_backend
+from koss_rpa.preflight import check_account_ready, check_portal_name, checked_backend
 from koss_rpa.runs import RunFolder
 from koss_rpa.settings import Settings
 
@@ -217,7 +217,7 @@ async def run_batch(
             )
             continue
         try:  # what would fail after a login fails now, before any browser starts
-            check_password_stored(base, entry.user_id)
+            check_account_ready(per_account[entry.user_id], entry.user_id)
             storage.check_account_folders(download_dir, entry.user_id, month)
         except KossError as exc:
             record(
