@@ -33,7 +33,8 @@ KossError                         exit 1 unless a subclass says otherwise
 ```
 Exit codes of commands, not of errors: 31 `status` found an account that needs attention (no file
 of this month, a password that needs a person, a failed last run); 32 `notify test` could not
-reach every target; 30 a batch in which some account failed.
+reach every target; 30 a batch in which some account failed; 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
+(stopped as Ctrl-C stops a run).
 
 Every error has a stable `code` (for reports and scripts) and an `exit_code`; its message is
 meant for the person in the dealer's office and says what to do.

@@ -251,6 +251,38 @@ def machine() -> str:
     )
 
 
+#: What the login budget cannot decide alone (koss_rpa/budget.py; tests/unit/test_budget_year.py
+#: and tests/e2e/test_account_safety.py prove the rest).
+LOCK_LIMITS = [
+    "## What could still lock an account, and what needs a person",
+    "",
+    "The portal locks an account after `portal_lockout_after` (5, inferred) failed logins in a "
+    "row. koss-rpa counts every password it submits, on disk before the click, in one record "
+    "per account (the state folder, whatever the working folder, `run_dir` or run), and never "
+    "has more than 4 unconfirmed submissions. What remains:",
+    "",
+    "- **A person's own tries count too.** The portal counts the office's failed logins in a "
+    "browser with the robot's: 4 unconfirmed submissions by the robot and one wrong try by a "
+    "person lock the account. `login_budget` (2 per burst) leaves room for a person in the "
+    "common case; after lost answers, the message says how many are pending.",
+    "- **Another tool, or a copy of koss-rpa with another keyring service or another user's "
+    "state folder**, submitting for the same ID, has a budget of its own. One ID, one keyring "
+    "service, one user account on the machine.",
+    "- **A lockout threshold lower than configured.** `portal_lockout_after` is inferred; set it "
+    "lower if the portal's notice says so.",
+    "- **Four lost answers in a row** (error pages or time-outs after the portal took the "
+    "password, with no accepted login between them) stop the runs until a person acts: the "
+    "portal may have accepted each (then nothing is wrong) or counted each as a failure (then "
+    "a fifth would lock it), and koss-rpa cannot tell. Up to three refill by themselves "
+    "(2 in a burst, then one try per 12 quiet hours). The person checks the password on the "
+    "portal, then `koss-rpa credentials set ID` (or `credentials unlock ID --yes`).",
+    "- **A lock the portal announced** holds every later run (exit 11, notified once) until a "
+    "person has done パスワード初期化 and said so (`credentials set` / `credentials unlock`).",
+    "- **A password the portal rejected** is not tried again until `credentials set`.",
+    "- **A damaged safety record** counts as spent (exit 17) until `credentials set`.",
+]
+
+
 def render(
     faults: list[dict[str, Any]],
     crashes: list[dict[str, Any]],
@@ -330,6 +362,8 @@ def render(
         "runs of a worker (a fresh context per attempt, as always); the crash points run "
         "koss-rpa as processes of their own. The seconds include waiting for the mock to "
         "finish requests the robot gave up on.",
+        "",
+        *LOCK_LIMITS,
         "",
         "## Fault runs",
         "",
