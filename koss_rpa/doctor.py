@@ -67,7 +67,9 @@ def _run_dir(settings: Settings) -> Check:
     check_state_dirs(settings)
     return Check(
         "run_dir",
-        _("run and state folder {path}").format(path=settings.run_dir),
+        _("state folder {state}, run folders {path}").format(
+            state=settings.state_dir, path=settings.run_dir
+        ),
         remedy=_("choose another run_dir, or fix its permissions"),
     )
 

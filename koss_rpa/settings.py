@@ -433,9 +433,11 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
                 path=Path(".env").resolve()
             )
         ) from exc
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise SettingsInvalid(
-            _("Could not read the settings ({path}): {error}").format(path=path, error=exc)
+            _("Could not read the settings ({path}): {error}").format(
+                path=path, error=exc if str(exc) else type(exc).__name__
+            )
         ) from exc
     return settings
 
@@ -487,6 +489,12 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
             )
         raise SettingsInvalid(
             _("{what} is not valid TOML: {error}{hint}").format(what=what, error=exc, hint=hint)
+        ) from exc
+    except RecursionError as exc:  # arrays or tables nested thousands deep
+        raise SettingsInvalid(
+            _("{what} nests arrays or tables too deeply: it is not a settings file.").format(
+                what=what
+            )
         ) from exc
 
 

@@ -508,7 +508,7 @@ def _interrupted_batch(box: Sandbox) -> None:
         raise KeyboardInterrupt
 
     box.patches.append(("koss_rpa.flows.batch._one", one))
-    box.patches.append(("koss_rpa.flows.batch.check_password_stored", lambda *_: None))
+    box.patches.append(("koss_rpa.flows.batch.check_account_ready", lambda *_: None))
     accounts = box.accounts(
         f'[[accounts]]\nuser_id = "{USER_ID}"\n[[accounts]]\nuser_id = "{OTHER_ID}"\n'
     )
@@ -1048,6 +1048,27 @@ CASES: tuple[BadInput, ...] = (
         says=("does not exist",),
     ),
     # --- the config file
+    BadInput(
+        "config-nested-deep",
+        "config.toml with arrays nested 5000 deep",
+        CONFIG,
+        _config("download", text=b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n"),
+        says=("too deeply",),
+    ),
+    BadInput(
+        "state-dir-empty",
+        "state_dir is an empty path",
+        CONFIG,
+        _config("download", state_dir=""),
+        says=("empty",),
+    ),
+    BadInput(
+        "state-dir-relative-in-environment",
+        "KOSS_STATE_DIR is a relative path (no file to be relative to)",
+        CONFIG,
+        _both(_env(KOSS_STATE_DIR="state"), _args("download")),
+        says=("relative",),
+    ),
     BadInput(
         "config-bom",
         "config.toml with a UTF-8 BOM",
