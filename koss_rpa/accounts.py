@@ -18,7 +18,7 @@ download_dir = "D:/まとめ納付/支店"
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -26,6 +26,7 @@ from koss_rpa.errors import SettingsInvalid
 from koss_rpa.i18n import _
 from koss_rpa.settings import (
     Settings,
+    anchored_path,
     describe_validation_error,
     expand_path,
     normalize_user_id,
@@ -78,11 +79,32 @@ class AccountEntry(AccountOptions):
             raise SettingsInvalid(f"{self.user_id}: {exc}") from exc
 
 
+_Options = TypeVar("_Options", bound=AccountOptions)
+
+
 class AccountsFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     defaults: AccountOptions = AccountOptions()
     accounts: list[AccountEntry]
+
+
+def _anchored(parsed: AccountsFile, base: Path) -> AccountsFile:
+    """The file's relative `download_dir`s taken from its own folder (`settings.anchored_path`),
+    never from the working folder of whoever runs it."""
+
+    def anchor(options: _Options) -> _Options:
+        folder = options.download_dir
+        if folder is None or folder.is_absolute():
+            return options
+        return options.model_copy(update={"download_dir": anchored_path(folder, base)})
+
+    return parsed.model_copy(
+        update={
+            "defaults": anchor(parsed.defaults),
+            "accounts": [anchor(entry) for entry in parsed.accounts],
+        }
+    )
 
 
 def load_accounts(path: Path, settings: Settings) -> tuple[AccountsFile, list[AccountEntry]]:
@@ -97,6 +119,7 @@ def load_accounts(path: Path, settings: Settings) -> tuple[AccountsFile, list[Ac
         parsed = AccountsFile.model_validate(data)
     except ValidationError as exc:
         raise SettingsInvalid(describe_validation_error(exc, path)) from exc
+    parsed = _anchored(parsed, path.absolute().parent)
     seen: set[str] = set()
     for entry in parsed.accounts:
         settings.validated_user_id(entry.user_id)

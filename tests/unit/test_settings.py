@@ -386,3 +386,26 @@ def test_a_wrong_environment_variable_should_be_named(
         _load(tmp_path, config)
 
     assert str(config) not in str(info.value)
+
+
+def test_an_accounts_files_relative_download_dir_should_be_relative_to_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from koss_rpa.accounts import load_accounts
+
+    office = tmp_path / "office"
+    office.mkdir()
+    (office / "accounts.toml").write_text(
+        '[defaults]\ndownload_dir = "files"\n'
+        '[[accounts]]\nuser_id = "KNAB1234"\n'
+        '[[accounts]]\nuser_id = "KNCA6288"\ndownload_dir = "../../../x"\n',
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "a" / "b" / "c"
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)  # a scheduler's working folder
+
+    parsed, _ = load_accounts(office / "accounts.toml", Settings())
+
+    assert parsed.defaults.download_dir == office / "files"
+    assert parsed.accounts[1].download_dir == (office / "../../../x").resolve()
