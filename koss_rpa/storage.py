@@ -90,7 +90,23 @@ def safe_name(suggested: str) -> str:
     """
     name = Path(suggested.replace("\\", "/")).name
     name = re.sub(r'[\x00-\x1f<>:"/\\|?*]', "_", name).strip(" .")
-    return name if name.lower().endswith(EXPECTED_SUFFIXES) else FALLBACK_NAME
+    if not name.lower().endswith(EXPECTED_SUFFIXES):
+        return FALLBACK_NAME
+    return _shortened(name)
+
+
+#: A file name's longest stem, in UTF-8 bytes: file systems allow 255 bytes (NTFS 255 UTF-16
+#: units), and `versions/` adds a 16-character time to it.
+MAX_STEM_BYTES = 200
+
+
+def _shortened(name: str) -> str:
+    """`name` with its stem cut (at a character) to `MAX_STEM_BYTES`, its suffix kept."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    encoded = stem.encode("utf-8")
+    if len(encoded) <= MAX_STEM_BYTES:
+        return name
+    return encoded[:MAX_STEM_BYTES].decode("utf-8", errors="ignore").rstrip(" .") + suffix
 
 
 def check_writable(download_dir: Path, error: type[FolderNotWritable] | None = None) -> None:
@@ -133,7 +149,19 @@ def check_account_folders(download_dir: Path, user_id: str, month: str) -> None:
     before the browser starts, so that a file in the way never costs a login."""
     folder = account_dir(download_dir, user_id)
     check_writable(folder / month)
+    versions = folder / month / VERSIONS_DIR
+    if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
+        raise DownloadDirNotWritable(
+            _("{path} is a file, not a folder: move or rename the file.").format(path=versions)
+        )
     manifest = folder / MANIFEST
+    if manifest.is_symlink():
+        raise DownloadDirNotWritable(
+            _(
+                "The manifest {path} is a link: koss-rpa appends only to a file of its own; "
+                "move the link away."
+            ).format(path=manifest)
+        )
     if manifest.exists() and (not manifest.is_file() or not os.access(manifest, os.W_OK)):
         raise DownloadDirNotWritable(
             _("The manifest {path} cannot be written: fix its permissions.").format(path=manifest)
@@ -207,6 +235,10 @@ def version_name(path: Path) -> str:
 def _keep_version(current: Path) -> Path:
     """Put a copy of `current` into `versions/` (a hard link, else a copy), never over a file."""
     versions = current.parent / VERSIONS_DIR
+    if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
+        raise DownloadDirNotWritable(
+            _("{path} is a file, not a folder: move or rename the file.").format(path=versions)
+        )
     versions.mkdir(exist_ok=True)
     while True:
         target = _free_name(versions, version_name(current))
@@ -233,6 +265,13 @@ def publish(partial: Path, folder: Path, name: str, sha256: str | None = None) -
     file there has the digest `sha256`, nothing is written and `partial` is removed.
     """
     final = folder / name
+    if final.is_symlink() or (final.exists() and not final.is_file()):
+        raise DownloadDirNotWritable(
+            _(
+                "{path} is in the way of the month's file (a folder or a link): move or rename "
+                "it (the download is not saved)."
+            ).format(path=final)
+        )
     if final.is_file():
         if sha256 is not None and sha256_of(final) == sha256:
             partial.unlink()
@@ -285,6 +324,8 @@ async def save_download(
         # The content was checked above; the name only has to be a good one.
         size, digest = partial.stat().st_size, sha256_of(partial)
         published = publish(partial, folder / month, safe_name(suggested_name), digest)
+    except OSError as exc:
+        raise not_written(folder / month, exc) from exc
     finally:
         discard(partial)
     saved = SavedFile(
@@ -300,13 +341,34 @@ async def save_download(
     )
     if published.earlier is not None:
         log.info("%s: the earlier file of %s is kept as %s", user_id, month, published.earlier)
-    record(download_dir, saved)
+    try:
+        record(download_dir, saved)
+    except OSError as exc:
+        raise not_written(folder, exc) from exc
     return saved
+
+
+def not_written(folder: Path, exc: OSError) -> DownloadDirNotWritable:
+    """A write that failed in the download folder (full, a file size limit, read-only, no
+    permission): one line, exit 6, never retried (another try would fail the same way)."""
+    return DownloadDirNotWritable(
+        _(
+            "The download could not be written to {path} ({error}): free space or fix its "
+            "permissions; nothing partial was left, and earlier files are untouched."
+        ).format(path=folder, error=exc.strerror or type(exc).__name__)
+    )
 
 
 def record(download_dir: Path, saved: SavedFile) -> None:
     """Append one line to the account's manifest, flushed to disk."""
     manifest = account_dir(download_dir, saved.user_id) / MANIFEST
+    if manifest.is_symlink():
+        raise DownloadDirNotWritable(
+            _(
+                "The manifest {path} is a link: koss-rpa appends only to a file of its own; "
+                "move the link away."
+            ).format(path=manifest)
+        )
     line = json.dumps(saved.to_json(), ensure_ascii=False) + "\n"
     with manifest.open("a+b") as fh:
         fh.seek(0, os.SEEK_END)

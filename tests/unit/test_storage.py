@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -468,3 +470,93 @@ def test_save_download_should_leave_nothing_behind_when_the_file_is_bad(tmp_path
 def test_saved_file_should_refuse_an_absolute_path_it_cannot_know() -> None:
     with pytest.raises(ValueError, match="folder"):
         _ = _saved().absolute_path
+
+
+# --- what a careless or hostile user leaves in the way (one line, exit 6, nothing lost) -------
+
+
+def _save_file(tmp_path: Path, name: str = NAME, write: Any = None) -> SavedFile:
+    async def fill(path: Path) -> None:
+        _workbook(path)
+
+    return asyncrun.run(storage.save_download(tmp_path, UID, "2026-11", "r1", name, write or fill))
+
+
+def _nothing_partial(tmp_path: Path) -> bool:
+    return not [p for p in tmp_path.rglob("*") if p.name.endswith(storage.PARTIAL_SUFFIX)]
+
+
+def test_a_long_portal_file_name_should_be_shortened_not_fail(tmp_path: Path) -> None:
+    long_name = "まとめ納付管理ファイル" * 30 + ".xlsm"  # 900+ bytes of UTF-8
+
+    saved = _save_file(tmp_path, long_name)
+
+    final = tmp_path / UID / saved.path
+    assert final.is_file()
+    assert len(final.stem.encode("utf-8")) <= storage.MAX_STEM_BYTES
+    assert final.suffix == ".xlsm"
+
+
+@pytest.mark.parametrize("what", ["folder", "dangling-link"])
+def test_something_in_place_of_the_months_file_should_be_one_line(
+    tmp_path: Path, what: str
+) -> None:
+    month = tmp_path / UID / "2026-11"
+    month.mkdir(parents=True)
+    if what == "folder":
+        (month / NAME).mkdir()
+    else:
+        (month / NAME).symlink_to(tmp_path / "nowhere")
+
+    with pytest.raises(DownloadDirNotWritable, match="in the way"):
+        _save_file(tmp_path)
+    assert _nothing_partial(tmp_path)
+
+
+def test_versions_as_a_file_should_be_refused_before_the_browser(tmp_path: Path) -> None:
+    month = tmp_path / UID / "2026-11"
+    month.mkdir(parents=True)
+    (month / "versions").write_bytes(b"not a folder")
+
+    with pytest.raises(DownloadDirNotWritable, match="versions"):
+        storage.check_account_folders(tmp_path, UID, "2026-11")
+    _save_file(tmp_path)
+    with pytest.raises(DownloadDirNotWritable, match="versions"):
+        _save_file(tmp_path, write=lambda path: _other_workbook(path))
+    assert (month / "versions").read_bytes() == b"not a folder"
+    assert _nothing_partial(tmp_path)
+
+
+async def _other_workbook(path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet["A1"] = "another month's content"
+    workbook.save(path)
+
+
+def test_a_manifest_that_is_a_link_should_never_be_written_through(tmp_path: Path) -> None:
+    foreign = tmp_path / "someone-elses.txt"
+    foreign.write_text("theirs\n", encoding="utf-8")
+    (tmp_path / UID).mkdir()
+    (tmp_path / UID / storage.MANIFEST).symlink_to(foreign)
+
+    with pytest.raises(DownloadDirNotWritable, match="link"):
+        storage.check_account_folders(tmp_path, UID, "2026-11")
+    with pytest.raises(DownloadDirNotWritable, match="link"):
+        record(tmp_path, _saved())
+    assert foreign.read_text(encoding="utf-8") == "theirs\n"
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EFBIG, errno.EDQUOT])
+def test_a_full_disk_should_be_exit_6_with_nothing_partial(tmp_path: Path, error: int) -> None:
+    async def full(path: Path) -> None:
+        path.write_bytes(b"PK\x03\x04 half")
+        raise OSError(error, os.strerror(error))
+
+    with pytest.raises(DownloadDirNotWritable) as caught:
+        _save_file(tmp_path, write=full)
+
+    assert caught.value.exit_code == 6
+    assert os.strerror(error) in str(caught.value)
+    assert _nothing_partial(tmp_path)
