@@ -37,7 +37,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from koss_rpa.errors import AccountLocked, KossError, LoginBudgetSpent
+from koss_rpa.errors import AccountLocked, FolderNotWritable, KossError, LoginBudgetSpent
 from koss_rpa.i18n import _
 from koss_rpa.private import private_dir
 from koss_rpa.storage import JST
@@ -290,7 +290,20 @@ class LoginBudget:
             raise refused.error
         record = self.load()
         record.unconfirmed.append(Submission(self.clock(), what))
-        self._save(record)
+        try:
+            self._save(record)
+        except OSError as exc:  # read-only, full: not counted, so not submitted
+            raise FolderNotWritable(
+                _(
+                    "The login budget of {user_id} cannot be written to {path} ({error}), so "
+                    "no password was submitted: free space in the state folder or fix its "
+                    "permissions."
+                ).format(
+                    user_id=self.user_id,
+                    path=self.path.parent,
+                    error=exc.strerror or type(exc).__name__,
+                )
+            ) from exc
 
     def answered(self, answer: Answer, reason: str = "") -> None:
         """What became of the answer to the last submission (still awaited)."""

@@ -47,6 +47,10 @@ MAX_TOML_BYTES = 1 << 20
 _UNSET_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
+#: The longest `user_id_pattern`: an ID is 8 characters; a longer pattern is a mistake.
+MAX_PATTERN_LENGTH = 200
+
+
 def expand_path(value: Any) -> Any:
     """`~` and environment variables (`$HOME`, `${APPDATA}`, `%APPDATA%` on Windows) in a path
     setting are expanded; one that is not set, an empty path (it would mean the working folder)
@@ -269,6 +273,15 @@ class Settings(BaseSettings):
     portal_lockout_after: int = Field(5, ge=2, le=20)
     #: Accounts a batch works on at once.
     concurrency: int = Field(2, ge=1, le=16)
+
+    @field_validator("concurrency", mode="before")
+    @classmethod
+    def _not_a_truth_value(cls, value: Any) -> Any:
+        """`concurrency = true` would count as 1: a number is asked for."""
+        if isinstance(value, bool):
+            raise ValueError(_("a number of accounts is needed (1–16), not true/false"))
+        return value
+
     lang: Literal["ja", "en"] | None = None
 
     @field_validator("notify_urls", mode="before")
@@ -292,6 +305,15 @@ class Settings(BaseSettings):
     @field_validator("user_id_pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
+        if len(value) > MAX_PATTERN_LENGTH:
+            raise ValueError(
+                _(
+                    "{length} characters: a pattern of an ID is at most {limit} (the default "
+                    "is {default})"
+                ).format(
+                    length=len(value), limit=MAX_PATTERN_LENGTH, default=DEFAULT_USER_ID_PATTERN
+                )
+            )
         try:
             re.compile(value)
         except re.error as exc:

@@ -59,6 +59,7 @@ def config_values(portal_url: str, root: Path, **overrides: Any) -> dict[str, An
         "portal_url": portal_url,
         "user_id": USER_ID,
         "download_dir": str(root / "downloads"),
+        "state_dir": str(root / "state"),
         "run_dir": str(root / "state" / "runs"),
         "browser": str(choice.executable_path or "auto"),
         "headless": True,

@@ -972,6 +972,20 @@ CASES: tuple[BadInput, ...] = (
         says=("not valid",),
     ),
     BadInput(
+        "user-id-pattern-too-long",
+        "user_id_pattern of thousands of characters",
+        CONFIG,
+        _config("download", user_id_pattern="(K|N)" * 1000),
+        says=("at most",),
+    ),
+    BadInput(
+        "concurrency-true",
+        "concurrency = true in the config",
+        CONFIG,
+        _config("download", concurrency=True),
+        says=("true/false",),
+    ),
+    BadInput(
         "user-id-slash",
         "-u with a slash",
         CONFIG,
