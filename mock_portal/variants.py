@@ -89,6 +89,13 @@ _ALL = (
         "every navigation a javascript: or # link that submits a hidden form; the マイページ in "
         "a pop-up window opened by window.open; messages in div#errorArea",
     ),
+    Variant(
+        "dialogs",
+        "JavaScript dialogs: the portal's messages (refusals, the lock) only in alert(), a "
+        "confirm() before ログイン, 変更 and 終了, a beforeunload guard on an edited password "
+        "form, a notice alert on arrival at the マイページ, an unasked confirm() and prompt() on "
+        "the top page",
+    ),
 )
 
 #: Every variant by name, in documentation order.

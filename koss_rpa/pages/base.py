@@ -13,6 +13,7 @@ screen finds the frame that shows it (`wait_for_screen`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
 import unicodedata
@@ -36,6 +37,8 @@ from koss_rpa.errors import (
     ScreenNotReached,
 )
 from koss_rpa.i18n import _
+from koss_rpa.pages import dialogs
+from koss_rpa.pages.dialogs import Dialogs
 
 T = TypeVar("T")
 
@@ -509,19 +512,38 @@ async def wait_for_screen(
     return found
 
 
+#: How long a new document is still awaited after an alert answered a submission (a page may
+#: alert and then go on: `alert(…); form.submit()`).
+AFTER_ALERT_MS = 2000
+
+
 @asynccontextmanager
-async def answer_of(page: Page, root: Root, timeout_ms: float | None = None) -> AsyncIterator[None]:
-    """Around a click that submits: wait until the document of the window or of the frame
-    that holds the form has been replaced, so that the screen before is never taken for the
-    answer (a form in a frame may answer in the frame or in the whole window)."""
+async def answer_of(
+    page: Page, root: Root, timeout_ms: float | None = None, *, words: str = ""
+) -> AsyncIterator[None]:
+    """Around a click that submits (the control named `words`): wait until the document of the
+    window or of the frame that holds the form has been replaced, so that the screen before is
+    never taken for the answer (a form in a frame may answer in the frame or in the whole
+    window) — or until an alert answered instead, and no new document followed it.
+
+    A confirm() the click raises is accepted, and the alerts from the click on are the answer's
+    lines (`koss_rpa.pages.dialogs`)."""
     frames = {page.main_frame, root if isinstance(root, Frame) else page.main_frame}
+    watched = dialogs.of(page)
+    watched.submitting(words)
+    alerted = watched.next_alert()
     navigated = asyncio.ensure_future(
         page.wait_for_event("framenavigated", lambda f: f in frames, timeout=timeout_ms)
     )
     try:
         yield
-        await navigated
+        await asyncio.wait({navigated, alerted}, return_when=asyncio.FIRST_COMPLETED)
+        if not navigated.done():  # an alert, and no new document yet: one may follow it
+            await asyncio.wait({navigated}, timeout=AFTER_ALERT_MS / 1000)
+        if navigated.done():
+            navigated.result()
     finally:
+        alerted.cancel()
         await _cancel({navigated})
 
 
@@ -586,6 +608,8 @@ class Screen:
     def __init__(self, page: Page, root: Root | None = None) -> None:
         self.page = page
         self.root: Root = root or page
+        #: The window's dialogs, answered as a person would (`koss_rpa.pages.dialogs`).
+        self.dialogs: Dialogs = dialogs.of(page)
         #: Found by `wait_displayed(checked_with_next_step=True)`, error pages not yet ruled out.
         self._unchecked = False
         #: The lines on display before the latest submission (`new_lines` tells the answer).
@@ -688,6 +712,8 @@ class Screen:
         but whose click waited in vain for the portal, too: a time-out, not a changed screen).
         """
         target = self.target(lookup)
+        if action is Locator.click:
+            self.dialogs.clicked(lookup.words)
         try:
             await self._checked(action(target))
         except PlaywrightError as exc:
@@ -734,12 +760,18 @@ LOCKED_WORD = "ロック"
 
 
 async def refusal(screen: Screen, before: Sequence[str]) -> str:
-    """The portal's message on a form shown again after a submission (kept verbatim).
+    """The portal's message on a form shown again after a submission (kept verbatim): the
+    alerts it raised, then the lines new on the screen.
 
     Raises:
         AccountLocked: the message says ロック.
     """
-    message = await new_lines(screen, before) or _("(no message)")
+    # An alert of the page's own scripts comes by the end of its loading (what is on display
+    # is read all the same if the page cannot say).
+    with contextlib.suppress(PlaywrightError):
+        await screen.page.wait_for_load_state("load")
+    lines = [" ".join(text.split()) for text in screen.dialogs.alerts]
+    message = " ".join([*lines, await new_lines(screen, before)]).strip() or _("(no message)")
     if LOCKED_WORD in message:
         raise AccountLocked(message)
     return message

@@ -3,6 +3,7 @@ markup it promises, and rules and journal are the same whatever the markup."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -63,10 +64,16 @@ def _squash(text: str) -> str:
 
 
 def readable(html: str) -> str:
-    """The page's readable words, width- and space-insensitive (NFKC, no white space)."""
+    """The page's readable words, width- and space-insensitive (NFKC, no white space); the
+    texts of the alerts it raises on arrival too (the dialogs variant's messages)."""
     parser = _Words()
     parser.feed(html)
-    return _squash("".join(parser.parts))
+    alerts = [text for found in ALERTS.findall(html) for text in json.loads(found)]
+    return _squash("".join([*parser.parts, *alerts]))
+
+
+#: The dialogs variant's messages, raised as alerts on arrival.
+ALERTS = re.compile(r"const alerts = (\[.*?\]);")
 
 
 def assert_words(response: httpx.Response, *words: str) -> None:
