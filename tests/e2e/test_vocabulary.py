@@ -380,3 +380,41 @@ def test_a_change_screen_outcome_should_be_told_from_the_login_screen(on_site: R
         on_site({"/": _html("<h1>マイページログイン</h1><a href=/x>パスワード変更</a>")}, check)
         is False
     )
+
+
+def _login_form(onsubmit: str) -> str:
+    return LOGIN_FORM.replace("<form ", f'<form onsubmit="{onsubmit}" ', 1)
+
+
+MYPAGE = _html("<h3>マイページ</h3><a href=/dl>まとめ納付管理ファイル</a>")
+DIALOG_ANSWERS = {
+    "a lock in an alert, and no new document": (
+        _login_form("alert('アカウントがロックされています。'); return false"),
+        "",
+        "AccountLocked: アカウントがロックされています。",
+    ),
+    "an alert, then the form sent": (_login_form("alert('送信します。')"), MYPAGE, "MyPage"),
+    "a confirm of the click": (
+        _login_form("return confirm('ログインしますか？')"),
+        MYPAGE,
+        "MyPage",
+    ),
+    "a refusal in an alert of the answer": (
+        LOGIN_FORM,
+        _html(
+            "<div class=title>マイページログイン</div>"
+            + LOGIN_FORM
+            + "<script>alert('パスワードが違います。')</script>"
+        ),
+        "LoginRejected: パスワードが違います。",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DIALOG_ANSWERS, ids=list(DIALOG_ANSWERS))
+def test_login_outcome_should_read_dialogs_as_a_person_would(on_site: Run[Any], case: str) -> None:
+    form, body, expected = DIALOG_ANSWERS[case]
+    start = _html("<div class=title>マイページログイン</div>" + form)
+    pages = {"/login": start, "/login POST": body} if body else {"/login": start}
+    result = on_site(pages, _answer(body))
+    assert result.startswith(expected), result
