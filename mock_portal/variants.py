@@ -96,6 +96,12 @@ _ALL = (
         "form, a notice alert on arrival at the マイページ, an unasked confirm() and prompt() on "
         "the top page",
     ),
+    Variant(
+        "nested",
+        "words nested in each other, as component libraries draw them: every button and link "
+        "with its words in an inner <span>/<strong> of class c-btn__label, headings, labels "
+        "and table headers with theirs in an inner <span>",
+    ),
 )
 
 #: Every variant by name, in documentation order.

@@ -148,6 +148,12 @@ _CLICKABLE = (
     f"or @role='menuitem' or contains({_lower('@class')}, 'button') "
     f"or contains({_lower('@class')}, 'btn')"
 )
+#: What is a control by its very markup (a link, a button, an input that submits), not only
+#: by a script or a class: inside one, no other element so named is a control of its own.
+_CONTROL = (
+    "self::a or self::button or self::area or @role='button' or @role='link' "
+    "or @role='menuitem' or self::input"
+)
 _NOT_TEXT = "not(self::script or self::style or self::option or self::noscript)"
 
 
@@ -308,11 +314,14 @@ def control(root: Root, words: str, *, unique: bool = True, what: What = "contro
         (
             ("button", root.get_by_role("button", name=pattern)),
             ("link", root.get_by_role("link", name=pattern)),
-            # The innermost clickable element so named (a link inside a clickable cell).
+            # One control, one match: the outermost clickable element so named (a button's
+            # inner span of class "btn__label" is that button), unless it holds a control of
+            # its own so named (a link inside a clickable cell: the link).
             (
                 "clickable",
                 root.locator(
-                    f"xpath={clickable}[not(descendant::*[{_CLICKABLE}][{_named(words)}])]"
+                    f"xpath={clickable}[not(ancestor::*[{_CLICKABLE}][{_named(words)}])]"
+                    f"[not(descendant::*[{_CONTROL}][{_named(words)}])]"
                 ),
             ),
             ("input", root.locator(f"xpath={inputs}")),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -16,6 +17,14 @@ from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv, reveal
 pytestmark = pytest.mark.e2e
 
 Cli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def env(koss_env: Callable[..., KossEnv], tmp_path: Path) -> KossEnv:
+    """The default set-up, its safety state (budget, locks) in the test's own folder."""
+    built = koss_env(state_dir=str(tmp_path / "safety"))
+    built.store.set_password(USER_ID, SecretStr(PASSWORD))
+    return built
 
 
 def _log(env: KossEnv) -> str:
@@ -70,9 +79,8 @@ def test_dialogs_should_let_a_forced_change_through_its_confirm_and_beforeunload
 
 
 def test_a_refusal_shown_only_in_an_alert_should_be_read_verbatim(
-    dialogs: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
+    dialogs: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
-    env = koss_env()
     env.store.set_password(USER_ID, SecretStr("Wrong12345"))
 
     result = quick_cli("--config", str(env.config), "download")

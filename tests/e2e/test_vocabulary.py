@@ -176,6 +176,11 @@ CONTROL_MARKUPS = {
     "role button": "<div id=t role=button tabindex=0>ロ グ イ ン</div>",
     "clickable cell": "<table><tr><td id=t onclick='go()'>ログイン</td></tr></table>",
     "full-width with marks": "<a id=t href=/x>▶ ログイン</a>",
+    # One control, one match: words nested in inner elements are the outermost control's.
+    "button with its words in a span": "<button id=t class='v-btn'><span class='v-btn__content'>ログイン</span></button>",
+    "link with its words in a strong": "<a id=t class=btn href=/x><strong class=btn-label>ログイン</strong></a>",
+    "clickable div with a clickable span": "<div id=t class=btn onclick='go()'><span class=btn-text>ログイン</span></div>",
+    "link around a clickable image": "<a id=t href=/x><span class=btn><img src=/b.png alt='ログイン'></span></a>",
 }
 
 
