@@ -338,8 +338,18 @@ def menu_entry(root: Root, words: str) -> Lookup:
         f"[descendant::ul or descendant::ol or following-sibling::ul or following-sibling::ol]"
     )
     entry = control(root, words, unique=False, what="menu")
+    # Whatever element bears the words (a <div> a script opens on mouseover, a heading): the
+    # innermost one, so that pointing at it points at every element around it too.
+    plain = f"{_text_carriers(words)}[not(*[{_equals('string(.)', words)}])]"
     return Lookup(
-        "menu", words, (*entry.ways, ("list item", root.locator(f"xpath={owner}"))), unique=False
+        "menu",
+        words,
+        (
+            *entry.ways,
+            ("list item", root.locator(f"xpath={owner}")),
+            ("text", root.locator(f"xpath={plain}")),
+        ),
+        unique=False,
     )
 
 

@@ -423,3 +423,28 @@ def test_login_outcome_should_read_dialogs_as_a_person_would(on_site: Run[Any], 
     pages = {"/login": start, "/login POST": body} if body else {"/login": start}
     result = on_site(pages, _answer(body))
     assert result.startswith(expected), result
+
+
+def test_a_menu_link_no_pointing_shows_should_be_activated_as_its_script_would(
+    on_site: Run[Any],
+) -> None:
+    """Levels that are plain text on display (passed), and a final link that stays hidden."""
+    top = _html(
+        "<h1>軽自動車保有関係手続のワンストップサービス</h1><div>事前の準備が整った方</div>"
+        "<div><b>画面申請の方</b></div>"
+        "<div style='display:none'><a href=/login>利用者情報の確認・変更を行う</a></div>"
+    )
+
+    async def check(page: Page) -> tuple[str, dict[str, str]]:
+        screen = await PortalTopPage(page).wait_displayed()
+        login = await screen.open_user_info()
+        await login.wait_displayed()
+        return login.page.url, screen.walked
+
+    url, walked = on_site({"/": top, "/login": _html("<h1>マイページログイン</h1>")}, check)
+    assert url == f"{SITE}/login"
+    assert walked == {
+        "事前の準備が整った方": "passed: the next level was on display",
+        "画面申請の方": "clicked",
+        "利用者情報の確認・変更を行う": "activated by script: no pointing showed it",
+    }

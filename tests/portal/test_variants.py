@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from mock_portal import messages
+from mock_portal import messages, variants
 from mock_portal.pytest_plugin import all_variants
 from mock_portal.testing import VARIANTS, ControlClient, PortalServer
 from tests.portal.support import (
@@ -397,7 +397,9 @@ def test_jslinks_should_navigate_only_by_script(portal: ControlClient, web: http
     assert f'<div id="errorArea" class="errorArea">\n  <p>{messages.LOGIN_WRONG}</p>' in html
 
 
-@pytest.mark.parametrize("variant", [v for v in VARIANTS if v != "modern"])
+@pytest.mark.parametrize(
+    "variant", [v for v in VARIANTS if v != "modern" and not variants.get(v).behaviour]
+)
 def test_no_variant_but_modern_should_use_aria_roles_for_messages(
     portal: ControlClient, web: httpx.Client, variant: str
 ) -> None:
