@@ -139,8 +139,12 @@ async def _after_walk(top: PortalTopPage, before: ScreenCheck, url: str) -> Scre
     probes = []
     for old, new in zip(before.probes, after.probes, strict=True):
         best = new if new.state == FOUND or old.state != FOUND else old
+        how = top.walked.get(best.words)
         if best.state == "missing" and best.what != "screen":
-            best = Probe(best.what, best.words, "found", (WALKED,), 1)
+            walked = f"{WALKED}: {how}" if how else WALKED
+            best = Probe(best.what, best.words, "found", (walked,), 1)
+        elif how and best.state == FOUND:  # how the walk passed it (docs: "say how")
+            best = dataclasses.replace(best, how=(*best.how, f"{WALKED}: {how}"))
         probes.append(best)
     return ScreenCheck(before.screen, True, probes)
 

@@ -60,3 +60,13 @@ OVERRIDABLE: dict[str, str] = {
     "temporary_notice": TEMPORARY_NOTICE,
     "session_timeout": SESSION_TIMEOUT,
 }
+
+# --- the dialogs variant (invented) ---------------------------------------------------------
+LOGIN_CONFIRM = "ログインします。よろしいですか？"
+CHANGE_CONFIRM = "パスワードを変更します。よろしいですか？"
+CLOSE_CONFIRM = "マイページを終了します。よろしいですか？"
+ARRIVAL_NOTICE = (
+    "【お知らせ】12月20日（日）0時～6時はシステムメンテナンスのため、ご利用いただけません。"
+)
+NEWSLETTER_CONFIRM = "メールマガジンを購読しますか？"
+SURVEY_PROMPT = "アンケートにご協力ください。ご意見をどうぞ。"

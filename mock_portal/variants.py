@@ -30,6 +30,8 @@ class Variant:
         encoding: Python codec of its pages and of the forms posted from them.
         charset: The charset it declares (Content-Type, `<meta charset>`).
         framed: Whether its マイページ screens are shown inside an `<iframe>` of a frame page.
+        behaviour: Whether it renders a behaviour (dialogs, a menu, nesting) on the default
+            markup, rather than a markup of its own.
     """
 
     name: str
@@ -38,6 +40,7 @@ class Variant:
     encoding: str = "utf-8"
     charset: str = "utf-8"
     framed: bool = False
+    behaviour: bool = False
 
 
 _ALL = (
@@ -88,6 +91,33 @@ _ALL = (
         "jslinks",
         "every navigation a javascript: or # link that submits a hidden form; the マイページ in "
         "a pop-up window opened by window.open; messages in div#errorArea",
+    ),
+    Variant(
+        "dialogs",
+        "JavaScript dialogs: the portal's messages (refusals, the lock) only in alert(), a "
+        "confirm() before ログイン, 変更 and 終了, a beforeunload guard on an edited password "
+        "form, a notice alert on arrival at the マイページ, an unasked confirm() and prompt() on "
+        "the top page",
+        behaviour=True,
+    ),
+    Variant(
+        "nested",
+        "words nested in each other, as component libraries draw them: every button and link "
+        "with its words in an inner <span>/<strong> of class c-btn__label, headings, labels "
+        "and table headers with theirs in an inner <span>",
+        behaviour=True,
+    ),
+    Variant(
+        "menuheading",
+        "a mega-menu: 事前の準備が整った方 a button opening a panel whose column heading "
+        "画面申請の方 (<h3>) is no entry, its links on display with the panel",
+        behaviour=True,
+    ),
+    Variant(
+        "menuscript",
+        "a menu of plain <div>s whose sub-menus a mouseover listener shows (no list, button, "
+        "ARIA or CSS :hover)",
+        behaviour=True,
     ),
 )
 

@@ -14,6 +14,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa import scratch
 from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.pages import dialogs
 from koss_rpa.portal_errors import first_line, portal_errors
 from koss_rpa.runs import UNSCRUBBED_SUFFIX
 
@@ -197,6 +198,7 @@ async def account_session(rt: Runtime, run: AccountRun) -> AsyncIterator[Account
     context = await rt.browser.new_context(accept_downloads=True, locale="ja-JP")
     context.set_default_timeout(rt.timeout_ms)
     context.set_default_navigation_timeout(rt.settings.timeouts.navigation_seconds * 1000)
+    dialogs.watch(context)  # from the first page on: an alert on arrival is logged, not fatal
     session = AccountSession(rt, run, context)
     failed = True
     try:

@@ -13,6 +13,7 @@ screen finds the frame that shows it (`wait_for_screen`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
 import unicodedata
@@ -36,6 +37,8 @@ from koss_rpa.errors import (
     ScreenNotReached,
 )
 from koss_rpa.i18n import _
+from koss_rpa.pages import dialogs
+from koss_rpa.pages.dialogs import Dialogs
 
 T = TypeVar("T")
 
@@ -144,6 +147,12 @@ _CLICKABLE = (
     "self::a or self::button or self::area or @onclick or @role='button' or @role='link' "
     f"or @role='menuitem' or contains({_lower('@class')}, 'button') "
     f"or contains({_lower('@class')}, 'btn')"
+)
+#: What is a control by its very markup (a link, a button, an input that submits), not only
+#: by a script or a class: inside one, no other element so named is a control of its own.
+_CONTROL = (
+    "self::a or self::button or self::area or @role='button' or @role='link' "
+    "or @role='menuitem' or self::input"
 )
 _NOT_TEXT = "not(self::script or self::style or self::option or self::noscript)"
 
@@ -305,11 +314,14 @@ def control(root: Root, words: str, *, unique: bool = True, what: What = "contro
         (
             ("button", root.get_by_role("button", name=pattern)),
             ("link", root.get_by_role("link", name=pattern)),
-            # The innermost clickable element so named (a link inside a clickable cell).
+            # One control, one match: the outermost clickable element so named (a button's
+            # inner span of class "btn__label" is that button), unless it holds a control of
+            # its own so named (a link inside a clickable cell: the link).
             (
                 "clickable",
                 root.locator(
-                    f"xpath={clickable}[not(descendant::*[{_CLICKABLE}][{_named(words)}])]"
+                    f"xpath={clickable}[not(ancestor::*[{_CLICKABLE}][{_named(words)}])]"
+                    f"[not(descendant::*[{_CONTROL}][{_named(words)}])]"
                 ),
             ),
             ("input", root.locator(f"xpath={inputs}")),
@@ -326,8 +338,18 @@ def menu_entry(root: Root, words: str) -> Lookup:
         f"[descendant::ul or descendant::ol or following-sibling::ul or following-sibling::ol]"
     )
     entry = control(root, words, unique=False, what="menu")
+    # Whatever element bears the words (a <div> a script opens on mouseover, a heading): the
+    # innermost one, so that pointing at it points at every element around it too.
+    plain = f"{_text_carriers(words)}[not(*[{_equals('string(.)', words)}])]"
     return Lookup(
-        "menu", words, (*entry.ways, ("list item", root.locator(f"xpath={owner}"))), unique=False
+        "menu",
+        words,
+        (
+            *entry.ways,
+            ("list item", root.locator(f"xpath={owner}")),
+            ("text", root.locator(f"xpath={plain}")),
+        ),
+        unique=False,
     )
 
 
@@ -509,19 +531,38 @@ async def wait_for_screen(
     return found
 
 
+#: How long a new document is still awaited after an alert answered a submission (a page may
+#: alert and then go on: `alert(…); form.submit()`).
+AFTER_ALERT_MS = 2000
+
+
 @asynccontextmanager
-async def answer_of(page: Page, root: Root, timeout_ms: float | None = None) -> AsyncIterator[None]:
-    """Around a click that submits: wait until the document of the window or of the frame
-    that holds the form has been replaced, so that the screen before is never taken for the
-    answer (a form in a frame may answer in the frame or in the whole window)."""
+async def answer_of(
+    page: Page, root: Root, timeout_ms: float | None = None, *, words: str = ""
+) -> AsyncIterator[None]:
+    """Around a click that submits (the control named `words`): wait until the document of the
+    window or of the frame that holds the form has been replaced, so that the screen before is
+    never taken for the answer (a form in a frame may answer in the frame or in the whole
+    window) — or until an alert answered instead, and no new document followed it.
+
+    A confirm() the click raises is accepted, and the alerts from the click on are the answer's
+    lines (`koss_rpa.pages.dialogs`)."""
     frames = {page.main_frame, root if isinstance(root, Frame) else page.main_frame}
+    watched = dialogs.of(page)
+    watched.submitting(words)
+    alerted = watched.next_alert()
     navigated = asyncio.ensure_future(
         page.wait_for_event("framenavigated", lambda f: f in frames, timeout=timeout_ms)
     )
     try:
         yield
-        await navigated
+        await asyncio.wait({navigated, alerted}, return_when=asyncio.FIRST_COMPLETED)
+        if not navigated.done():  # an alert, and no new document yet: one may follow it
+            await asyncio.wait({navigated}, timeout=AFTER_ALERT_MS / 1000)
+        if navigated.done():
+            navigated.result()
     finally:
+        alerted.cancel()
         await _cancel({navigated})
 
 
@@ -586,6 +627,8 @@ class Screen:
     def __init__(self, page: Page, root: Root | None = None) -> None:
         self.page = page
         self.root: Root = root or page
+        #: The window's dialogs, answered as a person would (`koss_rpa.pages.dialogs`).
+        self.dialogs: Dialogs = dialogs.of(page)
         #: Found by `wait_displayed(checked_with_next_step=True)`, error pages not yet ruled out.
         self._unchecked = False
         #: The lines on display before the latest submission (`new_lines` tells the answer).
@@ -688,6 +731,8 @@ class Screen:
         but whose click waited in vain for the portal, too: a time-out, not a changed screen).
         """
         target = self.target(lookup)
+        if action is Locator.click:
+            self.dialogs.clicked(lookup.words)
         try:
             await self._checked(action(target))
         except PlaywrightError as exc:
@@ -734,12 +779,18 @@ LOCKED_WORD = "ロック"
 
 
 async def refusal(screen: Screen, before: Sequence[str]) -> str:
-    """The portal's message on a form shown again after a submission (kept verbatim).
+    """The portal's message on a form shown again after a submission (kept verbatim): the
+    alerts it raised, then the lines new on the screen.
 
     Raises:
         AccountLocked: the message says ロック.
     """
-    message = await new_lines(screen, before) or _("(no message)")
+    # An alert of the page's own scripts comes by the end of its loading (what is on display
+    # is read all the same if the page cannot say).
+    with contextlib.suppress(PlaywrightError):
+        await screen.page.wait_for_load_state("load")
+    lines = [" ".join(text.split()) for text in screen.dialogs.alerts]
+    message = " ".join([*lines, await new_lines(screen, before)]).strip() or _("(no message)")
     if LOCKED_WORD in message:
         raise AccountLocked(message)
     return message

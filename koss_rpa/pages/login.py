@@ -75,7 +75,7 @@ class LoginPage(Screen):
             await before()
         await password_box.fill(password.get_secret_value())
         # Wait for the answer's document, so that the screen before is never taken for it.
-        async with answer_of(self.page, self.root, timeout_ms):
+        async with answer_of(self.page, self.root, timeout_ms, words=self.login_button.words):
             await button.click()
 
     async def outcome(self, timeout_ms: float | None = None) -> MyPage | PasswordChangePage:
@@ -113,6 +113,6 @@ class LoginPage(Screen):
         """The パスワード変更 link (or button), for a change the user asked for."""
         from koss_rpa.pages.password_change import PasswordChangePage
 
-        async with answer_of(self.page, self.root):
+        async with answer_of(self.page, self.root, words=self.change_password_link.words):
             await self.act(self.change_password_link, Locator.click)
         return PasswordChangePage(self.page)

@@ -96,7 +96,7 @@ class PasswordChangePage(Screen):
         )
         await new_box.fill(new.get_secret_value())
         await confirm_box.fill(new.get_secret_value())
-        async with answer_of(self.page, self.root, timeout_ms):
+        async with answer_of(self.page, self.root, timeout_ms, words=self.change_button.words):
             await button.click()
 
     async def outcome(self, timeout_ms: float | None = None) -> PasswordResultPage:

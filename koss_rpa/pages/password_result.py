@@ -44,6 +44,6 @@ class PasswordResultPage(Screen):
         """« ログインへ戻る."""
         from koss_rpa.pages.login import LoginPage
 
-        async with answer_of(self.page, self.root):
+        async with answer_of(self.page, self.root, words=self.back_link.words):
             await self.act(self.back_link, Locator.click)
         return LoginPage(self.page)

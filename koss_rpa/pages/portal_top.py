@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
@@ -11,10 +12,17 @@ from playwright.async_api import Locator, Page
 from koss_rpa.pages.base import (
     Control,
     Lookup,
+    Root,
     Screen,
     menu_entry,
 )
 from koss_rpa.pages.login import LoginPage
+
+log = logging.getLogger("koss_rpa.pages")
+
+#: How long the final menu item is awaited after the last level was opened, before it is
+#: activated as the page's own script would (a link that no pointing shows).
+HIDDEN_LINK_WAIT_MS = 2000
 
 #: The manual's path through the menu to the マイページログイン.
 MENU_PATH = ("事前の準備が整った方", "画面申請の方")
@@ -32,30 +40,66 @@ class PortalTopPage(Screen):
 
     user_info_link = Control(USER_INFO_ITEM)
 
+    def __init__(self, page: Page, root: Root | None = None) -> None:
+        super().__init__(page, root)
+        #: How each level of the menu was passed by the latest walk, by its words.
+        self.walked: dict[str, str] = {}
+
     def lookups(self) -> list[Lookup]:
         return [self.name_lookup(), *self.menu, self.user_info_link]
 
-    async def open_user_info(self) -> LoginPage:
-        """事前の準備が整った方 → 画面申請の方 → 利用者情報の確認・変更を行う, which opens the
-        マイページログイン in a new window, or in this one.
+    async def walk_menu(self) -> tuple[Locator, bool]:
+        """事前の準備が整った方 → 画面申請の方 → 利用者情報の確認・変更を行う, each level reached
+        by what it reveals, whatever element bears its words: a level whose next one is on
+        display already is passed (a heading inside an open panel leads nowhere); otherwise it
+        is pointed at, and clicked if that did not show the next level (a menu that opens by
+        click, not by hover). A menu entry's words may also stand elsewhere on a top page (a
+        tile, a list), so the first visible one is taken; the final item is required to be
+        unique. How each level was passed is logged and kept in `walked` (for `check`).
 
-        Each drop-down is opened as a person does: point at it, and click if that did not show
-        the next level (a menu that opens by click, not by hover). A menu entry's words may also
-        stand elsewhere on a top page (a tile, a list), so the first visible one is taken; the
-        final item is required to be unique. Each pointing and clicking waits for its entry
-        itself: no separate wait for it."""
+        Returns the final item and whether it is hidden: in the page, but no pointing showed
+        it (`open_user_info` then activates it as the page's own script would)."""
         path = [*self.menu, self.user_info_link]
+        self.walked = {}
         for entry, below in itertools.pairwise(path):
-            await self.act(entry, Locator.hover)
-            if not await below.visible.count():
-                await self.act(entry, Locator.click)
+            if await below.visible.count():
+                how = "passed: the next level was on display"
+            else:
+                await self.act(entry, Locator.hover)
+                how = "pointed at"
+                if not await below.visible.count():
+                    await self.act(entry, Locator.click)
+                    how = "clicked"
+            self.walked[entry.words] = how
+            log.info("menu 「%s」: %s", entry.words, how)
+        link = self.user_info_link
+        if await link.visible.count():
+            return self.target(link), False
+        try:  # a menu that opens a moment after the click
+            await self.target(link).wait_for(state="visible", timeout=HIDDEN_LINK_WAIT_MS)
+        except PlaywrightError as exc:
+            if await link.locator.count() != 1:
+                raise await self.unusable(link, exc) from exc
+            self.walked[link.words] = "activated by script: no pointing showed it"
+            log.info("menu 「%s」: %s", link.words, self.walked[link.words])
+            return link.locator, True
+        return self.target(link), False
+
+    async def open_user_info(self) -> LoginPage:
+        """The menu walked (`walk_menu`) and 利用者情報の確認・変更を行う followed, which opens the
+        マイページログイン in a new window, or in this one."""
+        link, hidden = await self.walk_menu()
         context = self.page.context
         opened = asyncio.ensure_future(context.wait_for_event("page"))
         navigated = asyncio.ensure_future(
             self.page.wait_for_event("framenavigated", lambda f: f == self.page.main_frame)
         )
         try:
-            await self.act(self.user_info_link, Locator.click)
+            if hidden:  # as the page's own script would: element.click()
+                self.dialogs.clicked(USER_INFO_ITEM)
+                await link.evaluate("element => element.click()")
+            else:
+                await self.act(self.user_info_link, Locator.click)
             done, _pending = await asyncio.wait(
                 {opened, navigated}, return_when=asyncio.FIRST_COMPLETED
             )

@@ -176,6 +176,11 @@ CONTROL_MARKUPS = {
     "role button": "<div id=t role=button tabindex=0>ロ グ イ ン</div>",
     "clickable cell": "<table><tr><td id=t onclick='go()'>ログイン</td></tr></table>",
     "full-width with marks": "<a id=t href=/x>▶ ログイン</a>",
+    # One control, one match: words nested in inner elements are the outermost control's.
+    "button with its words in a span": "<button id=t class='v-btn'><span class='v-btn__content'>ログイン</span></button>",
+    "link with its words in a strong": "<a id=t class=btn href=/x><strong class=btn-label>ログイン</strong></a>",
+    "clickable div with a clickable span": "<div id=t class=btn onclick='go()'><span class=btn-text>ログイン</span></div>",
+    "link around a clickable image": "<a id=t href=/x><span class=btn><img src=/b.png alt='ログイン'></span></a>",
 }
 
 
@@ -380,3 +385,66 @@ def test_a_change_screen_outcome_should_be_told_from_the_login_screen(on_site: R
         on_site({"/": _html("<h1>マイページログイン</h1><a href=/x>パスワード変更</a>")}, check)
         is False
     )
+
+
+def _login_form(onsubmit: str) -> str:
+    return LOGIN_FORM.replace("<form ", f'<form onsubmit="{onsubmit}" ', 1)
+
+
+MYPAGE = _html("<h3>マイページ</h3><a href=/dl>まとめ納付管理ファイル</a>")
+DIALOG_ANSWERS = {
+    "a lock in an alert, and no new document": (
+        _login_form("alert('アカウントがロックされています。'); return false"),
+        "",
+        "AccountLocked: アカウントがロックされています。",
+    ),
+    "an alert, then the form sent": (_login_form("alert('送信します。')"), MYPAGE, "MyPage"),
+    "a confirm of the click": (
+        _login_form("return confirm('ログインしますか？')"),
+        MYPAGE,
+        "MyPage",
+    ),
+    "a refusal in an alert of the answer": (
+        LOGIN_FORM,
+        _html(
+            "<div class=title>マイページログイン</div>"
+            + LOGIN_FORM
+            + "<script>alert('パスワードが違います。')</script>"
+        ),
+        "LoginRejected: パスワードが違います。",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DIALOG_ANSWERS, ids=list(DIALOG_ANSWERS))
+def test_login_outcome_should_read_dialogs_as_a_person_would(on_site: Run[Any], case: str) -> None:
+    form, body, expected = DIALOG_ANSWERS[case]
+    start = _html("<div class=title>マイページログイン</div>" + form)
+    pages = {"/login": start, "/login POST": body} if body else {"/login": start}
+    result = on_site(pages, _answer(body))
+    assert result.startswith(expected), result
+
+
+def test_a_menu_link_no_pointing_shows_should_be_activated_as_its_script_would(
+    on_site: Run[Any],
+) -> None:
+    """Levels that are plain text on display (passed), and a final link that stays hidden."""
+    top = _html(
+        "<h1>軽自動車保有関係手続のワンストップサービス</h1><div>事前の準備が整った方</div>"
+        "<div><b>画面申請の方</b></div>"
+        "<div style='display:none'><a href=/login>利用者情報の確認・変更を行う</a></div>"
+    )
+
+    async def check(page: Page) -> tuple[str, dict[str, str]]:
+        screen = await PortalTopPage(page).wait_displayed()
+        login = await screen.open_user_info()
+        await login.wait_displayed()
+        return login.page.url, screen.walked
+
+    url, walked = on_site({"/": top, "/login": _html("<h1>マイページログイン</h1>")}, check)
+    assert url == f"{SITE}/login"
+    assert walked == {
+        "事前の準備が整った方": "passed: the next level was on display",
+        "画面申請の方": "clicked",
+        "利用者情報の確認・変更を行う": "activated by script: no pointing showed it",
+    }
