@@ -21,6 +21,7 @@ from koss_rpa.cliargs import (
     USAGE_TYPES,
     Invocation,
     command_name,
+    global_value,
     hoist_globals,
     invocation,
 )
@@ -70,6 +71,12 @@ def _globals(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks and debug logs.")] = False,
     lang: Annotated[str | None, typer.Option(help="ja or en (default: from the locale).")] = None,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            hidden=True, help="Append the output to this file, rotated by size (the daily job)."
+        ),
+    ] = None,
 ) -> None:
     inv = invocation(ctx)
     inv.config, inv.as_json, inv.debug, inv.lang = config, as_json, debug, lang
@@ -407,6 +414,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = hoist_globals(list(sys.argv[1:] if argv is None else argv))
+    log_file = global_value(args, "--log-file")
+    if log_file:  # the scheduled job: its output goes to schedule.log on every platform
+        from koss_rpa.schedule import append_output_to
+
+        append_output_to(Path(log_file), " ".join(a for a in args if a != log_file))
     debug = "--debug" in args
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from koss_rpa.settings import Settings
 
 GLOBAL_FLAGS = {"--json", "--debug"}
-GLOBAL_VALUED = {"--config", "--lang"}
+GLOBAL_VALUED = {"--config", "--lang", "--log-file"}
 
 
 def hoist_globals(argv: list[str]) -> list[str]:
@@ -53,6 +53,18 @@ def hoist_globals(argv: list[str]) -> list[str]:
             rest.append(arg)
         i += 1
     return front + rest
+
+
+def global_value(args: list[str], name: str) -> str | None:
+    """The value of global option `name` in hoisted `args` (`--name V` or `--name=V`)."""
+    for i, arg in enumerate(args):
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if not arg.startswith("-"):
+            break
+    return None
 
 
 def command_name(args: list[str]) -> str:
