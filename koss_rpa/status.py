@@ -129,14 +129,14 @@ def _password(row: AccountStatus, settings: Settings, store: Any, now: datetime)
 
 def _state(row: AccountStatus, settings: Settings) -> None:
     try:
-        budget = outcomes.read_budget(settings.run_dir, row.user_id, settings.login_budget)
+        budget = outcomes.read_budget(settings.state_dir, row.user_id, settings.login_budget)
     except ValueError as exc:
         row.problems.append(_("login budget record damaged ({error})").format(error=exc))
         budget = None
     if budget is not None:
         row.budget_used, row.budget_limit = budget.used, budget.limit
     try:
-        last = outcomes.read_outcome(settings.run_dir, row.user_id)
+        last = outcomes.read_outcome(settings.state_dir, row.user_id)
     except ValueError as exc:
         row.problems.append(_("last-run record damaged ({error})").format(error=exc))
         last = None

@@ -19,6 +19,7 @@ import pytest
 
 from koss_rpa import schedule
 from koss_rpa.cli import main
+from koss_rpa.errors import ScheduleNotWritable
 
 SECRET = "cryptfile-master-pw"
 TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
@@ -606,7 +607,7 @@ def test_systemd_install_failing_half_way_should_leave_nothing(
 ) -> None:
     def no_bus(self: schedule.Systemd, *args: str) -> None:
         if "enable" in args:
-            raise schedule.ScheduleNotWritable("systemctl --user enable failed: no bus")
+            raise ScheduleNotWritable("systemctl --user enable failed: no bus")
 
     monkeypatch.setattr(schedule.Systemd, "_systemctl", no_bus)
 
@@ -635,7 +636,7 @@ def test_systemd_remove_should_remove_the_files_when_systemd_cannot_be_reached(
     (wants / "koss-rpa.timer").symlink_to(home / "units" / "koss-rpa.timer")
 
     def no_bus(self: schedule.Systemd, *args: str) -> None:
-        raise schedule.ScheduleNotWritable("no bus")
+        raise ScheduleNotWritable("no bus")
 
     monkeypatch.setattr(schedule.Systemd, "_systemctl", no_bus)
 
