@@ -254,7 +254,7 @@ def schedule_install(
     )
     _items(out, [*written, *map(str, files)])
     out.line(_("The job will use these settings (frozen in {path}):").format(path=job_settings))
-    for name, value in schedule._flat(frozen).items():
+    for name, value in schedule.shown_settings(settings, frozen).items():
         out.line(f"  {name} = {value}")
     if settings.notify_urls:
         out.line(
@@ -291,8 +291,10 @@ def schedule_status(ctx: typer.Context, systemd: SystemdOption = False) -> None:
     _listing(out, present, heading, none, scheduler.kind)
     job_settings, _wrapper = _job_files()
     differ: list[dict[str, Any]] = []
+    state = settings.state_dir
     if present and job_settings.is_file():
         job = read_toml(job_settings, _("The job's settings file {path}").format(path=job_settings))
+        state = Path(job.get("state_dir") or state)  # the job's runs are told where it keeps them
         here = schedule.frozen_settings(settings, _language(inv, settings))
         differ = [
             {"setting": name, "job": theirs, "here": ours}
@@ -313,7 +315,7 @@ def schedule_status(ctx: typer.Context, systemd: SystemdOption = False) -> None:
                 )
         else:
             out.line(_("The job's settings are those in effect here."))
-    last = last_run(settings)
+    last = last_run(state)
     words = {"downloaded": _("downloaded"), "skipped": _("skipped"), "failed": _("failed")}
     if last is None:
         out.line(_("No run yet."))
@@ -378,12 +380,12 @@ def _listing(out: Output, items: list[str], heading: str, none: str, kind: str) 
         out.line(none.format(kind=kind))
 
 
-def last_run(settings: Settings) -> dict[str, Any] | None:
-    """How the last day went: the outcome records (`koss_rpa.outcomes`) of the newest run's
+def last_run(state: Path) -> dict[str, Any] | None:
+    """How the last day went: the outcome records in the state folder `state` (`koss_rpa.outcomes`) of the newest run's
     day (Japan time), per account, skipped accounts included; None before any run."""
     from koss_rpa.outcomes import read_outcomes
 
-    records = read_outcomes(settings.state_dir)
+    records = read_outcomes(state)
     if not records:
         return None
     newest = max(r.finished_at for r in records.values())

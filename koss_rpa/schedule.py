@@ -142,6 +142,33 @@ def toml_text(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Always shown by install; the other settings only when they are not the default.
+SHOWN = ("portal_url", "download_dir", "state_dir", "run_dir", "keyring_service", "lang")
+
+
+def shown_settings(settings: Any, frozen: dict[str, Any]) -> dict[str, Any]:
+    """What install says the job will use: SHOWN, and every other setting not at its default
+    (all of them are in the job's file)."""
+    defaults: dict[str, Any] = {}
+    for name, info in type(settings).model_fields.items():
+        if info.default_factory is None:
+            defaults[name] = info.default
+    plain = json.loads(json.dumps(_jsonable(defaults), default=str))
+    return {
+        name: value
+        for name, value in _flat(frozen).items()
+        if name in SHOWN or name.split(".")[0] not in plain or _flat(plain).get(name) != value
+    }
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (v.model_dump(mode="json") if hasattr(v, "model_dump") else v)
+        for k, v in data.items()
+        if v is not None
+    }
+
+
 def differences(job: dict[str, Any], here: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(setting, the job's value, the value here) for every setting that differs."""
     flat_job, flat_here = _flat(job), _flat(here)
