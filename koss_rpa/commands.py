@@ -381,8 +381,9 @@ def _listing(out: Output, items: list[str], heading: str, none: str, kind: str) 
 
 
 def last_run(state: Path) -> dict[str, Any] | None:
-    """How the last day went: the outcome records in the state folder `state` (`koss_rpa.outcomes`) of the newest run's
-    day (Japan time), per account, skipped accounts included; None before any run."""
+    """How the last day went: the outcome records (`koss_rpa.outcomes`) in the state folder
+    `state` of the newest run's day (Japan time), per account, skipped accounts included;
+    None before any run."""
     from koss_rpa.outcomes import read_outcomes
 
     records = read_outcomes(state)
