@@ -396,9 +396,11 @@ def demo(
 
 
 @app.command()
-def version() -> None:
+def version(ctx: typer.Context) -> None:
     """Print the version."""
-    typer.echo(__version__)
+    out = invocation(ctx).output()
+    out.line(__version__)
+    out.result("version", {"version": __version__})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -468,14 +470,21 @@ def _main(argv: list[str] | None) -> int:
 
 def _finish(inv: Invocation, args: list[str], code: int) -> int:
     """An exit without an error object: Ctrl-C (typer returns it as 130) is said so, and with
-    --json every failing exit still prints its one JSON object."""
+    --json every exit prints its one JSON object, "ok" true exactly when `code` is 0."""
     if code == EXIT_INTERRUPTED:
         message = _interrupted()
         sys.stderr.write(message + "\n")
         inv.json_failure(args, "interrupted", EXIT_INTERRUPTED, message)
-    elif code:
-        inv.json_failure(args, "exit", code, _("exit code {code}").format(code=code))
+    inv.finish_json(args, code, exit_meaning(code))
     return code
+
+
+def exit_meaning(code: int) -> str:
+    """What an exit code says (the table of `koss-rpa --help`)."""
+    from koss_rpa.clihelp import exit_code_rows
+
+    meaning = dict(exit_code_rows()).get(code)
+    return meaning or _("exit code {code}").format(code=code)
 
 
 def _interrupted() -> str:

@@ -41,15 +41,18 @@ class Output:
         )
 
     def result(self, command: str, data: dict[str, Any]) -> None:
+        """The command's result; with --json, printed as one object (by `cli.main`, once the
+        exit code is known, for the output of an invocation)."""
         if self.as_json:
-            payload = {"ok": True, "command": command, "result": data}
+            payload = {"ok": True, "command": command, "exit_code": 0, "result": data}
             sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
 
-    def error(self, command: str, exc: KossError) -> None:
-        if self.as_json:
+    def error(self, command: str, exc: KossError, *, print_json: bool = True) -> None:
+        if self.as_json and print_json:
             payload = {
                 "ok": False,
                 "command": command,
+                "exit_code": exc.exit_code,
                 "error": {"code": exc.code, "exit_code": exc.exit_code, "message": str(exc)},
             }
             sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
