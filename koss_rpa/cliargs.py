@@ -113,7 +113,7 @@ class Invocation:
                 if self.as_json:
                     invocation.pending = (command, data)
 
-            def error(self, command: str, exc: KossError) -> None:
+            def error(self, command: str, exc: KossError, *, print_json: bool = True) -> None:
                 if self.as_json and not invocation.json_written:
                     payload = error_payload(command, exc.code, exc.exit_code, str(exc))
                     if invocation.pending is not None:
