@@ -235,9 +235,7 @@ def replace_exit_tables(text: str, langs: tuple[str, ...]) -> str:
     import re
 
     for lang in langs:
-        block = re.compile(
-            rf"<!-- exit-codes:{lang} -->\n.*?<!-- /exit-codes:{lang} -->", re.S
-        )
+        block = re.compile(rf"<!-- exit-codes:{lang} -->\n.*?<!-- /exit-codes:{lang} -->", re.S)
         if not block.search(text):
             raise ValueError(f"no exit-codes:{lang} block")
         text = block.sub(lambda _m, lang=lang: exit_table_block(lang), text)  # type: ignore[misc]
