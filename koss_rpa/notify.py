@@ -17,7 +17,8 @@ Events (`notify_on`):
 | `saved`        | a file was saved (off by default)                                     |
 | `batch`        | a batch's summary                                                     |
 
-A problem (`needs_person`, `failed`, `drift`) is told once per account, problem and day (JST):
+A problem (`needs_person`, `failed`, `drift`, and a batch summary with the same failures) is told
+once per account, problem and day (JST):
 `<state>/notify/sent.json` remembers, under a file lock, what reached at least one target on which
 day, so a daily schedule does not flood anyone. A target that fails is reported back to the caller
 (stderr, the batch report), never raised.
@@ -228,7 +229,7 @@ class SentLog:
 
 
 def sent_log(settings: Settings) -> SentLog:
-    return SentLog(settings.run_dir.parent / "notify")
+    return SentLog(settings.state_dir / "notify")
 
 
 def send(
@@ -358,12 +359,13 @@ def problem_message(
     if event is None:
         return None
     account = who(user_id, label)
+    # The title in words only; the code, for whoever looks it up, is in the body.
     title = (
-        _("koss-rpa: {account} needs you ({code})")
+        _("koss-rpa: {account} needs you")
         if event == "needs_person"
-        else _("koss-rpa: {account}: the download failed ({code})")
-    ).format(account=account, code=code)
-    what = f"{error} ({_('exit code {code}').format(code=exit_code)})"
+        else _("koss-rpa: {account}: the download failed")
+    ).format(account=account)
+    what = f"{error} ({code}, {_('exit code {code}').format(code=exit_code)})"
     body = _body(account, what, remedy(exit_code, user_id), run_folder)
     return Message(event, title, body, user_id, f"{event}:{code}", failure=True)
 
@@ -445,7 +447,13 @@ def batch_message(report: dict[str, Any], run_folder: Path | None) -> Message:
     title = _("koss-rpa: batch {month}: {failed} of {total} failed").format(
         month=report["month"], failed=counts["failed"], total=len(report["accounts"])
     )
-    return Message("batch", title, "\n".join(lines), None, failure=bool(counts["failed"]))
+    # Once a day per problem, as for an account: the same failures again the same day are
+    # not told again; a summary without failures (new files) always is.
+    failed = sorted(
+        f"{a['user_id']}={a['error_code']}" for a in report["accounts"] if a["outcome"] == "failed"
+    )
+    problem = "batch:" + ",".join(failed) if failed else None
+    return Message("batch", title, "\n".join(lines), None, problem, failure=bool(counts["failed"]))
 
 
 def test_message() -> Message:
