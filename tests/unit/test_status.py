@@ -23,6 +23,7 @@ IDS = ("KNAB1234", "KNCA6288")
 @pytest.fixture
 def office(tmp_path: Path) -> Path:
     (tmp_path / "config.toml").write_text(
+        f'state_dir = "{tmp_path / "state"}"\n'
         f'run_dir = "{tmp_path / "state" / "runs"}"\n'
         f'download_dir = "{tmp_path / "dl"}"\n'
         "rotate_after_days = 50\n",
@@ -111,9 +112,7 @@ def test_status_should_flag_a_pending_password_and_a_run_that_needs_a_person(
 ) -> None:
     CredentialStore().begin_rotation("KNAB1234", SecretStr("NewPass2026"))
     run = office / "state" / "runs" / "20261126-063000-batch-abc"
-    outcomes.record_outcome(
-        office / "state" / "runs", "KNCA6288", "batch", 11, "account_locked", run
-    )
+    outcomes.record_outcome(office / "state", "KNCA6288", "batch", 11, "account_locked", run)
 
     code, rows = status(office, capsys, str(office / "accounts.toml"))
 
@@ -163,3 +162,34 @@ def test_status_should_use_the_user_id_setting_without_an_accounts_file(
 
     assert code == 0
     assert list(rows) == ["KNAB1234"]
+
+
+def test_a_day_when_every_account_was_skipped_should_leave_no_run_folder_and_be_told(
+    office: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "koss_rpa.settings.default_config_file", lambda: office / "no-config" / "config.toml"
+    )
+    monkeypatch.setenv("KOSS_PORTAL_URL", "http://127.0.0.1:9/")
+    config = ["--config", str(office / "config.toml")]
+
+    code = main([*config, "batch", str(office / "accounts.toml"), "--once-per", "month"])
+
+    assert code == 0, capsys.readouterr().err
+    runs = office / "state" / "runs"
+    assert not runs.exists() or list(runs.iterdir()) == []  # nothing for keep_runs to count
+    capsys.readouterr()
+    code = main([*config, "--json", "schedule", "status"])
+    last = json.loads(capsys.readouterr().out)["result"]["last_run"]
+    assert code == 0
+    assert last["counts"] == {"skipped": 2}
+    assert [(a["user_id"], a["outcome"], a["run_folder"]) for a in last["accounts"]] == [
+        ("KNAB1234", "skipped", None),
+        ("KNCA6288", "skipped", None),
+    ]
+    main([*config, "schedule", "status"])
+    out = capsys.readouterr().out
+    assert "2 skipped" in out
+    assert "KNAB1234: skipped · no run folder" in out
+    code, rows = status(office, capsys, str(office / "accounts.toml"))
+    assert rows["KNAB1234"]["last_run"]["outcome"] == "skipped"
