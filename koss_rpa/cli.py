@@ -282,7 +282,10 @@ def download(
     result, out = jobs.run_account_job(job, account, inv.output)
     if result.rotated:
         out.line(_("The password was changed; the new one is in the keyring."))
-    out.line(_("Saved: {path}").format(path=result.path))
+    if result.unchanged:  # byte-identical to the month's newest: nothing was written
+        out.line(_("Unchanged (the same file as before): {path}").format(path=result.path))
+    else:
+        out.line(_("Saved: {path}").format(path=result.path))
     out.result("download", result.to_json())
 
 

@@ -118,7 +118,8 @@ class BatchDisplay:
 
         table = Table(title=_("Batch result ({month})").format(month=report.month))
         for column in (_("納付利用者ID"), _("result"), _("file / error"), _("password"), _("s")):
-            table.add_column(column)
+            # Folded at the display width, never cut with an ellipsis (Japanese has no spaces).
+            table.add_column(column, overflow="fold")
         for a in report.accounts:
             outcome = {
                 "downloaded": _("downloaded"),

@@ -212,6 +212,12 @@ def _password_cell(row: AccountStatus) -> str:
                 age=_days(row.password_age_days), left=_days(row.days_until_expiry)
             )
         ]
+        if row.password_age_days is None:  # stored without the day it was changed
+            lines.append(
+                _("age unknown: koss-rpa credentials set {user_id} --changed-on YYYY-MM-DD").format(
+                    user_id=row.user_id
+                )
+            )
         if row.days_until_rotation is not None:
             lines.append(_("rotation in {left}").format(left=_days(row.days_until_rotation)))
     if row.pending:
@@ -226,6 +232,8 @@ def _run_cell(row: AccountStatus) -> str:
     if not last:
         return "–"
     when = last["finished_at"][:16].replace("T", " ")
+    if last.get("outcome") == "skipped":
+        return f"{when} " + _("skipped (already saved)")
     return f"{when} {last['code']} ({last['exit_code']})\n{last['run_folder']}"
 
 
@@ -243,7 +251,9 @@ def render(console: Any, rows: list[AccountStatus]) -> None:
         _("last run"),
         "",
     ):
-        table.add_column(column)
+        # Folded at the cell's display width: Japanese text has no spaces to wrap at, and an
+        # ellipsis would cut it (a cron log is 80 columns wide).
+        table.add_column(column, overflow="fold")
     for row in rows:
         limit = row.budget_limit if row.budget_limit is not None else "?"
         budget = "–" if row.budget_used is None else f"{row.budget_used}/{limit}"

@@ -193,3 +193,26 @@ def test_a_day_when_every_account_was_skipped_should_leave_no_run_folder_and_be_
     assert "KNAB1234: skipped · no run folder" in out
     code, rows = status(office, capsys, str(office / "accounts.toml"))
     assert rows["KNAB1234"]["last_run"]["outcome"] == "skipped"
+
+
+def test_status_table_should_fold_japanese_at_80_columns_and_name_the_age_remedy(
+    office: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # as in a cron log
+    label = "軽自動車販売株式会社本社営業所第二事務所"
+    (office / "accounts.toml").write_text(
+        f'[[accounts]]\nuser_id = "KNAB1234"\nlabel = "{label}"\n', encoding="utf-8"
+    )
+    CredentialStore().set_password("KNAB1234", SecretStr("Keiji2019"))  # no day of change
+
+    main(["--config", str(office / "config.toml"), "status", str(office / "accounts.toml")])
+    out = capsys.readouterr().out
+
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    first_column = "".join(
+        line.split("│")[1].strip() for line in out.splitlines() if line.count("│") > 2
+    )
+    assert label in first_column.replace(" ", "")
+    cells = "".join(line.replace("│", "").replace(" ", "") for line in out.splitlines())
+    assert "--changed-on" in cells
