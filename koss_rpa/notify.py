@@ -30,9 +30,11 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shlex
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -167,10 +169,66 @@ def _quiet_apprise() -> None:
     logger.propagate = False
 
 
+#: One target is sent to at a time, so that what apprise logs (from threads of its own) is
+#: that target's.
+_SENDING = threading.Lock()
+
+
+class _Heard(logging.Handler):
+    """apprise's log records during one send, kept to say why a target failed (never shown:
+    they may hold the URL and its token)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            self.messages.append(record.getMessage())
+
+
+def failure_reason(messages: Sequence[str]) -> str:
+    """Why a target failed, in words, from what apprise logged: refused, a time-out, a name
+    that does not resolve, an HTTP status, TLS, authentication; never the log's own text."""
+    text = "\n".join(messages)
+    status = re.search(r"error=(\d{3})\b|HTTP(?: status)? (\d{3})\b|\b(\d{3}) Client Error", text)
+    if status:
+        return _("HTTP status {status}").format(status=next(g for g in status.groups() if g))
+    checks = (
+        (r"Connection refused|ECONNREFUSED|actively refused", _("the connection was refused")),
+        (r"timed out|Timeout", _("no answer in time (time-out)")),
+        (
+            r"Failed to resolve|Name or service not known|getaddrinfo|NameResolution",
+            _("the host name does not resolve"),
+        ),
+        (r"SSL|certificate", _("a TLS / certificate error")),
+        (r"[Aa]uthenticat|535|Unauthorized|login", _("the login to the service was refused")),
+        (r"Connection error|ConnectionError|Socket Exception", _("no connection")),
+    )
+    for pattern, reason in checks:
+        if re.search(pattern, text):
+            return reason
+    return _("the service gave no reason")
+
+
 def _send_url(index: int, url: str, message: Message) -> str | None:
     import apprise
 
     target = describe(index, url)
+    logger = logging.getLogger("apprise")
+    heard = _Heard()
+    with _SENDING:
+        level = logger.level
+        logger.addHandler(heard)
+        logger.setLevel(logging.DEBUG)
+        try:
+            return _send_heard(apprise, url, message, target, heard)
+        finally:
+            logger.removeHandler(heard)
+            logger.setLevel(level)
+
+
+def _send_heard(apprise: Any, url: str, message: Message, target: str, heard: _Heard) -> str | None:
     try:
         sender = apprise.Apprise()
         if not sender.add(url):
@@ -179,7 +237,11 @@ def _send_url(index: int, url: str, message: Message) -> str | None:
         ok = sender.notify(title=message.title, body=message.body, notify_type=kind)
     except Exception as exc:  # a plugin's bug must not stop a run
         return _("{target}: {error}").format(target=target, error=type(exc).__name__)
-    return None if ok else _("{target}: the notification was not delivered").format(target=target)
+    if ok:
+        return None
+    return _("{target}: the notification was not delivered ({reason})").format(
+        target=target, reason=failure_reason(heard.messages)
+    )
 
 
 def _run_command(command: str, message: Message, extra_env: dict[str, str]) -> str | None:
