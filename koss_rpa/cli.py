@@ -21,6 +21,7 @@ from koss_rpa.cliargs import (
     USAGE_TYPES,
     Invocation,
     command_name,
+    global_value,
     hoist_globals,
     invocation,
 )
@@ -70,6 +71,12 @@ def _globals(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result on stdout.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks and debug logs.")] = False,
     lang: Annotated[str | None, typer.Option(help="ja or en (default: from the locale).")] = None,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            hidden=True, help="Append the output to this file, rotated by size (the daily job)."
+        ),
+    ] = None,
 ) -> None:
     inv = invocation(ctx)
     inv.config, inv.as_json, inv.debug, inv.lang = config, as_json, debug, lang
@@ -275,7 +282,10 @@ def download(
     result, out = jobs.run_account_job(job, account, inv.output)
     if result.rotated:
         out.line(_("The password was changed; the new one is in the keyring."))
-    out.line(_("Saved: {path}").format(path=result.path))
+    if result.unchanged:  # byte-identical to the month's newest: nothing was written
+        out.line(_("Unchanged (the same file as before): {path}").format(path=result.path))
+    else:
+        out.line(_("Saved: {path}").format(path=result.path))
     out.result("download", result.to_json())
 
 
@@ -389,9 +399,11 @@ def demo(
 
 
 @app.command()
-def version() -> None:
+def version(ctx: typer.Context) -> None:
     """Print the version."""
-    typer.echo(__version__)
+    out = invocation(ctx).output()
+    out.line(__version__)
+    out.result("version", {"version": __version__})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -408,6 +420,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = hoist_globals(list(sys.argv[1:] if argv is None else argv))
+    log_file = global_value(args, "--log-file")
+    if log_file:  # the scheduled job: its output goes to schedule.log on every platform
+        from koss_rpa.schedule import append_output_to
+
+        append_output_to(Path(log_file), " ".join(a for a in args if a != log_file))
     debug = "--debug" in args
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
@@ -457,7 +474,7 @@ def _main(argv: list[str] | None) -> int:
 
 def _finish(inv: Invocation, args: list[str], code: int) -> int:
     """An exit without an error object: Ctrl-C (typer returns it as 130) is said so, and with
-    --json every failing exit still prints its one JSON object."""
+    --json every exit prints its one JSON object, "ok" true exactly when `code` is 0."""
     if code == EXIT_INTERRUPTED:
         message = _interrupted()
         signum = asyncrun.stopped_by()
@@ -466,9 +483,16 @@ def _finish(inv: Invocation, args: list[str], code: int) -> int:
             message = _("Stopped by {signal}.").format(signal=_signal_name(signum)) + " " + message
         sys.stderr.write(message + "\n")
         inv.json_failure(args, "interrupted", code, message)
-    elif code:
-        inv.json_failure(args, "exit", code, _("exit code {code}").format(code=code))
+    inv.finish_json(args, code, exit_meaning(code))
     return code
+
+
+def exit_meaning(code: int) -> str:
+    """What an exit code says (the table of `koss-rpa --help`)."""
+    from koss_rpa.clihelp import exit_code_rows
+
+    meaning = dict(exit_code_rows()).get(code)
+    return meaning or _("exit code {code}").format(code=code)
 
 
 def _signal_name(signum: int) -> str:

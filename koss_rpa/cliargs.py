@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from koss_rpa.settings import Settings
 
 GLOBAL_FLAGS = {"--json", "--debug"}
-GLOBAL_VALUED = {"--config", "--lang"}
+GLOBAL_VALUED = {"--config", "--lang", "--log-file"}
 
 
 def hoist_globals(argv: list[str]) -> list[str]:
@@ -55,6 +55,18 @@ def hoist_globals(argv: list[str]) -> list[str]:
     return front + rest
 
 
+def global_value(args: list[str], name: str) -> str | None:
+    """The value of global option `name` in hoisted `args` (`--name V` or `--name=V`)."""
+    for i, arg in enumerate(args):
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if not arg.startswith("-"):
+            break
+    return None
+
+
 def command_name(args: list[str]) -> str:
     """The command's name in hoisted `args` (global options and their values come first)."""
     words = iter(args)
@@ -76,6 +88,9 @@ class Invocation:
     debug: bool = False
     lang: str | None = None
     json_written: bool = False
+    #: The command's result, printed with --json once its exit code is known (`finish_json`):
+    #: "ok" is true exactly when that code is 0.
+    pending: tuple[str, dict[str, Any]] | None = None
 
     def settings(self, **overrides: Any) -> Settings:
         """The settings (`--config`, then the environment); their `lang` applies unless
@@ -95,26 +110,55 @@ class Invocation:
 
         class _Tracked(Output):
             def result(self, command: str, data: dict[str, Any]) -> None:
-                invocation.json_written = invocation.json_written or self.as_json
-                super().result(command, data)
+                if self.as_json:
+                    invocation.pending = (command, data)
 
-            def error(self, command: str, exc: KossError) -> None:
-                invocation.json_written = invocation.json_written or self.as_json
-                super().error(command, exc)
+            def error(self, command: str, exc: KossError, *, print_json: bool = True) -> None:
+                if self.as_json and not invocation.json_written:
+                    payload = error_payload(command, exc.code, exc.exit_code, str(exc))
+                    if invocation.pending is not None:
+                        payload["result"] = invocation.pending[1]
+                    invocation.pending = None
+                    invocation.write_json(payload)
+                super().error(command, exc, print_json=False)
 
         return _Tracked(as_json=self.as_json)
 
     def write_json(self, payload: dict[str, Any]) -> None:
         """Print the command's one JSON object, made by the caller."""
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
         self.json_written = True
 
     def json_failure(self, args: list[str], code: str, exit_code: int, message: str) -> None:
-        """With --json, every exit prints one JSON object on stdout, usage errors included."""
+        """With --json, every exit prints one JSON object on stdout, usage errors included
+        (with the command's result, if it made one)."""
         if "--json" not in args or self.json_written:
             return
-        error = {"code": code, "exit_code": exit_code, "message": message}
-        self.write_json({"ok": False, "command": command_name(args), "error": error})
+        command = command_name(args)
+        payload = error_payload(command, code, exit_code, message)
+        if self.pending is not None:
+            command, payload["result"] = self.pending
+            payload["command"] = command
+            self.pending = None
+        self.write_json(payload)
+
+    def finish_json(self, args: list[str], exit_code: int, message: str) -> None:
+        """The command's one JSON object, once its exit code is known: "ok" true exactly when
+        it is 0, an "error" otherwise (`message` says what the code means)."""
+        if "--json" not in args or self.json_written or {"--help", "-h"} & set(args):
+            return
+        if exit_code:
+            self.json_failure(args, "exit", exit_code, message)
+            return
+        command, data = self.pending or (command_name(args), {})
+        self.pending = None
+        self.write_json({"ok": True, "command": command, "exit_code": 0, "result": data})
+
+
+def error_payload(command: str, code: str, exit_code: int, message: str) -> dict[str, Any]:
+    """A failed command's JSON object (its result, if any, is added by the caller)."""
+    error = {"code": code, "exit_code": exit_code, "message": message}
+    return {"ok": False, "command": command, "exit_code": exit_code, "error": error}
 
 
 def invocation(ctx: typer.Context) -> Invocation:

@@ -6,13 +6,15 @@ catalogs (`scripts/update_catalogs.py` collects them with `help_msgids()`,
 `tests/unit/test_i18n.py` checks that each is translated). `localized(app)` builds the click
 command of the Typer app and replaces every text by its translation in the language chosen by
 `set_language` — which `cli._main` calls before anything is parsed, so that `--lang ja --help`
-(or a Japanese locale) shows Japanese help. The epilog of every command is the table of exit
-codes.
+(or a Japanese locale) shows Japanese help. The epilog of the top-level help is the table of
+exit codes (`exit_codes()`, also the source of the README's and the docs' tables); every
+command's points at it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import typer
@@ -56,53 +58,206 @@ def requested_language(args: list[str]) -> str | None:
     return lang
 
 
-def exit_code_rows() -> list[tuple[int, str]]:
-    """Every exit code of koss-rpa and what it means, in the current language."""
-    return [
-        (errors.EXIT_OK, _("success (batch: every account succeeded or was already done)")),
-        (errors.EXIT_INTERNAL, _("internal error: run again with --debug and report it")),
-        (errors.EXIT_USAGE, _("bad command-line usage")),
-        (errors.SettingsInvalid.exit_code, _("a setting or the config file is wrong")),
-        (errors.BrowserNotFound.exit_code, _("no browser found, or it would not start")),
-        (errors.KeyringUnavailable.exit_code, _("no usable keyring backend")),
-        (errors.DownloadDirNotWritable.exit_code, _("the download folder cannot be written")),
-        (errors.PortalUnreachable.exit_code, _("the portal does not resolve or answer")),
+@dataclass(frozen=True)
+class ExitCode:
+    """One exit code: its number (from `koss_rpa.errors`), what it means, what to do."""
+
+    code: int
+    meaning: str
+    remedy: str
+
+
+def exit_codes() -> list[ExitCode]:
+    """Every exit code of koss-rpa, what it means and what to do, in the current language:
+    the one source of the tables of `--help`, the README and docs/scheduling.md
+    (`scripts/update_exit_tables.py` writes those; a test holds them equal)."""
+    e = errors
+    rows = [
+        (e.EXIT_OK, _("success (batch: every account succeeded or was already done)"), ""),
         (
-            errors.ComponentMissing.exit_code,
+            e.EXIT_INTERNAL,
+            _("internal error: run again with --debug and report it"),
+            _("run again with --debug, report it"),
+        ),
+        (e.EXIT_USAGE, _("bad command-line usage"), _("see --help")),
+        (
+            e.SettingsInvalid.exit_code,
+            _("a setting or the config file is wrong"),
+            _("fix the setting named in the message"),
+        ),
+        (
+            e.BrowserNotFound.exit_code,
+            _("no browser found, or it would not start"),
+            _('playwright install chromium, or browser = "msedge"'),
+        ),
+        (
+            e.KeyringUnavailable.exit_code,
+            _("no usable keyring backend"),
+            _("see the README: How passwords are kept safe"),
+        ),
+        (
+            e.FolderNotWritable.exit_code,
+            _(
+                "a folder or file koss-rpa writes cannot be written (the download folder or a "
+                "file in the way in it, a full disk, run_dir and the state folder, a --report "
+                "file; schedule: the crontab, unit, task or agent)"
+            ),
+            _("fix the path named, or its permissions; run schedule as the job's user"),
+        ),
+        (
+            e.PortalUnreachable.exit_code,
+            _("the portal does not resolve or answer"),
+            _("check the network, a proxy, portal_url"),
+        ),
+        (
+            e.ComponentMissing.exit_code,
             _("a part that comes with an extra is missing: pip install 'koss-rpa[mock]'"),
+            _("pip install 'koss-rpa[mock]'"),
         ),
-        (errors.LoginRejected.exit_code, _("the portal rejected the ID or password")),
-        (errors.AccountLocked.exit_code, _("the account is locked")),
-        (errors.PasswordRejected.exit_code, _("the portal refused the new password")),
-        (errors.CredentialsMissing.exit_code, _("no password stored for the ID")),
-        (errors.PasswordExpired.exit_code, _("the password expired and on_expired is fail")),
-        (errors.RunLocked.exit_code, _("another run is working on the same account")),
         (
-            errors.AnswerUnrecognised.exit_code,
+            e.LoginRejected.exit_code,
+            _("the portal rejected the ID or password"),
+            _("koss-rpa credentials set ID with the right password"),
+        ),
+        (
+            e.AccountLocked.exit_code,
+            _(
+                "the account is locked: the portal said so, now or in an earlier run (nothing "
+                "is submitted again until a person acts)"
+            ),
+            _(
+                "パスワード初期化 on the portal, then koss-rpa credentials set ID (or "
+                "credentials unlock ID --yes)"
+            ),
+        ),
+        (
+            e.PasswordRejected.exit_code,
+            _("the portal refused the new password"),
+            _("check password_policy"),
+        ),
+        (
+            e.CredentialsMissing.exit_code,
+            _("no password stored for the ID"),
+            _("koss-rpa credentials set ID"),
+        ),
+        (
+            e.PasswordExpired.exit_code,
+            _("the password expired and on_expired is fail"),
+            _("change it, or set on_expired = rotate"),
+        ),
+        (
+            e.RunLocked.exit_code,
+            _("another run is working on the same account"),
+            _("try again later"),
+        ),
+        (
+            e.AnswerUnrecognised.exit_code,
             _("the portal answered a password with an unknown screen (not retried)"),
+            _("see the run folder; koss-rpa check"),
         ),
         (
-            errors.LoginBudgetSpent.exit_code,
-            _("the login budget is spent: check the password, then credentials set"),
+            e.LoginBudgetSpent.exit_code,
+            _(
+                "the login budget is spent: earlier password submissions were not confirmed "
+                "by the portal, or the account's safety record is damaged"
+            ),
+            _(
+                "wait for the refill the message names, or check the password on the portal, "
+                "then koss-rpa credentials set ID"
+            ),
         ),
-        (errors.PortalUnavailable.exit_code, _("the portal did not answer (after retries)")),
-        (errors.Maintenance.exit_code, _("the portal is under maintenance (after retries)")),
-        (errors.ScreenNotReached.exit_code, _("an unexpected screen (after retries)")),
-        (errors.DownloadIncomplete.exit_code, _("the download was incomplete (after retries)")),
-        (errors.EXIT_BATCH_PARTIAL, _("batch: at least one account failed")),
         (
-            errors.EXIT_STATUS_ATTENTION,
+            e.PortalUnavailable.exit_code,
+            _("the portal did not answer (after retries)"),
+            _("nothing: the next run tries again"),
+        ),
+        (
+            e.Maintenance.exit_code,
+            _("the portal is under maintenance (after retries)"),
+            _("nothing: the next run tries again"),
+        ),
+        (
+            e.ScreenNotReached.exit_code,
+            _("an unexpected screen (after retries)"),
+            _("see the run folder's screenshot; koss-rpa check (the portal may have changed)"),
+        ),
+        (
+            e.DownloadIncomplete.exit_code,
+            _("the download was incomplete (after retries)"),
+            _("nothing: the next run tries again"),
+        ),
+        (
+            e.EXIT_BATCH_PARTIAL,
+            _("batch: at least one account failed"),
+            _("see the report in the run folder"),
+        ),
+        (
+            e.EXIT_STATUS_ATTENTION,
             _("status: an account lacks this month's file or needs a person"),
+            _("see the table"),
         ),
-        (errors.EXIT_NOTIFY_FAILED, _("notify test: a target did not get the message")),
-        (errors.EXIT_INTERRUPTED, _("interrupted")),
+        (
+            e.EXIT_NOTIFY_FAILED,
+            _("notify test: a target did not get the message"),
+            _("fix the target named"),
+        ),
+        (e.EXIT_SIGHUP, _("stopped by SIGHUP (the terminal closed), handled as Ctrl-C"), ""),
+        (e.EXIT_INTERRUPTED, _("interrupted (Ctrl-C)"), ""),
+        (
+            e.EXIT_SIGTERM,
+            _("stopped by SIGTERM (a scheduler's time-out, systemctl stop, kill), as Ctrl-C"),
+            "",
+        ),
     ]
+    return [ExitCode(code, meaning, remedy) for code, meaning, remedy in rows]
+
+
+def exit_code_rows() -> list[tuple[int, str]]:
+    """Every exit code and what it means, in the current language."""
+    return [(row.code, row.meaning) for row in exit_codes()]
 
 
 def exit_code_table() -> str:
-    """The epilog of every command: the exit codes, one a line."""
+    """The epilog of `koss-rpa --help`: the exit codes, one a line."""
     rows = "\n".join(f"  {code:>3}  {text}" for code, text in exit_code_rows())
     return NO_REWRAP + _("Exit codes:") + "\n" + rows
+
+
+def exit_code_markdown() -> str:
+    """The exit codes as a Markdown table, in the current language (README, docs)."""
+    header = (_("code"), _("meaning"), _("what to do"))
+    lines = ["| " + " | ".join(header) + " |", "|---|---|---|"]
+    lines += [f"| {r.code} | {r.meaning} | {r.remedy or '–'} |" for r in exit_codes()]
+    return "\n".join(lines)
+
+
+#: The files holding a generated exit-code table, and in which languages (between the marks
+#: `<!-- exit-codes:LANG -->` and `<!-- /exit-codes:LANG -->`).
+EXIT_TABLE_FILES = {"README.md": ("en",), "docs/scheduling.md": ("ja", "en")}
+
+
+def exit_table_block(lang: str) -> str:
+    """The generated block of `lang`, marks included."""
+    from koss_rpa.i18n import set_language
+
+    set_language(lang)
+    try:
+        table = exit_code_markdown()
+    finally:
+        set_language(None)
+    return f"<!-- exit-codes:{lang} -->\n{table}\n<!-- /exit-codes:{lang} -->"
+
+
+def replace_exit_tables(text: str, langs: tuple[str, ...]) -> str:
+    """`text` with its exit-code blocks of `langs` generated anew."""
+    import re
+
+    for lang in langs:
+        block = re.compile(rf"<!-- exit-codes:{lang} -->\n.*?<!-- /exit-codes:{lang} -->", re.S)
+        if not block.search(text):
+            raise ValueError(f"no exit-codes:{lang} block")
+        text = block.sub(lambda _m, lang=lang: exit_table_block(lang), text)  # type: ignore[misc]
+    return text
 
 
 def _paragraphs(text: str) -> Iterator[tuple[str, str]]:
@@ -152,7 +307,8 @@ def localized(app: typer.Typer) -> Callable[..., Any]:
     for node in _walk(command):
         if node.help:
             node.short_help = _first_sentence(node.help)
-        node.epilog = table
+        # The table once, under the top-level help; each command points at it.
+        node.epilog = table if node is command else _("Exit codes: see koss-rpa --help.")
         help_option = node.get_help_option(node.context_class(node))
         if help_option is not None and help_option.help:
             help_option.help = _(help_option.help)

@@ -148,18 +148,22 @@ SystemdOption = Annotated[
 ]
 
 
-def _config_path(config: Path | None) -> Path | None:
-    """The config file the job is to use: `--config`, KOSS_CONFIG, or the user's if any."""
-    import os
+def _language(inv: Any, settings: Settings) -> str:
+    """The language this invocation speaks: --lang, the lang setting, else the locale's."""
+    from koss_rpa.i18n import detect_language, normalize_language
 
+    return (
+        (normalize_language(inv.lang) if inv.lang else None) or settings.lang or (detect_language())
+    )
+
+
+def _job_files() -> tuple[Path, Path]:
+    """The job's frozen settings and its Windows wrapper, in the config folder."""
+    from koss_rpa import schedule
     from koss_rpa.settings import default_config_file
 
-    if config is not None:
-        return Path(config).resolve()
-    if os.environ.get("KOSS_CONFIG"):
-        return Path(os.environ["KOSS_CONFIG"]).resolve()
-    default: Path = default_config_file()
-    return default if default.is_file() else None
+    folder = default_config_file().parent.resolve()
+    return folder / schedule.JOB_SETTINGS, folder / schedule.WINDOWS_WRAPPER
 
 
 @schedule_app.command("install")
@@ -177,12 +181,17 @@ def schedule_install(
         Path | None,
         typer.Option(
             help="File of KEY=value lines for the keyring (KEYRING_CRYPTFILE_PASSWORD=…), "
-            "mode 0600; sourced by the job, never copied."
+            "mode 0600; read by the job, never copied; its values win over the environment "
+            "install was run in."
         ),
     ] = None,
     replace: Annotated[bool, typer.Option(help="Replace a job installed before.")] = False,
 ) -> None:
     """Install the daily job: batch ACCOUNTS_FILE --once-per month (or download for one account).
+
+    The job runs with the settings in effect here, as `koss-rpa doctor` shows them (config
+    file, .env, KOSS_* variables, language): they are frozen into job-settings.toml in the
+    config folder (mode 0600), which the job reads. Secrets stay in the keyring or --env-file.
 
     \b
     Examples:
@@ -203,17 +212,19 @@ def schedule_install(
     else:
         uid = settings.validated_user_id(user_id)
         args = ["download", "--user-id", uid, "--once-per", "month"]
-    config = _config_path(inv.config)
-    if config is not None:
-        args = ["--config", str(config), *args]
+    job_settings, wrapper = _job_files()
+    frozen = schedule.frozen_settings(settings, _language(inv, settings))
+    log_file = (settings.state_dir / "schedule.log").resolve()
+    scheduler = schedule.scheduler_for(systemd)
     job = schedule.Job(
         at=when,
-        args=tuple(args),
+        args=("--log-file", str(log_file), "--config", str(job_settings), *args),
         environment=schedule.passed_environment(),
         env_file=schedule.check_env_file(env_file) if env_file is not None else None,
-        log_file=(settings.run_dir.parent / "schedule.log").resolve(),
+        log_file=log_file,
+        workdir=job_settings.parent,
+        wrapper=wrapper if scheduler.kind == "schtasks" else None,
     )
-    scheduler = schedule.scheduler_for(systemd)
     out = inv.output()
     present = scheduler.installed()
     if present and not replace:
@@ -227,42 +238,118 @@ def schedule_install(
             "schedule install", {"kind": scheduler.kind, "changed": False, "installed": present}
         )
         return
-    (job.log_file or settings.run_dir).parent.mkdir(parents=True, exist_ok=True)
-    written = scheduler.install(job)
+    files = {job_settings: (schedule.toml_text(frozen), "utf-8")}
+    if job.wrapper is not None:
+        files[job.wrapper] = (schedule.windows_wrapper(job), "utf-8-sig")
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise schedule._not_writable(str(log_file.parent), exc) from exc
+    with schedule.all_or_nothing(files):
+        written = scheduler.install(job)
     out.line(
         _("Installed the daily job at {at} ({kind}):").format(
             at=f"{when:%H:%M}", kind=scheduler.kind
         )
     )
-    _items(out, written)
+    _items(out, [*written, *map(str, files)])
+    out.line(_("The job will use these settings (frozen in {path}):").format(path=job_settings))
+    for name, value in schedule.shown_settings(settings, frozen).items():
+        out.line(f"  {name} = {value}")
+    if settings.notify_urls:
+        out.line(
+            _(
+                "Note: notify_urls may hold tokens and are not frozen: the job reads them from "
+                "KOSS_NOTIFY_URLS in the env file or from the keyring (koss-rpa notify set-urls)."
+            )
+        )
+    out.line(_("Its output goes to {path}.").format(path=log_file))
     out.result(
         "schedule install",
-        {"kind": scheduler.kind, "changed": True, "installed": written, "command": job.argv},
+        {
+            "kind": scheduler.kind,
+            "changed": True,
+            "installed": written,
+            "files": [str(p) for p in files],
+            "command": job.argv,
+            "settings": frozen,
+            "log": str(log_file),
+        },
     )
 
 
 @schedule_app.command("status")
 def schedule_status(ctx: typer.Context, systemd: SystemdOption = False) -> None:
-    """What is installed, and how the last run ended."""
+    """What is installed, the settings it runs with, and how the last run went per account."""
+    from koss_rpa import schedule
+    from koss_rpa.settings import read_toml
+
+    inv = invocation(ctx)
     settings, scheduler, out = _scheduling(ctx, systemd)
     present = scheduler.installed()
     heading, none = _("Installed ({kind}):"), _("No daily job is installed ({kind}).")
     _listing(out, present, heading, none, scheduler.kind)
-    last = last_run(settings.run_dir)
+    job_settings, _wrapper = _job_files()
+    differ: list[dict[str, Any]] = []
+    state = settings.state_dir
+    if present and job_settings.is_file():
+        job = read_toml(job_settings, _("The job's settings file {path}").format(path=job_settings))
+        state = Path(job.get("state_dir") or state)  # the job's runs are told where it keeps them
+        here = schedule.frozen_settings(settings, _language(inv, settings))
+        differ = [
+            {"setting": name, "job": theirs, "here": ours}
+            for name, theirs, ours in schedule.differences(job, here)
+        ]
+        if differ:
+            out.line(
+                _("The job's settings ({path}) differ from those in effect here:").format(
+                    path=job_settings
+                )
+            )
+            for d in differ:
+                out.line(
+                    "  "
+                    + _("{setting}: job {job}, here {here}").format(
+                        setting=d["setting"], job=d["job"], here=d["here"]
+                    )
+                )
+        else:
+            out.line(_("The job's settings are those in effect here."))
+    last = last_run(state)
+    words = {"downloaded": _("downloaded"), "skipped": _("skipped"), "failed": _("failed")}
     if last is None:
         out.line(_("No run yet."))
     else:
         out.line(
-            _("Last run: {name} → {outcome}").format(name=last["folder"], outcome=last["outcome"])
+            _("Last run: {when} → {outcome}").format(when=last["when"], outcome=last["outcome"])
         )
-    out.result("schedule status", {"kind": scheduler.kind, "installed": present, "last_run": last})
+        for account in last["accounts"]:
+            where = account["run_folder"] or _("no run folder")
+            detail = (
+                f"{words.get(account['outcome'], account['outcome'])}"
+                if not account["exit_code"]
+                else f"{account['code']} (exit {account['exit_code']})"
+            )
+            out.line(f"  {account['user_id']}: {detail} · {where}")
+    out.result(
+        "schedule status",
+        {
+            "kind": scheduler.kind,
+            "installed": present,
+            "settings_differ": differ,
+            "last_run": last,
+        },
+    )
 
 
 @schedule_app.command("remove")
 def schedule_remove(ctx: typer.Context, systemd: SystemdOption = False) -> None:
-    """Remove exactly what install wrote."""
+    """Remove exactly what install wrote (the job, its settings file, its wrapper)."""
+    from koss_rpa import schedule
+
     _settings, scheduler, out = _scheduling(ctx, systemd)
     removed = scheduler.remove()
+    removed += schedule.remove_files(list(_job_files()))
     heading, none = _("Removed ({kind}):"), _("No daily job was installed ({kind}).")
     _listing(out, removed, heading, none, scheduler.kind)
     out.result("schedule remove", {"kind": scheduler.kind, "removed": removed})
@@ -293,29 +380,36 @@ def _listing(out: Output, items: list[str], heading: str, none: str, kind: str) 
         out.line(none.format(kind=kind))
 
 
-def last_run(run_dir: Path) -> dict[str, Any] | None:
-    """The newest batch or download run folder, and its outcome as far as it is known."""
-    import json
+def last_run(state: Path) -> dict[str, Any] | None:
+    """How the last day went: the outcome records (`koss_rpa.outcomes`) in the state folder
+    `state` of the newest run's day (Japan time), per account, skipped accounts included;
+    None before any run."""
+    from koss_rpa.outcomes import read_outcomes
 
-    if not run_dir.is_dir():
+    records = read_outcomes(state)
+    if not records:
         return None
-    folders = sorted(
-        (
-            p
-            for p in run_dir.iterdir()
-            if p.is_dir() and ("-batch-" in p.name or "-download-" in p.name)
-        ),
-        key=lambda p: p.name,
+    newest = max(r.finished_at for r in records.values())
+    day = newest[:10]
+    accounts = [
+        {
+            "user_id": user_id,
+            "outcome": r.outcome,
+            "exit_code": r.exit_code,
+            "code": r.code,
+            "finished_at": r.finished_at,
+            "run_folder": r.run_folder or None,
+        }
+        for user_id, r in sorted(records.items())
+        if r.finished_at[:10] == day
+    ]
+    counts: dict[str, int] = {}
+    for r in records.values():
+        if r.finished_at[:10] == day:
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+    words = {"downloaded": _("downloaded"), "skipped": _("skipped"), "failed": _("failed")}
+    outcome = ", ".join(
+        _("{n} {outcome}").format(n=n, outcome=words.get(name, name))
+        for name, n in sorted(counts.items())
     )
-    if not folders:
-        return None
-    newest = run_dir / folders[-1]
-    outcome = _("see run.log")
-    report = newest / "report.json"
-    if report.is_file():
-        try:
-            data = json.loads(report.read_text(encoding="utf-8"))
-            outcome = _("exit code {code}").format(code=data["exit_code"])
-        except (OSError, ValueError, KeyError, TypeError):
-            outcome = _("report.json is damaged")
-    return {"folder": str(newest), "outcome": outcome}
+    return {"when": newest, "outcome": outcome, "counts": counts, "accounts": accounts}

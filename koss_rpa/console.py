@@ -41,15 +41,18 @@ class Output:
         )
 
     def result(self, command: str, data: dict[str, Any]) -> None:
+        """The command's result; with --json, printed as one object (by `cli.main`, once the
+        exit code is known, for the output of an invocation)."""
         if self.as_json:
-            payload = {"ok": True, "command": command, "result": data}
+            payload = {"ok": True, "command": command, "exit_code": 0, "result": data}
             sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
 
-    def error(self, command: str, exc: KossError) -> None:
-        if self.as_json:
+    def error(self, command: str, exc: KossError, *, print_json: bool = True) -> None:
+        if self.as_json and print_json:
             payload = {
                 "ok": False,
                 "command": command,
+                "exit_code": exc.exit_code,
                 "error": {"code": exc.code, "exit_code": exc.exit_code, "message": str(exc)},
             }
             sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
@@ -115,7 +118,8 @@ class BatchDisplay:
 
         table = Table(title=_("Batch result ({month})").format(month=report.month))
         for column in (_("納付利用者ID"), _("result"), _("file / error"), _("password"), _("s")):
-            table.add_column(column)
+            # Folded at the display width, never cut with an ellipsis (Japanese has no spaces).
+            table.add_column(column, overflow="fold")
         for a in report.accounts:
             outcome = {
                 "downloaded": _("downloaded"),

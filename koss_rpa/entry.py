@@ -26,7 +26,7 @@ _NO_RUN = frozenset({"-h", "--help", "--version"})
 #: `settings.APP_NAME` (pydantic is not imported yet).
 APP_NAME = "koss-rpa"
 #: The global options that take a value (`cliargs.GLOBAL_VALUED`; Typer is not imported yet).
-GLOBAL_VALUED = frozenset({"--config", "--lang"})
+GLOBAL_VALUED = frozenset({"--config", "--lang", "--log-file"})
 
 
 def needs_browser(argv: Sequence[str]) -> bool:

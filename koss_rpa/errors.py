@@ -256,6 +256,10 @@ EXIT_STATUS_ATTENTION = 31
 EXIT_NOTIFY_FAILED = 32
 EXIT_BATCH_PARTIAL = 30
 EXIT_INTERRUPTED = 130
+#: 128 + the signal, as a shell reports it: SIGHUP (the terminal closed), SIGTERM (a
+#: scheduler's time-out, `systemctl stop`, `kill`). Handled as Ctrl-C.
+EXIT_SIGHUP = 129
+EXIT_SIGTERM = 143
 
 ALL_ERRORS: tuple[type[KossError], ...] = (
     KossError,

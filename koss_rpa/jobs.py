@@ -215,11 +215,13 @@ async def _run_telling_people(
     try:
         result = await flow(rt, uid)
     except KossError as exc:
-        record_outcome(settings.run_dir, uid, job.command, exc.exit_code, exc.code, rt.folder.path)
+        record_outcome(
+            settings.state_dir, uid, job.command, exc.exit_code, exc.code, rt.folder.path
+        )
         failures = await asyncio.to_thread(tell_once, settings, uid, exc, rt.folder.path, redact)
         warn_notify_failures(out, failures)
         raise
-    record_outcome(settings.run_dir, uid, job.command, 0, "ok", rt.folder.path)
+    record_outcome(settings.state_dir, uid, job.command, 0, "ok", rt.folder.path)
     if job.tell is not None:
         failures = await asyncio.to_thread(job.tell, settings, uid, result, rt.folder.path, redact)
         warn_notify_failures(out, failures)
@@ -326,6 +328,26 @@ def run_batch_job(
     report = check_report_path(report) if report is not None else None
     out = output()
     labels = {e.user_id: e.label for e in entries}
+    if once_per_month and _month_done(settings, entries, parsed.defaults):
+        # A day on which every account was done leaves no run folder (that keep_runs would
+        # count, pushing real evidence out): the outcome records say how it went.
+        result = BatchReport.begin(entries)
+        with BatchDisplay(out, labels) as display:
+            asyncrun.run(
+                run_batch(
+                    settings,
+                    entries,
+                    parsed.defaults,
+                    None,
+                    display,
+                    once_per_month=True,
+                    report=result,
+                )
+            )
+        payload = result.to_json()
+        _write_report(payload, report)
+        display.summary(result)
+        return result, payload, out
     with (
         scratch.private_tmp(),
         run_folder(settings.run_dir, "batch", "", settings.keep_runs) as folder,
@@ -362,6 +384,19 @@ def run_batch_job(
     display.summary(result)
     warn_notify_failures(out, result.all_notify_failures())
     return result, payload, out
+
+
+def _month_done(settings: Settings, entries: Any, defaults: Any) -> bool:
+    """Whether every account's file of this month is saved already."""
+    from koss_rpa.flows.batch import BatchReport
+    from koss_rpa.flows.download import skipped_if_done
+
+    month = BatchReport.begin(entries).month
+    return all(
+        skipped_if_done(e.settings_for(settings, defaults).download_dir, e.user_id, month)
+        is not None
+        for e in entries
+    )
 
 
 def check_report_path(report: Path) -> Path:

@@ -17,7 +17,8 @@ Events (`notify_on`):
 | `saved`        | a file was saved (off by default)                                     |
 | `batch`        | a batch's summary                                                     |
 
-A problem (`needs_person`, `failed`, `drift`) is told once per account, problem and day (JST):
+A problem (`needs_person`, `failed`, `drift`, and a batch summary with the same failures) is told
+once per account, problem and day (JST):
 `<state>/notify/sent.json` remembers, under a file lock, what reached at least one target on which
 day, so a daily schedule does not flood anyone. A target that fails is reported back to the caller
 (stderr, the batch report), never raised.
@@ -29,9 +30,11 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shlex
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -166,10 +169,66 @@ def _quiet_apprise() -> None:
     logger.propagate = False
 
 
+#: One target is sent to at a time, so that what apprise logs (from threads of its own) is
+#: that target's.
+_SENDING = threading.Lock()
+
+
+class _Heard(logging.Handler):
+    """apprise's log records during one send, kept to say why a target failed (never shown:
+    they may hold the URL and its token)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            self.messages.append(record.getMessage())
+
+
+def failure_reason(messages: Sequence[str]) -> str:
+    """Why a target failed, in words, from what apprise logged: refused, a time-out, a name
+    that does not resolve, an HTTP status, TLS, authentication; never the log's own text."""
+    text = "\n".join(messages)
+    status = re.search(r"error=(\d{3})\b|HTTP(?: status)? (\d{3})\b|\b(\d{3}) Client Error", text)
+    if status:
+        return _("HTTP status {status}").format(status=next(g for g in status.groups() if g))
+    checks = (
+        (r"Connection refused|ECONNREFUSED|actively refused", _("the connection was refused")),
+        (r"timed out|Timeout", _("no answer in time (time-out)")),
+        (
+            r"Failed to resolve|Name or service not known|getaddrinfo|NameResolution",
+            _("the host name does not resolve"),
+        ),
+        (r"SSL|certificate", _("a TLS / certificate error")),
+        (r"[Aa]uthenticat|535|Unauthorized|login", _("the login to the service was refused")),
+        (r"Connection error|ConnectionError|Socket Exception", _("no connection")),
+    )
+    for pattern, reason in checks:
+        if re.search(pattern, text):
+            return reason
+    return _("the service gave no reason")
+
+
 def _send_url(index: int, url: str, message: Message) -> str | None:
     import apprise
 
     target = describe(index, url)
+    logger = logging.getLogger("apprise")
+    heard = _Heard()
+    with _SENDING:
+        level = logger.level
+        logger.addHandler(heard)
+        logger.setLevel(logging.DEBUG)
+        try:
+            return _send_heard(apprise, url, message, target, heard)
+        finally:
+            logger.removeHandler(heard)
+            logger.setLevel(level)
+
+
+def _send_heard(apprise: Any, url: str, message: Message, target: str, heard: _Heard) -> str | None:
     try:
         sender = apprise.Apprise()
         if not sender.add(url):
@@ -178,7 +237,11 @@ def _send_url(index: int, url: str, message: Message) -> str | None:
         ok = sender.notify(title=message.title, body=message.body, notify_type=kind)
     except Exception as exc:  # a plugin's bug must not stop a run
         return _("{target}: {error}").format(target=target, error=type(exc).__name__)
-    return None if ok else _("{target}: the notification was not delivered").format(target=target)
+    if ok:
+        return None
+    return _("{target}: the notification was not delivered ({reason})").format(
+        target=target, reason=failure_reason(heard.messages)
+    )
 
 
 def _run_command(command: str, message: Message, extra_env: dict[str, str]) -> str | None:
@@ -228,7 +291,7 @@ class SentLog:
 
 
 def sent_log(settings: Settings) -> SentLog:
-    return SentLog(settings.run_dir.parent / "notify")
+    return SentLog(settings.state_dir / "notify")
 
 
 def send(
@@ -358,12 +421,13 @@ def problem_message(
     if event is None:
         return None
     account = who(user_id, label)
+    # The title in words only; the code, for whoever looks it up, is in the body.
     title = (
-        _("koss-rpa: {account} needs you ({code})")
+        _("koss-rpa: {account} needs you")
         if event == "needs_person"
-        else _("koss-rpa: {account}: the download failed ({code})")
-    ).format(account=account, code=code)
-    what = f"{error} ({_('exit code {code}').format(code=exit_code)})"
+        else _("koss-rpa: {account}: the download failed")
+    ).format(account=account)
+    what = f"{error} ({code}, {_('exit code {code}').format(code=exit_code)})"
     body = _body(account, what, remedy(exit_code, user_id), run_folder)
     return Message(event, title, body, user_id, f"{event}:{code}", failure=True)
 
@@ -445,7 +509,13 @@ def batch_message(report: dict[str, Any], run_folder: Path | None) -> Message:
     title = _("koss-rpa: batch {month}: {failed} of {total} failed").format(
         month=report["month"], failed=counts["failed"], total=len(report["accounts"])
     )
-    return Message("batch", title, "\n".join(lines), None, failure=bool(counts["failed"]))
+    # Once a day per problem, as for an account: the same failures again the same day are
+    # not told again; a summary without failures (new files) always is.
+    failed = sorted(
+        f"{a['user_id']}={a['error_code']}" for a in report["accounts"] if a["outcome"] == "failed"
+    )
+    problem = "batch:" + ",".join(failed) if failed else None
+    return Message("batch", title, "\n".join(lines), None, problem, failure=bool(counts["failed"]))
 
 
 def test_message() -> Message:

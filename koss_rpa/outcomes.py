@@ -1,9 +1,11 @@
 """The last run's outcome per account, and the login budget's record: small JSON files in the
-state folder (the parent of `run_dir`, beside `locks/`), read by `koss-rpa status`.
+state folder (`settings.state_dir`), read by `koss-rpa status` and `koss-rpa schedule status`.
 
 ```
-<state>/last-run/KNAB1234.json   {"command", "finished_at", "exit_code", "code", "run_folder"}
-<state>/budget/KNAB1234.json     the login budget (koss_rpa.budget; see read_budget)
+<state>/last-run/KNAB1234.json   {"command", "finished_at", "exit_code", "code", "run_folder",
+                                  "outcome"}   outcome: downloaded, skipped, failed, ok
+<state>/budget/KNAB1234.json     the account's safety record (koss_rpa.budget; another keyring
+                                 service than the default adds a digest of it to the name)
 ```
 """
 
@@ -23,11 +25,6 @@ from koss_rpa.storage import JST
 log = logging.getLogger("koss_rpa")
 
 
-def state_dir(run_dir: Path) -> Path:
-    """The state folder: where `locks/`, `notify/`, `last-run/` and `budget/` live."""
-    return run_dir.parent
-
-
 @dataclass(frozen=True)
 class Outcome:
     command: str
@@ -35,39 +32,68 @@ class Outcome:
     exit_code: int
     code: str
     run_folder: str
+    #: downloaded, skipped (already saved this month: no run folder), failed; ok for a command
+    #: that saves nothing.
+    outcome: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def record_outcome(
-    run_dir: Path, user_id: str, command: str, exit_code: int, code: str, run_folder: Path
+    state: Path,
+    user_id: str,
+    command: str,
+    exit_code: int,
+    code: str,
+    run_folder: Path | None,
+    outcome: str = "",
 ) -> None:
-    """Remember how the last run of `user_id` ended (never raises: a run's result stands)."""
-    outcome = Outcome(
+    """Remember in the state folder `state` how the last run of `user_id` ended, `run_folder`
+    None when it needed none (a skip); never raises: a run's result stands."""
+    record = Outcome(
         command,
         datetime.now(JST).isoformat(timespec="seconds"),
         exit_code,
         code,
-        str(run_folder),
+        "" if run_folder is None else str(run_folder),
+        outcome or ("failed" if exit_code else "ok"),
     )
-    target = state_dir(run_dir) / "last-run" / f"{user_id}.json"
+    target = state / "last-run" / f"{user_id}.json"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
-        partial.write_text(json.dumps(outcome.to_json(), ensure_ascii=False), encoding="utf-8")
+        partial.write_text(json.dumps(record.to_json(), ensure_ascii=False), encoding="utf-8")
         partial.replace(target)
     except OSError as exc:
         log.warning("%s: could not record the run's outcome: %s", user_id, exc)
 
 
-def read_outcome(run_dir: Path, user_id: str) -> Outcome | None:
-    """The last recorded outcome, None if there is none.
+def read_outcome(state: Path, user_id: str) -> Outcome | None:
+    """The last recorded outcome in the state folder `state`, None if there is none.
 
     Raises:
         ValueError: the record is damaged (the message says how).
     """
-    path = state_dir(run_dir) / "last-run" / f"{user_id}.json"
+    return _read(state / "last-run" / f"{user_id}.json")
+
+
+def read_outcomes(state: Path) -> dict[str, Outcome]:
+    """Every account's last recorded outcome (damaged records left out)."""
+    folder = state / "last-run"
+    found: dict[str, Outcome] = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            try:
+                outcome = _read(path)
+            except ValueError:
+                continue
+            if outcome is not None:
+                found[path.stem] = outcome
+    return found
+
+
+def _read(path: Path) -> Outcome | None:
     if not path.exists():
         return None
     try:
@@ -78,6 +104,7 @@ def read_outcome(run_dir: Path, user_id: str) -> Outcome | None:
             int(data["exit_code"]),
             str(data["code"]),
             str(data["run_folder"]),
+            str(data.get("outcome") or ("failed" if int(data["exit_code"]) else "ok")),
         )
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path.name}: {type(exc).__name__}") from exc

@@ -138,7 +138,7 @@ def _state(row: AccountStatus, settings: Settings) -> None:
         if budget.locked:
             row.problems.append(_("locked by the portal: nothing is submitted until a person acts"))
     try:
-        last = outcomes.read_outcome(settings.run_dir, row.user_id)
+        last = outcomes.read_outcome(settings.state_dir, row.user_id)
     except ValueError as exc:
         row.problems.append(_("last-run record damaged ({error})").format(error=exc))
         last = None
@@ -214,6 +214,12 @@ def _password_cell(row: AccountStatus) -> str:
                 age=_days(row.password_age_days), left=_days(row.days_until_expiry)
             )
         ]
+        if row.password_age_days is None:  # stored without the day it was changed
+            lines.append(
+                _("age unknown: koss-rpa credentials set {user_id} --changed-on YYYY-MM-DD").format(
+                    user_id=row.user_id
+                )
+            )
         if row.days_until_rotation is not None:
             lines.append(_("rotation in {left}").format(left=_days(row.days_until_rotation)))
     if row.pending:
@@ -228,6 +234,8 @@ def _run_cell(row: AccountStatus) -> str:
     if not last:
         return "–"
     when = last["finished_at"][:16].replace("T", " ")
+    if last.get("outcome") == "skipped":
+        return f"{when} " + _("skipped (already saved)")
     return f"{when} {last['code']} ({last['exit_code']})\n{last['run_folder']}"
 
 
@@ -245,7 +253,9 @@ def render(console: Any, rows: list[AccountStatus]) -> None:
         _("last run"),
         "",
     ):
-        table.add_column(column)
+        # Folded at the cell's display width: Japanese text has no spaces to wrap at, and an
+        # ellipsis would cut it (a cron log is 80 columns wide).
+        table.add_column(column, overflow="fold")
     for row in rows:
         limit = row.budget_limit if row.budget_limit is not None else "?"
         budget = "–" if row.budget_used is None else f"{row.budget_used}/{limit}"

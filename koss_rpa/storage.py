@@ -9,7 +9,8 @@ A file is saved under a temporary name in the target folder, validated, and only
 real name. The month's folder always holds the newest file under the manual's name; an earlier,
 different file of the month is kept in `versions/`, named by the time it was downloaded, before the
 new one takes its name (so no version is ever lost), and a file byte-identical to the newest is not
-saved twice (the manifest records it as `unchanged`).
+saved twice (the manifest records it as `unchanged`). Every manifest line's path holds the bytes
+its SHA-256 names: when a file moves into `versions/`, its lines are rewritten to follow it.
 """
 
 from __future__ import annotations
@@ -257,12 +258,20 @@ def _keep_version(current: Path) -> Path:
         return target
 
 
-def publish(partial: Path, folder: Path, name: str, sha256: str | None = None) -> Published:
+def publish(
+    partial: Path,
+    folder: Path,
+    name: str,
+    sha256: str | None = None,
+    kept: Callable[[Path, Path, str], None] | None = None,
+) -> Published:
     """Give the validated `partial` the month's name, keeping what it replaces.
 
     A file already under that name is kept in `versions/` first, then `partial` takes the name
     in one atomic rename, so the name always holds a whole file and no version is lost. When the
     file there has the digest `sha256`, nothing is written and `partial` is removed.
+    `kept(name's path, version's path, its digest)` is called while both paths hold the earlier
+    bytes, before the name is given to `partial` (the manifest follows the bytes there).
     """
     final = folder / name
     if final.is_symlink() or (final.exists() and not final.is_file()):
@@ -273,16 +282,19 @@ def publish(partial: Path, folder: Path, name: str, sha256: str | None = None) -
             ).format(path=final)
         )
     if final.is_file():
-        if sha256 is not None and sha256_of(final) == sha256:
+        current = sha256_of(final)
+        if sha256 is not None and current == sha256:
             partial.unlink()
             return Published(final, unchanged=True)
         earlier = _keep_version(final)
+        if kept is not None:
+            kept(final, earlier, current)
         partial.replace(final)
         return Published(final, earlier=earlier)
     try:
         os.link(partial, final)  # fails if `final` appeared meanwhile: never overwrites
     except FileExistsError:
-        return publish(partial, folder, name, sha256)
+        return publish(partial, folder, name, sha256, kept)
     except OSError:
         # File systems without hard links: the per-account lock keeps other runs out.
         partial.replace(final)
@@ -323,7 +335,11 @@ async def save_download(
         validate_workbook(partial)
         # The content was checked above; the name only has to be a good one.
         size, digest = partial.stat().st_size, sha256_of(partial)
-        published = publish(partial, folder / month, safe_name(suggested_name), digest)
+
+        def kept(final: Path, version: Path, sha256: str) -> None:
+            repoint(download_dir, user_id, final, version, sha256)
+
+        published = publish(partial, folder / month, safe_name(suggested_name), digest, kept)
     except OSError as exc:
         raise not_written(folder / month, exc) from exc
     finally:
@@ -359,9 +375,7 @@ def not_written(folder: Path, exc: OSError) -> DownloadDirNotWritable:
     )
 
 
-def record(download_dir: Path, saved: SavedFile) -> None:
-    """Append one line to the account's manifest, flushed to disk."""
-    manifest = account_dir(download_dir, saved.user_id) / MANIFEST
+def _refuse_link(manifest: Path) -> None:
     if manifest.is_symlink():
         raise DownloadDirNotWritable(
             _(
@@ -369,6 +383,12 @@ def record(download_dir: Path, saved: SavedFile) -> None:
                 "move the link away."
             ).format(path=manifest)
         )
+
+
+def record(download_dir: Path, saved: SavedFile) -> None:
+    """Append one line to the account's manifest, flushed to disk."""
+    manifest = account_dir(download_dir, saved.user_id) / MANIFEST
+    _refuse_link(manifest)
     line = json.dumps(saved.to_json(), ensure_ascii=False) + "\n"
     with manifest.open("a+b") as fh:
         fh.seek(0, os.SEEK_END)
@@ -379,6 +399,39 @@ def record(download_dir: Path, saved: SavedFile) -> None:
         fh.write(line.encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def repoint(download_dir: Path, user_id: str, old: Path, new: Path, sha256: str) -> None:
+    """The manifest lines of the bytes `sha256` at `old` say `new` instead: the file moved
+    (into `versions/`), and every line's path holds the bytes its SHA-256 names. The manifest
+    is rewritten whole (a temporary file, flushed, renamed over it); lines that are not
+    entries are kept as they are. Runs under the account's lock, as every manifest write."""
+    folder = account_dir(download_dir, user_id)
+    manifest = folder / MANIFEST
+    _refuse_link(manifest)
+    if not manifest.is_file():
+        return
+    before, after = old.relative_to(folder).as_posix(), new.relative_to(folder).as_posix()
+    lines = manifest.read_bytes().splitlines(keepends=True)
+    changed = False
+    for index, line in enumerate(lines):
+        try:
+            data = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(data, dict) and data.get("path") == before and data.get("sha256") == sha256:
+            data["path"] = after
+            end = b"\n" if line.endswith(b"\n") else b""
+            lines[index] = json.dumps(data, ensure_ascii=False).encode("utf-8") + end
+            changed = True
+    if not changed:
+        return
+    partial = manifest.with_name(f".{MANIFEST}{PARTIAL_SUFFIX}")
+    with partial.open("wb") as fh:
+        fh.write(b"".join(lines))
+        fh.flush()
+        os.fsync(fh.fileno())
+    partial.replace(manifest)
 
 
 def _entry(line: bytes, user_id: str, folder: Path) -> SavedFile:

@@ -148,14 +148,6 @@ async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountR
         report.error_code, report.error, report.exit_code = exc.code, str(exc), exc.exit_code
     except Exception as exc:  # one account's bug must not stop the others
         report.error_code, report.error, report.exit_code = "internal", type(exc).__name__, 1
-    record_outcome(
-        settings.run_dir,
-        entry.user_id,
-        "batch",
-        report.exit_code,
-        report.error_code or "ok",
-        rt.folder.path,
-    )
     if report.error_code is not None:
         message = notify.problem_message(
             entry.user_id,
@@ -177,14 +169,16 @@ async def run_batch(
     base: Settings,
     entries: Sequence[AccountEntry],
     defaults: AccountOptions,
-    folder: RunFolder,
+    folder: RunFolder | None,
     progress: BatchProgress,
     *,
     once_per_month: bool = False,
     now: datetime | None = None,
     report: BatchReport | None = None,
 ) -> BatchReport:
-    """Download for every account; never raises for one account's failure.
+    """Download for every account; never raises for one account's failure. Each account's
+    outcome is recorded in the state folder, a skip too. `folder` None: every account is
+    known to be done this month (nothing needs a run folder).
 
     `report` (from `BatchReport.begin`) is filled in as accounts finish, so that a caller
     interrupted meanwhile still has what was done.
@@ -201,6 +195,16 @@ async def run_batch(
     reports: dict[str, AccountReport] = {}
 
     def record(line: AccountReport) -> None:
+        run_folder = None if folder is None or line.outcome == "skipped" else folder.path
+        record_outcome(
+            base.state_dir,
+            line.user_id,
+            "batch",
+            line.exit_code,
+            line.error_code or "ok",
+            run_folder,
+            line.outcome,
+        )
         reports[line.user_id] = line
         report.put(line)
         progress.finished(line)
@@ -234,6 +238,8 @@ async def run_batch(
         todo.append(entry)
 
     if todo:  # a month that is complete starts no browser at all
+        if folder is None:
+            raise RuntimeError("run_batch: accounts to do, and no run folder")
         report.browser_started = True
         limit = asyncio.Semaphore(base.concurrency)
         async with browser_for(base) as browser:
@@ -254,7 +260,7 @@ async def run_batch(
             await asyncio.gather(*(guarded(e) for e in todo))
     report.accounts = [reports[e.user_id] for e in entries]
     report.finished_at = datetime.now(storage.JST).isoformat(timespec="seconds")
-    if todo:  # a day on which every account was already done tells nobody anything
+    if todo and folder is not None:  # a day on which every account was done tells nobody
         report.notify_failures = await asyncio.to_thread(
             notify.send,
             base,

@@ -173,8 +173,12 @@ def test_download_should_keep_an_earlier_file_of_the_same_month_in_versions(
     before = first.read_bytes()
 
     same = cli("--config", str(env.config), "download", "--json")  # the same bytes again
+    said = cli("--config", str(env.config), "download")
     portal.advance_clock(days=1)  # the mock's file of the next day differs
     assert cli("--config", str(env.config), "download").code == 0
+
+    assert "Unchanged (the same file as before):" in said.stdout
+    assert "Saved:" not in said.stdout
 
     assert same.code == 0, same.stderr
     assert same.json()["result"]["unchanged"] is True
@@ -184,7 +188,9 @@ def test_download_should_keep_an_earlier_file_of_the_same_month_in_versions(
     assert newest.read_bytes() != before
     assert {p.name for p in env.workbooks()} == {first.name, earlier.name}
     manifest = storage.read_manifest(env.download_dir, USER_ID)
-    assert [m.unchanged for m in manifest] == [False, True, False]
+    assert [m.unchanged for m in manifest] == [False, True, True, False]
+    for entry in manifest:  # every line names the bytes of its file
+        assert storage.sha256_of(entry.absolute_path) == entry.sha256
 
 
 def test_download_once_per_month_should_not_start_a_browser_the_second_time(

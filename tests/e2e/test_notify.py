@@ -95,16 +95,17 @@ def test_batch_should_notify_each_problem_the_rotation_and_the_summary_once_a_da
     titles = sorted(m["title"] for m in hook.received)
     assert titles == sorted(
         [
-            "koss-rpa: KNBN0001 店舗1: the download failed (download_incomplete)",
-            "koss-rpa: KNBN0002 店舗2 needs you (login_rejected)",
-            "koss-rpa: KNBN0003 店舗3 needs you (account_locked)",
+            "koss-rpa: KNBN0001 店舗1: the download failed",
+            "koss-rpa: KNBN0002 店舗2 needs you",
+            "koss-rpa: KNBN0003 店舗3 needs you",
             "koss-rpa: KNBN0004 店舗4: password changed",
             "koss-rpa: batch " + first.json()["result"]["month"] + ": 3 of 4 failed",
         ]
     )
     assert sorted(str(m["Subject"]) for m in mail.received) == titles
     by_title = {m["title"]: m["message"] for m in hook.received}
-    locked = by_title["koss-rpa: KNBN0003 店舗3 needs you (account_locked)"]
+    locked = by_title["koss-rpa: KNBN0003 店舗3 needs you"]
+    assert "(account_locked, exit code 11)" in locked  # the code in the body, not the title
     assert "パスワード初期化" in locked
     assert "credentials set KNBN0003" in locked
     assert str(env.run_dir) in locked  # the run folder
@@ -122,8 +123,13 @@ def test_batch_should_notify_each_problem_the_rotation_and_the_summary_once_a_da
 
     assert again.code == EXIT_BATCH_PARTIAL, again.stderr
     new = [m["title"] for m in hook.received[len(titles) :]]
-    assert len(new) == 1  # the summary only: each problem was told today already
+    assert len(new) == 1  # the summary only (KNBN0001 is done now): each problem was told
     assert new[0].startswith("koss-rpa: batch ")
+
+    third = cli("--config", str(env.config), "batch", accounts, "--once-per", "month", "--json")
+
+    assert third.code == EXIT_BATCH_PARTIAL, third.stderr
+    assert len(hook.received) == len(titles) + 1  # the same failures: the summary not again
 
 
 def test_download_should_notify_a_missing_password_and_warn_of_a_dead_target(
@@ -135,7 +141,8 @@ def test_download_should_notify_a_missing_password_and_warn_of_a_dead_target(
 
     assert result.code == CredentialsMissing.exit_code
     [told] = hook.received
-    assert told["title"] == f"koss-rpa: {USER_ID} needs you (credentials_missing)"
+    assert told["title"] == f"koss-rpa: {USER_ID} needs you"
+    assert "credentials_missing" in told["message"]
     assert f"koss-rpa credentials set {USER_ID}" in told["message"]
     assert "warning: a notification could not be sent: notify_urls[2] (JSON)" in result.stderr
     assert TOKEN not in result.stdout + result.stderr

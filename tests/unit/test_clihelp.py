@@ -47,7 +47,8 @@ def test_lang_ja_should_give_japanese_help_of_a_command_wherever_it_stands(
     assert "'month': 今月のファイルが保存済みなら何もしません。" in out
     assert "# cron やタスク スケジューラから" in out
     assert "このメッセージを表示して終了します。" in out
-    assert " 14  パスワードの有効期限切れ" in out
+    assert "終了コード: koss-rpa --help を見てください。" in out
+    assert " 14  " not in out  # the table stands once, under koss-rpa --help
 
 
 def test_japanese_locale_should_give_japanese_help(
@@ -88,6 +89,8 @@ def test_exit_code_table_should_list_every_code_once() -> None:
         errors.EXIT_STATUS_ATTENTION,
         errors.EXIT_NOTIFY_FAILED,
         errors.EXIT_INTERRUPTED,
+        errors.EXIT_SIGHUP,
+        errors.EXIT_SIGTERM,
     }
     codes = [code for code, _text in clihelp.exit_code_rows()]
     assert len(codes) == len(set(codes))
@@ -99,6 +102,36 @@ def test_exit_code_table_should_match_the_readme() -> None:
     table = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
     assert documented == {code for code, _text in clihelp.exit_code_rows()}
+
+
+@pytest.mark.parametrize(
+    ("name", "lang"),
+    [(name, lang) for name, langs in clihelp.EXIT_TABLE_FILES.items() for lang in langs],
+)
+def test_exit_code_tables_of_the_docs_should_be_the_generated_ones(name: str, lang: str) -> None:
+    text = (ROOT / name).read_text("utf-8")
+
+    assert clihelp.exit_table_block(lang) in text  # else: python scripts/update_exit_tables.py
+
+
+def test_docs_should_name_only_exit_codes_that_exist() -> None:
+    known = {code for code, _text in clihelp.exit_code_rows()}
+    for name in ("README.md", "docs/scheduling.md"):
+        text = (ROOT / name).read_text("utf-8")
+        said = re.findall(r"(?:exits? (?:with )?|exit code |終了コード ?)(\d+)", text)
+        assert said, name
+        assert {int(code) for code in said} <= known, name
+
+
+def test_docs_should_give_status_and_notify_test_their_exit_codes() -> None:
+    text = (ROOT / "docs" / "scheduling.md").read_text("utf-8")
+    readme = (ROOT / "README.md").read_text("utf-8")
+    status = str(errors.EXIT_STATUS_ATTENTION)
+    assert f"そうでなければ {status}" in text
+    assert f"{status} otherwise" in text
+    assert f"exit 0 all done, {status} otherwise" in readme
+    assert f"終了コード {errors.EXIT_NOTIFY_FAILED}" in text
+    assert f"(exit {errors.EXIT_NOTIFY_FAILED})" in text
 
 
 def test_demo_without_the_extra_should_exit_with_component_missing(

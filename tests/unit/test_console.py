@@ -81,6 +81,7 @@ def test_output_should_print_one_json_object_for_an_error(
     assert payload == {
         "ok": False,
         "command": "download",
+        "exit_code": 10,
         "error": {"code": "login_rejected", "exit_code": 10, "message": "違います"},
     }
     assert captured.err.strip() == "error [login_rejected]: 違います"

@@ -126,7 +126,9 @@ def test_send_should_name_a_failed_target_without_its_token(tmp_path: Path) -> N
 
     failures = notify.send(settings, notify.rotated_message(UID))
 
-    assert failures == ["notify_urls[1] (JSON): the notification was not delivered"]
+    assert failures == [
+        "notify_urls[1] (JSON): the notification was not delivered (the connection was refused)"
+    ]
     assert TOKEN not in json.dumps(failures)
 
 
@@ -217,7 +219,10 @@ def test_notify_test_should_say_which_target_failed(
 
     assert code == EXIT_NOTIFY_FAILED
     assert "✓ notify_urls[1] (JSON)" in out
-    assert "✗ notify_urls[2] (JSON): the notification was not delivered" in out
+    assert (
+        "✗ notify_urls[2] (JSON): the notification was not delivered "
+        "(the connection was refused)" in out
+    )
     assert len(hook.received) == 1
     assert hook.received[0]["title"] == "koss-rpa: test notification"
     assert TOKEN not in out + err
@@ -258,6 +263,32 @@ def test_problem_message_should_speak_the_users_language() -> None:
     message = notify.problem_message(UID, "本店", "account_locked", 11, "locked", None)
 
     assert message is not None
-    assert message.title == "koss-rpa: KNAB1234 本店 の対応が必要です（account_locked）"
+    assert message.title == "koss-rpa: KNAB1234 本店 の対応が必要です"  # words, no code
+    assert "account_locked" in message.body
     assert "パスワード初期化" in message.body
     assert "すること:" in message.body
+
+
+@pytest.mark.parametrize(
+    ("logged", "reason"),
+    [
+        (
+            ["Failed to send JSON POST notification: Internal server error., error=500."],
+            "HTTP status 500",
+        ),
+        (["Socket Exception: ... [Errno 111] Connection refused"], "the connection was refused"),
+        (["Socket Exception: Read timed out. (read timeout=4)"], "no answer in time (time-out)"),
+        (
+            ["Failed to resolve 'x.invalid' ([Errno -2] Name or service not known)"],
+            "the host name does not resolve",
+        ),
+        ([f"Sent to https://hooks.example/{TOKEN}"], "the service gave no reason"),
+    ],
+)
+def test_failure_reason_should_say_why_in_words_and_never_echo_the_log(
+    logged: list[str], reason: str
+) -> None:
+    said = notify.failure_reason(logged)
+
+    assert said == reason
+    assert TOKEN not in said

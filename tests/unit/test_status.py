@@ -112,9 +112,7 @@ def test_status_should_flag_a_pending_password_and_a_run_that_needs_a_person(
 ) -> None:
     CredentialStore().begin_rotation("KNAB1234", SecretStr("NewPass2026"))
     run = office / "state" / "runs" / "20261126-063000-batch-abc"
-    outcomes.record_outcome(
-        office / "state" / "runs", "KNCA6288", "batch", 11, "account_locked", run
-    )
+    outcomes.record_outcome(office / "state", "KNCA6288", "batch", 11, "account_locked", run)
 
     code, rows = status(office, capsys, str(office / "accounts.toml"))
 
@@ -164,3 +162,57 @@ def test_status_should_use_the_user_id_setting_without_an_accounts_file(
 
     assert code == 0
     assert list(rows) == ["KNAB1234"]
+
+
+def test_a_day_when_every_account_was_skipped_should_leave_no_run_folder_and_be_told(
+    office: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "koss_rpa.settings.default_config_file", lambda: office / "no-config" / "config.toml"
+    )
+    monkeypatch.setenv("KOSS_PORTAL_URL", "http://127.0.0.1:9/")
+    config = ["--config", str(office / "config.toml")]
+
+    code = main([*config, "batch", str(office / "accounts.toml"), "--once-per", "month"])
+
+    assert code == 0, capsys.readouterr().err
+    runs = office / "state" / "runs"
+    assert not runs.exists() or list(runs.iterdir()) == []  # nothing for keep_runs to count
+    capsys.readouterr()
+    code = main([*config, "--json", "schedule", "status"])
+    last = json.loads(capsys.readouterr().out)["result"]["last_run"]
+    assert code == 0
+    assert last["counts"] == {"skipped": 2}
+    assert [(a["user_id"], a["outcome"], a["run_folder"]) for a in last["accounts"]] == [
+        ("KNAB1234", "skipped", None),
+        ("KNCA6288", "skipped", None),
+    ]
+    main([*config, "schedule", "status"])
+    out = capsys.readouterr().out
+    assert "2 skipped" in out
+    assert "KNAB1234: skipped · no run folder" in out
+    code, rows = status(office, capsys, str(office / "accounts.toml"))
+    assert rows["KNAB1234"]["last_run"]["outcome"] == "skipped"
+
+
+def test_status_table_should_fold_japanese_at_80_columns_and_name_the_age_remedy(
+    office: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # as in a cron log
+    label = "軽自動車販売株式会社本社営業所第二事務所"
+    (office / "accounts.toml").write_text(
+        f'[[accounts]]\nuser_id = "KNAB1234"\nlabel = "{label}"\n', encoding="utf-8"
+    )
+    CredentialStore().set_password("KNAB1234", SecretStr("Keiji2019"))  # no day of change
+
+    main(["--config", str(office / "config.toml"), "status", str(office / "accounts.toml")])
+    out = capsys.readouterr().out
+
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    first_column = "".join(
+        line.split("│")[1].strip() for line in out.splitlines() if line.count("│") > 2
+    )
+    assert label in first_column.replace(" ", "")
+    cells = "".join(line.replace("│", "").replace(" ", "") for line in out.splitlines())
+    assert "--changed-on" in cells

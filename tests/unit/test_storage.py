@@ -25,6 +25,7 @@ from koss_rpa.storage import (
     month_of,
     publish,
     read_manifest,
+    read_manifest_checked,
     record,
     safe_name,
     validate_workbook,
@@ -560,3 +561,51 @@ def test_a_full_disk_should_be_exit_6_with_nothing_partial(tmp_path: Path, error
     assert caught.value.exit_code == 6
     assert os.strerror(error) in str(caught.value)
     assert _nothing_partial(tmp_path)
+
+
+def test_every_manifest_line_should_name_a_file_with_its_sha256_after_several_downloads(
+    tmp_path: Path,
+) -> None:
+    downloads = tmp_path / "downloads"
+    sources = []
+    for n in range(3):
+        source = tmp_path / f"source{n}.xlsm"
+        _workbook(source)
+        with zipfile.ZipFile(source, "a") as archive:  # three different files
+            archive.writestr(f"docProps/custom{n}.xml", f"<n>{n}</n>")
+        sources.append(source)
+    # new, the same again (unchanged), another, the first again, another
+    for run, source in enumerate([sources[0], sources[0], sources[1], sources[0], sources[2]]):
+        now = 1_790_000_000 + run * 60
+        target = downloads / UID / "2026-11" / NAME
+        if target.exists():  # each version is named by its own download time
+            os.utime(target, (now, now))
+        _save(downloads, source, run_id=f"r{run}")
+
+    entries = read_manifest(downloads, UID)
+    assert len(entries) == 5
+    assert [e.unchanged for e in entries] == [False, True, False, False, False]
+    for entry in entries:
+        assert storage.sha256_of(entry.absolute_path) == entry.sha256, entry.path
+    assert entries[-1].path == f"2026-11/{NAME}"
+    assert all(e.path.startswith("2026-11/versions/") for e in entries[:-1])
+    assert read_manifest_checked(downloads, UID)[1] == []
+
+
+def test_repoint_should_keep_lines_that_are_no_entry(tmp_path: Path) -> None:
+    folder = tmp_path / UID
+    (folder / "2026-11" / "versions").mkdir(parents=True)
+    entry = dict(_saved().to_json(), sha256="ab" * 32)
+    other = dict(entry, sha256="cd" * 32)
+    text = "not json\n" + json.dumps(entry) + "\n" + json.dumps(other) + "\n{torn"
+    (folder / storage.MANIFEST).write_text(text, encoding="utf-8")
+
+    storage.repoint(
+        tmp_path, UID, folder / entry["path"], folder / "2026-11/versions/v.xlsm", "ab" * 32
+    )
+
+    lines = (folder / storage.MANIFEST).read_text(encoding="utf-8").split("\n")
+    assert lines[0] == "not json"
+    assert json.loads(lines[1])["path"] == "2026-11/versions/v.xlsm"
+    assert json.loads(lines[2])["path"] == entry["path"]  # other bytes: left alone
+    assert lines[3] == "{torn"
