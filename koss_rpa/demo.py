@@ -36,8 +36,16 @@ def run_demo(out: Any, *, headed: bool = False, workdir: Path | None = None) -> 
             _("The demo needs the bundled mock portal: pip install 'koss-rpa[mock]'.")
         ) from exc
 
-    root = workdir or Path(tempfile.mkdtemp(prefix="koss-rpa-demo-"))
-    with serve_in_thread() as server, ControlClient(server.url) as control:
+    if workdir is not None:
+        return _demo(out, headed, workdir, serve_in_thread, ControlClient)
+    # Everything the demo writes (download, run log, safety state) goes in a folder of its
+    # own, removed at the end: a demo leaves nothing behind, in the temp folder or elsewhere.
+    with tempfile.TemporaryDirectory(prefix="koss-rpa-demo-") as folder:
+        return _demo(out, headed, Path(folder), serve_in_thread, ControlClient)
+
+
+def _demo(out: Any, headed: bool, root: Path, serve_in_thread: Any, client: Any) -> dict[str, Any]:
+    with serve_in_thread() as server, client(server.url) as control:
         control.reset()
         control.update_account(DEMO_USER_ID, password=DEMO_PASSWORD, password_age_days=61)
         out.line(_("Mock portal: {url}").format(url=server.url))
@@ -51,6 +59,7 @@ def run_demo(out: Any, *, headed: bool = False, workdir: Path | None = None) -> 
             user_id=DEMO_USER_ID,
             download_dir=root / "downloads",
             run_dir=root / "runs",
+            state_dir=root / "state",
             headless=not headed,
             browser_args=CLOSED_NETWORK_ARGS,
             retry={"initial_wait_seconds": 0.5, "max_wait_seconds": 2, "jitter_seconds": 0.5},

@@ -3,7 +3,9 @@ the source tree, with and without the `mock` extra."""
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from tests.packaging.conftest import PACKAGING, Venv, run
@@ -132,8 +134,17 @@ def test_mock_portal_should_tell_its_errors_on_stderr(mock_venv: Venv, elsewhere
 
 
 def test_demo_should_run_through_with_the_extra(mock_venv: Venv, elsewhere: Path) -> None:
-    done = mock_venv.run("koss-rpa", "demo", "--json", cwd=elsewhere, env={"KOSS_LANG": "en"})
+    # A temp folder of the demo's own, with a short name: Chromium puts sockets there, whose
+    # paths may not exceed 107 bytes.
+    temp = Path(tempfile.mkdtemp(prefix="demo-"))
+    try:
+        env = {"KOSS_LANG": "en", "TMPDIR": str(temp)}
+        done = mock_venv.run("koss-rpa", "demo", "--json", cwd=elsewhere, env=env)
+        left = list(temp.glob("koss-rpa-demo-*"))
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert not left  # each demo used to leave one behind
     assert '"keyring_matches_portal": true' in done.stdout
     assert '"rotated": true' in done.stdout
 
