@@ -20,6 +20,7 @@ import typer.main
 
 from koss_rpa import errors
 from koss_rpa.i18n import SUPPORTED, _, normalize_language
+from mock_portal.extra import fit_hints
 
 #: Click's mark for a paragraph it must not rewrap (a line of its own before the paragraph).
 NO_REWRAP = "\b\n"
@@ -69,7 +70,9 @@ def exit_code_rows() -> list[tuple[int, str]]:
         (errors.PortalUnreachable.exit_code, _("the portal does not resolve or answer")),
         (
             errors.ComponentMissing.exit_code,
-            _("a part that comes with an extra is missing: pip install 'koss-rpa[mock]'"),
+            fit_hints(
+                _("a part that comes with an extra is missing: pip install 'koss-rpa[mock]'")
+            ),
         ),
         (errors.LoginRejected.exit_code, _("the portal rejected the ID or password")),
         (errors.AccountLocked.exit_code, _("the account is locked")),

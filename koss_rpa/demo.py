@@ -20,7 +20,7 @@ from koss_rpa.flows import open_runtime
 from koss_rpa.flows.download import download
 from koss_rpa.i18n import _
 from koss_rpa.settings import Settings
-from mock_portal.extra import is_extra_module
+from mock_portal.extra import fit_hints, is_extra_module
 
 DEMO_USER_ID = "KNAB1234"
 DEMO_PASSWORD = "Demo2024pass"
@@ -33,7 +33,7 @@ def run_demo(out: Any, *, headed: bool = False, workdir: Path | None = None) -> 
         if not is_extra_module(exc.name):
             raise
         raise ComponentMissing(
-            _("The demo needs the bundled mock portal: pip install 'koss-rpa[mock]'.")
+            fit_hints(_("The demo needs the bundled mock portal: pip install 'koss-rpa[mock]'."))
         ) from exc
 
     if workdir is not None:
