@@ -28,6 +28,7 @@ from koss_rpa import scratch
 from koss_rpa.errors import BrowserNotFound
 from koss_rpa.i18n import _
 from koss_rpa.portal_errors import first_line
+from mock_portal.extra import fit_hints
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -154,7 +155,9 @@ def resolve_browser(spec: str = "auto", pw: Any = None) -> BrowserChoice:
         bundled = playwright_chromium_path(pw)
         if bundled is None:
             raise BrowserNotFound(
-                _("Playwright's Chromium is not installed: run 'playwright install chromium'.")
+                fit_hints(
+                    _("Playwright's Chromium is not installed: run 'playwright install chromium'.")
+                )
             )
         return BrowserChoice(f"Playwright Chromium ({bundled})")
     if value in CHANNELS:
@@ -177,9 +180,12 @@ def resolve_browser(spec: str = "auto", pw: Any = None) -> BrowserChoice:
 
 
 def install_hint() -> str:
-    return _(
-        "No browser found. Run 'playwright install chromium', or on Debian/Ubuntu "
-        '\'apt-get install chromium\', or set browser = "msedge" / "chrome" / a path.'
+    """What to do without a browser; the commands are those of this installation."""
+    return fit_hints(
+        _(
+            "No browser found. Run 'playwright install chromium', or on Debian/Ubuntu "
+            '\'apt-get install chromium\', or set browser = "msedge" / "chrome" / a path.'
+        )
     )
 
 

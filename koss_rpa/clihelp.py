@@ -22,6 +22,7 @@ import typer.main
 
 from koss_rpa import errors
 from koss_rpa.i18n import SUPPORTED, _, normalize_language
+from mock_portal.extra import fit_hints
 
 #: Click's mark for a paragraph it must not rewrap (a line of its own before the paragraph).
 NO_REWRAP = "\b\n"
@@ -219,7 +220,8 @@ def exit_code_rows() -> list[tuple[int, str]]:
 
 def exit_code_table() -> str:
     """The epilog of `koss-rpa --help`: the exit codes, one a line."""
-    rows = "\n".join(f"  {code:>3}  {text}" for code, text in exit_code_rows())
+    # --help names this installation's commands; the README's tables keep the plain ones.
+    rows = "\n".join(f"  {code:>3}  {fit_hints(text)}" for code, text in exit_code_rows())
     return NO_REWRAP + _("Exit codes:") + "\n" + rows
 
 

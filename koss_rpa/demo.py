@@ -20,7 +20,7 @@ from koss_rpa.flows import open_runtime
 from koss_rpa.flows.download import download
 from koss_rpa.i18n import _
 from koss_rpa.settings import Settings
-from mock_portal.extra import is_extra_module
+from mock_portal.extra import fit_hints, is_extra_module
 
 DEMO_USER_ID = "KNAB1234"
 DEMO_PASSWORD = "Demo2024pass"
@@ -33,11 +33,19 @@ def run_demo(out: Any, *, headed: bool = False, workdir: Path | None = None) -> 
         if not is_extra_module(exc.name):
             raise
         raise ComponentMissing(
-            _("The demo needs the bundled mock portal: pip install 'koss-rpa[mock]'.")
+            fit_hints(_("The demo needs the bundled mock portal: pip install 'koss-rpa[mock]'."))
         ) from exc
 
-    root = workdir or Path(tempfile.mkdtemp(prefix="koss-rpa-demo-"))
-    with serve_in_thread() as server, ControlClient(server.url) as control:
+    if workdir is not None:
+        return _demo(out, headed, workdir, serve_in_thread, ControlClient)
+    # Everything the demo writes (download, run log, safety state) goes in a folder of its
+    # own, removed at the end: a demo leaves nothing behind, in the temp folder or elsewhere.
+    with tempfile.TemporaryDirectory(prefix="koss-rpa-demo-") as folder:
+        return _demo(out, headed, Path(folder), serve_in_thread, ControlClient)
+
+
+def _demo(out: Any, headed: bool, root: Path, serve_in_thread: Any, client: Any) -> dict[str, Any]:
+    with serve_in_thread() as server, client(server.url) as control:
         control.reset()
         control.update_account(DEMO_USER_ID, password=DEMO_PASSWORD, password_age_days=61)
         out.line(_("Mock portal: {url}").format(url=server.url))
@@ -51,6 +59,7 @@ def run_demo(out: Any, *, headed: bool = False, workdir: Path | None = None) -> 
             user_id=DEMO_USER_ID,
             download_dir=root / "downloads",
             run_dir=root / "runs",
+            state_dir=root / "state",
             headless=not headed,
             browser_args=CLOSED_NETWORK_ARGS,
             retry={"initial_wait_seconds": 0.5, "max_wait_seconds": 2, "jitter_seconds": 0.5},

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -87,6 +88,10 @@ def create_app(
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/_control/"):
+            # A control path the mount does not take (a newline in an account ID: Starlette's
+            # `.` stops at it): answered as the control API answers, in JSON.
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         note(request).outcome = "not_found" if exc.status_code == 404 else "page"
         response = _error_page(exc.status_code)
         if exc.headers:

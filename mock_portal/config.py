@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mock_portal import variants
 from mock_portal.messages import OVERRIDABLE
+from mock_portal.schema import NOT_BLANK
 
 #: The manual's example IDs are `KNAB1234` (納付利用者ID) and `KIAB1234` (一括利用者ID).
 DEFAULT_USER_ID_PATTERN = r"KN[A-Z]{2}[0-9]{4}"
@@ -47,11 +48,18 @@ class MockConfig(BaseModel):
         default=10_000, ge=10, description="Older journal entries are dropped."
     )
     variant: str = Field(
-        default=variants.DEFAULT, description="The markup variant the screens are rendered in."
+        default=variants.DEFAULT,
+        description="The markup variant the screens are rendered in.",
+        json_schema_extra={"enum": list(variants.VARIANTS)},
     )
     messages: dict[str, str] = Field(
         default_factory=dict,
         description="Wording overrides of named messages (see messages.OVERRIDABLE).",
+        # The schema names the keys the validator below takes, and its rule for the texts.
+        json_schema_extra={
+            "properties": {name: {"type": "string", "pattern": NOT_BLANK} for name in OVERRIDABLE},
+            "additionalProperties": False,
+        },
     )
 
     @field_validator("variant")
@@ -66,7 +74,7 @@ class MockConfig(BaseModel):
         if unknown:
             known = ", ".join(OVERRIDABLE)
             raise ValueError(f"unknown message {unknown[0]!r}: the names are {known}")
-        empty = sorted(name for name, text in value.items() if not text.strip())
+        empty = sorted(name for name, text in value.items() if not re.search(NOT_BLANK, text))
         if empty:
             raise ValueError(f"message {empty[0]!r} is empty")
         return value

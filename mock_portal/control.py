@@ -89,8 +89,9 @@ def _patch_of(model: type[BaseModel]) -> type[BaseModel]:
             extra: dict[str, JsonValue] | None = (
                 {"format": "regex"} if name.endswith("_pattern") else None
             )
+            schema_extra = extra or info.json_schema_extra
             annotation = Annotated[
-                annotation, *info.metadata, Field(strict=True, json_schema_extra=extra)
+                annotation, *info.metadata, Field(strict=True, json_schema_extra=schema_extra)
             ]
         fields[name] = (annotation | None, Field(None, description=info.description))
     patch: type[BaseModel] = create_model(
@@ -118,7 +119,8 @@ class ErrorBody(BaseModel):
 #: What each error status means, for the OpenAPI.
 _ERRORS: dict[int, str] = {
     400: "The body is not JSON.",
-    404: "No such account, fault or scenario.",
+    404: "No such account, fault, scenario or capture folder.",
+    415: "The body is of a media type the operation does not take.",
     409: "The request conflicts with the portal's state (an account that exists, an ID the "
     "live config's user_id_pattern refuses).",
 }
@@ -132,7 +134,14 @@ class VariantChoice(BaseModel):
     """Body of `PUT /_control/variant`."""
 
     model_config = ConfigDict(extra="forbid")
-    variant: str = Field(description=f"One of: {', '.join(variants.VARIANTS)}.")
+    variant: str = Field(
+        description="The variant's name.", json_schema_extra={"enum": list(variants.VARIANTS)}
+    )
+
+    @field_validator("variant")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return variants.get(value).name  # UnknownVariant is a ValueError: a declared 422
 
 
 def _invalid(exc: ValidationError) -> HTTPException:
@@ -299,14 +308,11 @@ def _variant(state: PortalState) -> APIRouter:
         every variant with what it changes."""
         return view()
 
-    @router.put("/variant")
+    @router.put("/variant", responses=error_responses(400))
     def set_variant(body: VariantChoice) -> dict[str, Any]:
         """Render the screens in another markup variant from the next request on (until a
         reset, which returns to the start-up variant). Rules, state and journal are kept."""
-        try:
-            state.set_config(state.config.merged({"variant": body.variant}))
-        except ValidationError as exc:
-            raise HTTPException(422, detail=str(variants.UnknownVariant(body.variant))) from exc
+        state.set_config(state.config.merged({"variant": body.variant}))
         return view()
 
     return router

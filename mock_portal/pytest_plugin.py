@@ -20,7 +20,8 @@ Markers (each one but mock_portal_variant also makes the test use the portal):
     mock_portal_locked_account(*user_ids)       default KNAB1234
     mock_portal_maintenance(*targets)           default every screen
     mock_portal_slow(*targets, seconds=1.0)     default every screen
-    mock_portal_screens(folder)                 serve a capture (koss-rpa capture)
+    mock_portal_screens(folder)                 serve a capture (koss-rpa capture): a folder
+                                                beside the test file, or in the rootdir
 
 To run a test once per markup variant, one line:
 
@@ -187,7 +188,26 @@ def mock_portal_server(
     with serve_in_thread(
         config=mock_portal_config, accounts_file=mock_portal_accounts_file
     ) as server:
+        server.app.state.plugin_start_up = (mock_portal_config, mock_portal_accounts_file)
         yield server
+
+
+def _start_up_as_asked(server: PortalServer, request: pytest.FixtureRequest) -> None:
+    """The one server of the session is started by the first test that needs it; a later test
+    whose (sub-folder's) `mock_portal_config` or `mock_portal_accounts_file` differs gets
+    them too, from its reset on, instead of having its override silently ignored."""
+    wanted = (
+        request.getfixturevalue("mock_portal_config"),
+        request.getfixturevalue("mock_portal_accounts_file"),
+    )
+    app_state = getattr(server.app, "state", None)
+    if app_state is None or getattr(app_state, "plugin_start_up", wanted) == wanted:
+        return  # a server of the tester's own making, or already as asked
+    from mock_portal.accounts import load_seeds
+
+    config, accounts_file = wanted
+    app_state.portal.start_up_as(config, load_seeds(accounts_file))
+    app_state.plugin_start_up = wanted
 
 
 @pytest.fixture(scope="session")
@@ -219,6 +239,7 @@ def mock_portal(
 ) -> Iterator[ControlClient]:
     """The portal's control client, after a reset (or the markers' set-up), in the variant
     `mock_portal_variant` names."""
+    _start_up_as_asked(mock_portal_server, request)
     with _testing().ControlClient(mock_portal_server.url) as client:
         _prepare(client, request.node)
         if mock_portal_variant is not None:
@@ -290,6 +311,33 @@ def _screens(client: ControlClient, folder: str | Path) -> None:
     client.use_screens(folder)
 
 
+def _beside_the_test(given: str | Path, node: pytest.Item, what: str, kind: str) -> Path:
+    """A relative path looked up beside the test file, then in the rootdir (whatever the
+    working folder); an absolute one as given."""
+    if Path(given).is_absolute():
+        return Path(given)
+    places = [Path(node.path).parent / given, Path(node.config.rootpath) / given]
+
+    def exists(place: Path) -> bool:
+        try:
+            return place.is_file() if kind == "file" else place.is_dir()
+        except (OSError, ValueError):  # a name too long for the file system, a NUL
+            return False
+
+    found = next((place for place in places if exists(place)), None)
+    if found is None:
+        tried = " or ".join(str(place) for place in places)
+        raise MarkerError(f"no {what} {str(given)!r}: looked for {tried}")
+    return found
+
+
+def _screens_of(mark: pytest.Mark, node: pytest.Item) -> Path:
+    """The screens marker's one folder, found as `_beside_the_test` says."""
+    if len(mark.args) != 1 or mark.kwargs or not isinstance(mark.args[0], str | Path):
+        raise MarkerError("takes one folder, e.g. mock_portal_screens('captures/2026-11')")
+    return _beside_the_test(mark.args[0], node, "capture folder", "folder")
+
+
 _STATE_MARKERS: dict[str, Callable[..., None]] = {
     "mock_portal_expired_password": _expired,
     "mock_portal_locked_account": _locked,
@@ -307,14 +355,9 @@ def _scenario_of(mark: pytest.Mark, node: pytest.Item) -> str | Path:
     if len(mark.args) != 1 or mark.kwargs or not isinstance(mark.args[0], str | Path):
         raise MarkerError("takes one name or path, e.g. mock_portal_scenario('expired-password')")
     given = mark.args[0]
-    if not is_scenario_file(given) or Path(given).is_absolute():
+    if not is_scenario_file(given):
         return given
-    places = [Path(node.path).parent / given, Path(node.config.rootpath) / given]
-    found = next((place for place in places if place.is_file()), None)
-    if found is None:
-        tried = " or ".join(str(place) for place in places)
-        raise MarkerError(f"no scenario file {str(given)!r}: looked for {tried}")
-    return found
+    return _beside_the_test(given, node, "scenario file", "file")
 
 
 def _prepare(client: ControlClient, node: pytest.Item) -> None:
@@ -331,6 +374,8 @@ def _prepare(client: ControlClient, node: pytest.Item) -> None:
         try:
             if mark is scenario:
                 client.use_scenario(_scenario_of(mark, node))
+            elif mark.name == "mock_portal_screens":
+                _screens(client, _screens_of(mark, node))
             else:
                 _STATE_MARKERS[mark.name](client, *mark.args, **mark.kwargs)
         except ControlError as exc:

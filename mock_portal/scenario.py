@@ -13,15 +13,16 @@ Shipped scenarios live in `mock_portal/scenarios/*.toml`; `koss-mock-portal --sc
 
 from __future__ import annotations
 
+import json
 import threading
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -38,7 +39,6 @@ from mock_portal.clock import JST, MockClock, as_jst
 from mock_portal.config import MockConfig
 from mock_portal.control import AccountPatch, error_responses, unprocessable
 from mock_portal.faults import SCREEN_PATHS, FaultKind, FaultRegistry, FaultSpec
-from mock_portal.schema import NotNull
 from mock_portal.screens import ScreensError, load_screens
 from mock_portal.state import AccountExists, PortalState
 
@@ -359,23 +359,65 @@ def _apply_screens(state: PortalState, scenario: Scenario) -> None:
 # --- the control API's scenario routes ---------------------------------------------------------
 
 
-class ScenarioRequest(BaseModel):
-    """Body of `PUT /_control/scenario`: a shipped name, or a whole file as `toml` (then
-    `name` is the name used when the file has none)."""
+#: The media type of a scenario file sent whole to `PUT /_control/scenario`.
+TOML_MEDIA_TYPE = "application/toml"
+#: The longest scenario file taken.
+MAX_TOML_CHARS = 200_000
 
-    # At least one of the two, as the schema says (`anyOf` of the required lists).
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"anyOf": [{"required": ["name"]}, {"required": ["toml"]}]},
-    )
-    name: NotNull[Annotated[str, Field(max_length=100)]] = None
-    toml: NotNull[Annotated[str, Field(max_length=200_000)]] = None
 
-    @model_validator(mode="after")
-    def _one(self) -> ScenarioRequest:
-        if self.toml is None and self.name is None:
-            raise ValueError("give name (a shipped scenario) or toml (a scenario file's text)")
-        return self
+class ScenarioName(BaseModel):
+    """The JSON body of `PUT /_control/scenario`: a shipped scenario by name."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="A shipped scenario (GET /_control/scenarios).")
+
+
+def _request_body() -> dict[str, Any]:
+    """The operation's two bodies. The TOML one is a file's text, whose grammar and format JSON
+    Schema cannot state: generators of schema-valid requests (schemathesis) send the JSON one,
+    whose names are all shipped ones."""
+    named = ScenarioName.model_json_schema()
+    named["properties"]["name"]["enum"] = shipped_scenarios()
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": named},
+            TOML_MEDIA_TYPE: {"schema": {"type": "string", "maxLength": MAX_TOML_CHARS}},
+        },
+    }
+
+
+async def _scenario_of(request: Request) -> Scenario:
+    """The scenario a request names (JSON) or carries (TOML); HTTP errors as declared."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    if media_type == TOML_MEDIA_TYPE:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, detail="The body is not UTF-8 text.") from exc
+        if len(text) > MAX_TOML_CHARS:
+            raise unprocessable(f"a scenario file is at most {MAX_TOML_CHARS} characters")
+        try:
+            return parse_scenario(text)
+        except ScenarioError as exc:
+            raise unprocessable(str(exc)) from exc
+    if media_type != "application/json":
+        raise HTTPException(415, detail=f"send application/json or {TOML_MEDIA_TYPE}")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, detail="The body is not JSON.") from exc
+    try:
+        body = ScenarioName.model_validate(data, strict=True)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        detail = [{**error, "loc": ["body", *error["loc"]]} for error in errors]
+        raise HTTPException(422, detail=detail) from exc
+    try:
+        return load_scenario(body.name)
+    except ScenarioError as exc:
+        raise HTTPException(404, detail=str(exc)) from exc
 
 
 def _scenario_router(state: PortalState) -> APIRouter:
@@ -387,19 +429,25 @@ def _scenario_router(state: PortalState) -> APIRouter:
 
     @router.put(
         "/scenario",
-        responses=error_responses(400, 404)
-        | {422: {"description": "The scenario is not valid, or does not apply to the portal."}},
+        openapi_extra={"requestBody": _request_body()},
+        responses=error_responses(400, 404, 415)
+        | {
+            422: {
+                # FastAPI's own body for 422, which the operations with a JSON body declare.
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/HTTPValidationError"}
+                    }
+                },
+                "description": "The body or the scenario file is not valid, or the scenario "
+                "does not apply to the portal.",
+            }
+        },
     )
-    def use_scenario(body: ScenarioRequest) -> dict[str, Any]:
-        try:
-            if body.toml is not None:
-                scenario = parse_scenario(body.toml, body.name or "scenario")
-            else:
-                scenario = load_scenario(str(body.name))
-        except ScenarioError as exc:
-            if body.toml is None and str(exc).startswith("unknown scenario"):
-                raise HTTPException(404, detail=str(exc)) from exc
-            raise unprocessable(str(exc)) from exc
+    async def use_scenario(request: Request) -> dict[str, Any]:
+        """Reset, then apply a shipped scenario (JSON `{"name": …}`) or a scenario file (its
+        text, as application/toml; a file without `name` is called "scenario")."""
+        scenario = await _scenario_of(request)
         try:
             apply_scenario(state, scenario)
         except ScenarioError as exc:

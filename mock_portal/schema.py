@@ -7,13 +7,23 @@ tester) builds from the schema is judged the way the schema says.
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, Field, StrictBool
 from pydantic.json_schema import SkipJsonSchema
 
-__all__ = ["EMAIL_PATTERN", "JSON_NUMBER", "DateTimeText", "NotNull", "StrictBool"]
+__all__ = [
+    "EMAIL_PATTERN",
+    "JSON_NUMBER",
+    "NOT_BLANK",
+    "DateTimeText",
+    "NotNull",
+    "StrictBool",
+    "local_path_pattern",
+]
 
 T = TypeVar("T")
 
@@ -21,8 +31,19 @@ T = TypeVar("T")
 #: Python than in the ECMAScript regexes of JSON Schema.
 EMAIL_PATTERN = r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+$"
 
+#: Text with something in it besides blanks (the same characters as EMAIL_PATTERN's).
+NOT_BLANK = r"[^ \t\n\r\f\v]"
+
 #: Years the mock accepts in dates (further out, time-zone arithmetic would overflow).
 YEAR_PATTERN = r"^(19[7-9][0-9]|20[0-9]{2}|21[0-9]{2}|2200)-"
+
+
+def local_path_pattern(name_max: int = 255) -> str:
+    """A path on this machine: no NUL, no name between separators longer than `name_max`
+    characters (what file systems allow; a longer one is refused before it reaches them)."""
+    separators = re.escape(os.sep + (os.altsep or ""))
+    name = f"[^{separators}\\x00]{{0,{name_max}}}"
+    return f"^{name}(?:[{separators}]{name})*$"
 
 
 def _date_text(value: Any) -> Any:

@@ -23,6 +23,8 @@ from typing import Any
 from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
+from mock_portal.schema import local_path_pattern
+
 MANIFEST = "manifest.json"
 #: The screens the mock can serve from a capture: template → screen key of the manifest.
 TEMPLATE_SCREENS = {
@@ -60,6 +62,11 @@ _MENU = {
 
 class ScreensError(ValueError):
     """A capture folder or manifest that cannot be used."""
+
+
+class ScreensNotFound(ScreensError):
+    """No capture at that path: no such folder (or a name no file system takes), or a folder
+    without a manifest."""
 
 
 def _words(text: str) -> str:
@@ -100,18 +107,33 @@ class CapturedScreens:
         return html
 
 
+def _existing_folder(folder: Path) -> Path:
+    try:
+        folder = folder.expanduser()
+    except RuntimeError as exc:  # `~name` of no such user
+        raise ScreensNotFound(f"{folder}: not a folder ({exc})") from None
+    try:
+        is_folder = folder.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScreensNotFound(f"{folder}: not a folder ({reason})") from None
+    if not is_folder:
+        raise ScreensNotFound(f"{folder}: not a folder")
+    return folder
+
+
 def load_screens(folder: Path) -> CapturedScreens:
     """Read a capture folder.
 
     Raises:
         ScreensError: no such folder, or a manifest that is missing or malformed (the reason).
     """
-    folder = Path(folder).expanduser()
+    folder = _existing_folder(Path(folder))
     path = folder / MANIFEST
-    if not folder.is_dir():
-        raise ScreensError(f"{folder}: not a folder")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ScreensNotFound(f"{path}: no such file: not a capture folder") from exc
     except OSError as exc:
         raise ScreensError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
@@ -375,7 +397,12 @@ class ScreensRequest(BaseModel):
     """Body of `PUT /_control/screens`: a capture folder on the mock's machine."""
 
     model_config = ConfigDict(extra="forbid")
-    path: str = Field(min_length=1, max_length=4096)
+    path: str = Field(
+        min_length=1,
+        max_length=4096,
+        pattern=local_path_pattern(),
+        description="A folder on the mock's machine; no name in it longer than 255 characters.",
+    )
 
 
 def install_screens_api(app: Any) -> None:
@@ -383,6 +410,8 @@ def install_screens_api(app: Any) -> None:
     `DELETE /_control/screens` goes back to the mock's own rendering."""
     from fastapi import APIRouter, FastAPI, HTTPException
     from starlette.routing import Mount
+
+    from mock_portal.control import error_responses, unprocessable
 
     state = app.state.portal
     control = next(
@@ -392,12 +421,18 @@ def install_screens_api(app: Any) -> None:
         raise TypeError("not an app of mock_portal.app.create_app (no /_control mount)")
     router = APIRouter(tags=["screens"])
 
-    @router.put("/screens")
+    @router.put(
+        "/screens",
+        responses=error_responses(400, 404)
+        | {422: {"description": "The folder's manifest or pages cannot be used."}},
+    )
     def use_screens(body: ScreensRequest) -> dict[str, Any]:
         try:
             captured = load_screens(Path(body.path))
+        except ScreensNotFound as exc:
+            raise HTTPException(404, detail=str(exc)) from exc
         except ScreensError as exc:
-            raise HTTPException(422, detail=str(exc)) from exc
+            raise unprocessable(str(exc)) from exc
         with state.lock:
             state.screens = captured
         return {"served": sorted(captured.pages), "missing": captured.missing}

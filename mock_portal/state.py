@@ -94,6 +94,13 @@ class PortalState:
                 if account.age_floats:
                     account.password_changed_at += shift
 
+    def start_up_as(self, config: MockConfig | None, seeds: list[AccountSeed]) -> None:
+        """Change what a reset returns to (the rules and the seed accounts), then reset."""
+        with self.lock:
+            self.default_config = config or MockConfig()
+            self._seeds = list(seeds)
+            self.reset()
+
     def reset(self) -> None:
         """Seed accounts, real-time clock, default config; no faults, sessions or journal."""
         with self.lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from mock_portal.assertions import Filter, JournalQuery
 from mock_portal.config import MockConfig
 from mock_portal.faults import SCREEN_PATHS
 from mock_portal.journal import JournalEntry
-from mock_portal.scenario import is_scenario_file, load_scenario
+from mock_portal.scenario import TOML_MEDIA_TYPE, is_scenario_file, load_scenario
 from mock_portal.variants import VARIANTS
 
 __all__ = ["VARIANTS", "ControlClient", "ControlError", "PortalServer", "serve_in_thread"]
@@ -272,13 +273,21 @@ class ControlClient:
 
         A file is read and checked here, then sent whole, so the portal may run elsewhere.
         """
-        if is_scenario_file(scenario):
-            path = Path(scenario)
-            loaded = load_scenario(path)  # a ScenarioError names the file and the problem
-            body = {"name": loaded.name, "toml": path.read_text("utf-8")}
-        else:
-            body = {"name": str(scenario)}
-        result: dict[str, Any] = self._call("PUT", "/scenario", json=body)
+        if not is_scenario_file(scenario):
+            named: dict[str, Any] = self._call("PUT", "/scenario", json={"name": str(scenario)})
+            return named
+        path = Path(scenario)
+        text = path.read_text("utf-8")
+        loaded = load_scenario(path)  # a ScenarioError names the file and the problem
+        if "name" not in tomllib.loads(text):
+            # A file without `name` is called after itself, here as on the command line.
+            text = f"name = {json.dumps(loaded.name)}\n{text}"
+        result: dict[str, Any] = self._call(
+            "PUT",
+            "/scenario",
+            content=text.encode("utf-8"),
+            headers={"Content-Type": TOML_MEDIA_TYPE},
+        )
         return result
 
     def scenarios(self) -> list[dict[str, Any]]:

@@ -1,4 +1,10 @@
-"""Shared fixtures: the system Chromium, the mock portal in a thread, an in-memory keyring."""
+"""Shared fixtures: the system Chromium, the mock portal, an in-memory keyring.
+
+The mock portal comes from its pytest plugin (mock_portal.pytest_plugin), exactly as testers get
+it: `mock_portal_server`, `mock_portal` (reset, markers, variants), and `base_url` through the
+ini value `mock_portal_base_url = true` (pyproject.toml). `portal_server` and `portal` are the
+names the project's tests have always used for the first two.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Any
 import pytest
 
 from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser
-from mock_portal.testing import ControlClient, PortalServer, serve_in_thread
+from mock_portal.testing import ControlClient, PortalServer
 from tests.support.memkeyring import MemoryKeyring, use_memory_keyring
 
 
@@ -23,27 +29,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
-def portal_server() -> Iterator[PortalServer]:
-    """One mock portal per test session (per xdist worker), on a free loopback port."""
-    with serve_in_thread() as server:
-        yield server
+def portal_server(mock_portal_server: PortalServer) -> PortalServer:
+    """The plugin's portal: one per test session (per xdist worker), on a free loopback port."""
+    return mock_portal_server
 
 
 @pytest.fixture
-def portal(portal_server: PortalServer, mock_portal_variant: str | None) -> Iterator[ControlClient]:
-    """The mock's control client; the mock is reset before each test, then switched to the
-    markup variant of `@all_variants` or `@pytest.mark.mock_portal_variant(NAME)` if any."""
-    with ControlClient(portal_server.url) as client:
-        client.reset()
-        if mock_portal_variant is not None:
-            client.set_variant(mock_portal_variant)
-        yield client
-
-
-@pytest.fixture(scope="session")
-def base_url(portal_server: PortalServer) -> str:
-    """pytest-playwright's base_url points at the mock portal."""
-    return portal_server.url
+def portal(mock_portal: ControlClient) -> ControlClient:
+    """The plugin's control client: the portal reset (or set up by the markers) before each
+    test, in the markup variant of `@all_variants` or `@pytest.mark.mock_portal_variant`."""
+    return mock_portal
 
 
 @pytest.fixture(autouse=True)

@@ -110,7 +110,9 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
 
 
-def _pip_install(target: Path, requirement: str, cache: Path) -> subprocess.CompletedProcess[str]:
+def _pip_install(
+    target: Path, requirements: list[str], cache: Path
+) -> subprocess.CompletedProcess[str]:
     # This venv's pip installs into the fresh one (`--python`): the fresh one needs no pip.
     return run(
         sys.executable,
@@ -123,16 +125,16 @@ def _pip_install(target: Path, requirement: str, cache: Path) -> subprocess.Comp
         "--no-index",
         "--find-links",
         cache,
-        requirement,
+        *requirements,
     )
 
 
-def make_venv(folder: Path, wheel: Path, extras: str, cache: Path) -> Venv:
-    """A new venv at `folder` with `wheel[extras]` and its dependencies, from the cache
-    (filled from the package index when it lacks something)."""
+def make_venv(folder: Path, wheel: Path, extras: str, cache: Path, *also: str) -> Venv:
+    """A new venv at `folder` with `wheel[extras]` (and the requirements `also`) and their
+    dependencies, from the cache (filled from the package index when it lacks something)."""
     venv.EnvBuilder(with_pip=False, clear=True).create(folder)
-    requirement = f"{wheel}{extras}"
-    done = _pip_install(folder, requirement, cache)
+    requirements = [f"{wheel}{extras}", *also]
+    done = _pip_install(folder, requirements, cache)
     if done.returncode != 0:
         # Filled through a folder of its own: pip copies every wheel it uses into the
         # wheel folder, the project's own too, which must never land in the cache.
@@ -149,7 +151,7 @@ def make_venv(folder: Path, wheel: Path, extras: str, cache: Path) -> Venv:
                     fresh,
                     "--find-links",
                     cache,
-                    requirement,
+                    *requirements,
                 )
             )
             for built in fresh.glob("*.whl"):
@@ -157,7 +159,7 @@ def make_venv(folder: Path, wheel: Path, extras: str, cache: Path) -> Venv:
                     shutil.move(built, cache / built.name)
         finally:
             shutil.rmtree(fresh, ignore_errors=True)
-        ok(_pip_install(folder, requirement, cache))
+        ok(_pip_install(folder, requirements, cache))
     return Venv(folder)
 
 
@@ -171,6 +173,13 @@ def plain_venv(tmp_path_factory: pytest.TempPathFactory, dist: Dist, wheel_cache
 def mock_venv(tmp_path_factory: pytest.TempPathFactory, dist: Dist, wheel_cache: Path) -> Venv:
     """`pip install 'koss-rpa[mock]'`."""
     return make_venv(tmp_path_factory.mktemp("venv-mock"), dist.wheel, "[mock]", wheel_cache)
+
+
+@pytest.fixture(scope="session")
+def tester_venv(tmp_path_factory: pytest.TempPathFactory, dist: Dist, wheel_cache: Path) -> Venv:
+    """An E2E tester's: `pip install 'koss-rpa[mock]' pytest`."""
+    folder = tmp_path_factory.mktemp("venv-tester")
+    return make_venv(folder, dist.wheel, "[mock]", wheel_cache, "pytest")
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@ the source tree, with and without the `mock` extra."""
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from tests.packaging.conftest import PACKAGING, Venv, run
@@ -94,9 +96,55 @@ def test_mock_portal_should_name_the_extra_without_it(plain_venv: Venv, elsewher
     assert line.endswith(HINT)
 
 
+def test_python_m_mock_portal_should_name_the_extra_without_it(
+    plain_venv: Venv, elsewhere: Path
+) -> None:
+    # docs/mock-portal.md gives `python -m mock_portal` as a way to start the portal.
+    done = plain_venv.run("python", "-m", "mock_portal", "--port", "0", cwd=elsewhere)
+    assert (done.returncode, done.stdout) == (EXIT_COMPONENT_MISSING, ""), done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("koss-mock-portal needs the mock extra")
+
+
+def test_mock_portal_should_answer_help_and_list_without_the_extra(
+    plain_venv: Venv, elsewhere: Path
+) -> None:
+    for command in (("koss-mock-portal",), ("python", "-m", "mock_portal")):
+        helped = plain_venv.run(*command, "--help", cwd=elsewhere)
+        assert (helped.returncode, helped.stderr) == (0, ""), helped.stderr
+        assert "--list-scenarios" in helped.stdout
+        listed = plain_venv.run(*command, "--list-scenarios", cwd=elsewhere)
+        assert (listed.returncode, listed.stderr) == (0, ""), listed.stderr
+        names = [line.split("\t")[0] for line in listed.stdout.splitlines()]
+        assert "expired-password" in names
+        assert all("\t" in line for line in listed.stdout.splitlines())
+
+
+def test_mock_portal_should_tell_its_errors_on_stderr(mock_venv: Venv, elsewhere: Path) -> None:
+    done = mock_venv.run("koss-mock-portal", "--scenario", "nope", "--check", cwd=elsewhere)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("koss-mock-portal: cannot use scenario: unknown scenario 'nope'")
+    seeds = elsewhere / "accounts.toml"
+    seeds.write_text('[[accounts]]\nuser_id = "bad"\n', encoding="utf-8")
+    done = mock_venv.run("koss-mock-portal", "--accounts", str(seeds), cwd=elsewhere)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("koss-mock-portal: cannot read accounts: user_id:")
+
+
 def test_demo_should_run_through_with_the_extra(mock_venv: Venv, elsewhere: Path) -> None:
-    done = mock_venv.run("koss-rpa", "demo", "--json", cwd=elsewhere, env={"KOSS_LANG": "en"})
+    # A temp folder of the demo's own, with a short name: Chromium puts sockets there, whose
+    # paths may not exceed 107 bytes.
+    temp = Path(tempfile.mkdtemp(prefix="demo-"))
+    try:
+        env = {"KOSS_LANG": "en", "TMPDIR": str(temp)}
+        done = mock_venv.run("koss-rpa", "demo", "--json", cwd=elsewhere, env=env)
+        left = list(temp.glob("koss-rpa-demo-*"))
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert not left  # each demo used to leave one behind
     assert '"keyring_matches_portal": true' in done.stdout
     assert '"rotated": true' in done.stdout
 

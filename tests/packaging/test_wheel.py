@@ -18,6 +18,8 @@ from tests.packaging.conftest import PACKAGING, ROOT, Dist, ok, run
 
 pytestmark = PACKAGING
 
+PYTHON_3_MINOR = "Programming Language :: Python :: 3."
+
 #: Imports that are not dependencies, and why.
 NOT_DEPENDENCIES = {
     # mock_portal/pytest_plugin.py is loaded by pytest itself: pytest is there when it runs.
@@ -140,3 +142,19 @@ def test_sdist_should_carry_the_docs_the_readme_links_to(dist: Dist) -> None:
     tracked = ok(run("git", "ls-files", "docs", cwd=ROOT)).stdout.split()
     expected = {"LICENSE", "README.md", "pyproject.toml", *tracked}
     assert expected <= names, sorted(expected - names)
+
+
+def test_classifiers_should_name_every_python_supported(dist: Dist) -> None:
+    classifiers = metadata(dist.wheel)["Classifier"]
+    versions = {c.rsplit(" :: ", 1)[1] for c in classifiers if c.startswith(PYTHON_3_MINOR)}
+    assert versions == {"3.11", "3.12", "3.13"}
+    assert metadata(dist.wheel)["Requires-Python"] == [">=3.11"]
+
+
+def test_make_test_should_take_another_python_as_the_readme_says(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "make test PYTHON=python3.13 VENV=.venv-3.13" in readme
+    venv_dir = tmp_path / "venv-3.13"
+    done = ok(run("make", "-n", "test", "PYTHON=python3.13", f"VENV={venv_dir}", cwd=ROOT))
+    assert f"python3.13 -m venv {venv_dir}" in done.stdout
+    assert f"{venv_dir}/bin/pytest" in done.stdout

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mock_portal.__main__ import main
+from mock_portal.cli import main
 from mock_portal.scenario import load_scenario, shipped_scenarios
 from tests.portal.test_cli import running
 
@@ -34,11 +34,11 @@ def test_check_should_refuse_a_bad_scenario_with_status_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--scenario", "nope", "--check"]) == 2
-    assert "cannot use scenario: unknown scenario 'nope'" in capsys.readouterr().out
+    assert "cannot use scenario: unknown scenario 'nope'" in capsys.readouterr().err
     broken = tmp_path / "broken.toml"
     broken.write_text('[[new_accounts]]\nuser_id = "KNAB1234"\npassword = "x"\n', "utf-8")
     assert main(["--scenario", str(broken), "--check"]) == 2
-    assert "broken: account KNAB1234 exists" in capsys.readouterr().out
+    assert "broken: account KNAB1234 exists" in capsys.readouterr().err
 
 
 def test_command_should_serve_a_scenario_from_the_start() -> None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from mock_portal import messages, pytest_plugin
+from mock_portal.extra import install_command
 from mock_portal.testing import ControlClient
 from tests.portal.support import KNOWN_ID, KNOWN_PASSWORD, login, page
 
@@ -177,7 +178,7 @@ def test_fixtures_without_the_mock_extra_should_fail_in_one_line_naming_it(
     assert done.returncode == 1, done.stdout + done.stderr
     expected = (
         "a test using the mock_portal fixtures needs the mock extra (missing: httpx): "
-        "pip install 'koss-rpa[mock]'"
+        + install_command()
     )
     assert expected in done.stdout
     assert "Traceback" not in done.stdout

@@ -102,7 +102,7 @@ def test_reset_should_stop_serving_a_capture(
 @pytest.mark.parametrize(
     ("manifest", "reason"),
     [
-        (None, "cannot read"),
+        (None, "no such file: not a capture folder"),
         ("{not json", "not JSON"),
         ('{"screens": 3}', "no 'screens' list"),
         ('{"screens": [{"file": "a.html"}]}', "no 'screen' name"),
@@ -120,8 +120,23 @@ def test_a_malformed_manifest_should_be_refused_with_its_reason(
 
     with pytest.raises(ScreensError, match=reason):
         load_screens(folder)
-    with pytest.raises(ControlError, match="422"):
+    # No manifest: no capture there (404); a capture that cannot be used: 422.
+    with pytest.raises(ControlError, match="404" if manifest is None else "422"):
         portal.use_screens(folder)
+
+
+def test_command_should_refuse_a_name_too_long_in_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_portal", "--screens", str(tmp_path / ("a" * 300))],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    [line] = result.stderr.splitlines()
+    assert line.startswith("koss-mock-portal: cannot use screens:")
+    assert "not a folder" in line
 
 
 def test_command_should_exit_2_on_a_malformed_manifest(tmp_path: Path) -> None:
@@ -138,9 +153,10 @@ def test_command_should_exit_2_on_a_malformed_manifest(tmp_path: Path) -> None:
     )
 
     assert result.returncode == 2
-    assert "cannot use screens" in result.stdout
-    assert "no 'screens' list" in result.stdout
-    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("koss-mock-portal: cannot use screens")
+    assert "no 'screens' list" in line
 
 
 def test_command_should_say_which_screens_fall_back_to_the_mocks_own(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -270,11 +271,47 @@ def test_json_types_should_be_taken_as_the_schema_states(http: httpx.Client) -> 
     assert http.patch(f"/_control/accounts/{KNOWN_ID}", json={"locked": "yes"}).status_code == 422
 
 
-def test_scenario_body_should_need_a_name_or_toml(http: httpx.Client) -> None:
-    for body in ({}, {"name": None}, {"name": None, "toml": None}):
+def test_scenario_body_should_need_a_name(http: httpx.Client) -> None:
+    for body in ({}, {"name": None}, {"name": "flaky-portal", "toml": ""}, {"name": 1}):
         answer = http.put("/_control/scenario", json=body)
         assert answer.status_code == 422, body
         assert isinstance(answer.json()["detail"], list)  # the declared 422 body
+    assert http.put("/_control/scenario", json={"name": "nope"}).status_code == 404
+
+
+def test_scenario_file_should_be_sent_as_toml(http: httpx.Client, portal: ControlClient) -> None:
+    toml = {"Content-Type": "application/toml"}
+    text = 'name = "mine"\n[[accounts]]\nuser_id = "KNAB1234"\nlocked = true\n'
+    answer = http.put("/_control/scenario", content=text, headers=toml)
+    assert answer.json() == {"name": "mine", "description": ""}
+    assert portal.get_account("KNAB1234")["locked"] is True
+    bad = http.put("/_control/scenario", content="name = ", headers=toml)
+    assert bad.status_code == 422
+    assert "not valid TOML" in bad.json()["detail"][0]["msg"]
+    plain = {"Content-Type": "text/plain"}
+    assert http.put("/_control/scenario", content=text, headers=plain).status_code == 415
+
+
+def test_422_bodies_should_be_lists_as_the_schema_declares(http: httpx.Client) -> None:
+    # FastAPI's HTTPValidationError: `detail` is a list of {loc, msg, type}.
+    answers = [
+        http.put("/_control/variant", json={"variant": ""}),
+        http.put("/_control/screens", json={"path": "a" * 300}),
+        http.patch("/_control/config", json={"messages": {"nope": "x"}}),
+        http.patch("/_control/config", json={"messages": {"locked": " "}}),
+    ]
+    for answer in answers:
+        assert answer.status_code == 422, answer.request.content
+        assert all({"loc", "msg", "type"} <= set(e) for e in answer.json()["detail"])
+
+
+def test_screens_should_be_404_where_there_is_no_capture(
+    http: httpx.Client, tmp_path: Path
+) -> None:
+    for path in ("0", "~0/", str(tmp_path), "/" + "a" * 200 + "/" + "b" * 200, "é" * 200):
+        answer = http.put("/_control/screens", json={"path": path})
+        assert answer.status_code == 404, (path, answer.text)
+        assert isinstance(answer.json()["detail"], str)
 
 
 def test_a_wrong_method_should_name_every_method_of_the_path(http: httpx.Client) -> None:

@@ -407,3 +407,18 @@ def test_no_variant_but_modern_should_use_aria_roles_for_messages(
     assert messages.LOGIN_WRONG in html
     assert 'role="alert"' not in html
     assert 'role="status"' not in login(web, EXPIRED_ID, EXPIRED_PASSWORD).text
+
+
+def test_docs_should_list_every_variant_in_the_table_of_its_kind() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "mock-portal.md").read_text("utf-8")
+    markup_part = doc.split("## Markup variants", 1)[1].split("### Behaviour variants", 1)
+    behaviour_part = markup_part[1].split("Details a robot", 1)[0]
+
+    def rows(text: str) -> list[str]:
+        return re.findall(r"^\| `(\w+)`", text, flags=re.M)
+
+    by_name = variants.BY_NAME
+    assert rows(markup_part[0]) == [v for v in VARIANTS if not by_name[v].behaviour]
+    assert rows(behaviour_part) == [v for v in VARIANTS if by_name[v].behaviour]

@@ -13,6 +13,7 @@ import pytest
 from koss_rpa import clihelp, errors
 from koss_rpa.cli import main
 from koss_rpa.i18n import set_language
+from mock_portal.extra import install_command
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE_VARIABLES = ("KOSS_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
@@ -144,5 +145,5 @@ def test_demo_without_the_extra_should_exit_with_component_missing(
     err = capsys.readouterr().err
     assert err.splitlines() == [
         "error [component_missing]: The demo needs the bundled mock portal: "
-        "pip install 'koss-rpa[mock]'."
+        f"{install_command()}."  # this installation's command (mock_portal.extra)
     ]

@@ -1,0 +1,73 @@
+"""Hints that fit the installer: the built wheel in fresh venvs marked the way pip, `uv pip`,
+`uv tool` and pipx leave them (INSTALLER, `uv-receipt.toml`, `pipx_metadata.json`), with a PATH
+on which neither `pip` nor `playwright` is found."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.packaging.conftest import PACKAGING, Dist, Venv, make_venv
+
+pytestmark = PACKAGING
+
+#: What each installer leaves in the venv, and the command the hints must name.
+INSTALLERS = {
+    "pip": ({}, "pip install 'koss-rpa[mock]'"),
+    "uv": ({"INSTALLER": "uv"}, "uv pip install --python "),
+    "uv-tool": ({"INSTALLER": "uv", "uv-receipt.toml": ""}, "uv tool install --reinstall"),
+    "pipx": ({"pipx_metadata.json": "{}"}, "pipx install --force 'koss-rpa[mock]'"),
+}
+
+
+def mark_as(venv: Venv, files: dict[str, str]) -> None:
+    """Leave the marks an installer leaves: INSTALLER in the dist-info, the rest at the root."""
+    for name, text in files.items():
+        if name == "INSTALLER":
+            [dist_info] = venv.path.glob("lib/python*/site-packages/koss_rpa-*.dist-info")
+            (dist_info / name).write_text(text + "\n", encoding="utf-8")
+        else:
+            (venv.path / name).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", list(INSTALLERS))
+def test_hints_should_name_the_installers_command(
+    how: str,
+    dist: Dist,
+    wheel_cache: Path,
+    tmp_path: Path,
+    elsewhere: Path,
+) -> None:
+    files, command = INSTALLERS[how]
+    venv = make_venv(tmp_path / f"venv-{how}", dist.wheel, "", wheel_cache)
+    mark_as(venv, files)
+    # Venv.run puts the venv's bin first on PATH, as an activated venv has it; under uv tool
+    # or pipx only the tool's own commands are linked onto PATH, which the hints cannot see.
+    env = {"KOSS_LANG": "en", "PATH": os.defpath}
+
+    demo = venv.run("koss-rpa", "demo", cwd=elsewhere, env=env)
+    assert demo.returncode == 8, demo.stdout + demo.stderr
+    [line] = demo.stderr.strip().splitlines()
+    assert command in line, line
+
+    mock = venv.run("koss-mock-portal", "--port", "0", cwd=elsewhere, env=env)
+    [line] = mock.stderr.strip().splitlines()
+    assert command in line, line
+
+    empty = tmp_path / "no-browsers"
+    empty.mkdir()
+    browser = {
+        "KOSS_BROWSER": "chromium",
+        "PLAYWRIGHT_BROWSERS_PATH": str(empty),
+        "KOSS_PORTAL_URL": "http://127.0.0.1:9",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    doctor = venv.run("koss-rpa", "doctor", cwd=elsewhere, env=env | browser)
+    [line] = [line for line in doctor.stdout.splitlines() if line.startswith("✗ browser")]
+    if how == "pip":  # this venv's `playwright` is the one on PATH
+        assert "run 'playwright install chromium'" in line, line
+    else:
+        assert f"run '{venv.bin}/python" in line, line
+        assert "-m playwright install chromium'" in line, line
