@@ -243,8 +243,10 @@ class Settings(BaseSettings):
     #: tokens: KOSS_NOTIFY_URLS (space-separated) or the keyring (`koss-rpa notify set-urls`).
     notify_urls: Annotated[tuple[str, ...], NoDecode] = ()
     #: Which events are told (koss_rpa.notify): needs_person, failed, drift, rotated, saved, batch.
-    notify_on: tuple[
-        Literal["needs_person", "failed", "drift", "rotated", "saved", "batch"], ...
+    #: KOSS_NOTIFY_ON: separated by spaces or commas, as KOSS_NOTIFY_URLS, or a JSON list.
+    notify_on: Annotated[
+        tuple[Literal["needs_person", "failed", "drift", "rotated", "saved", "batch"], ...],
+        NoDecode,
     ] = ("needs_person", "failed", "drift", "rotated", "batch")
     keyring_service: str = APP_NAME
     #: Run folders only (logs, evidence); by default inside the state folder.
@@ -290,6 +292,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):  # KOSS_NOTIFY_URLS: space/newline-separated, or a JSON list
             text = value.strip()
             return json.loads(text) if text.startswith("[") else text.split()
+        return value
+
+    @field_validator("notify_on", mode="before")
+    @classmethod
+    def _split_notify_on(cls, value: Any) -> Any:
+        if isinstance(value, str):  # KOSS_NOTIFY_ON: "failed, batch", "failed batch", or JSON
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [word for word in re.split(r"[\s,、，]+", text) if word]
         return value
 
     @field_validator("user_id", mode="before")

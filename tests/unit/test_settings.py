@@ -409,3 +409,30 @@ def test_an_accounts_files_relative_download_dir_should_be_relative_to_that_file
 
     assert parsed.defaults.download_dir == office / "files"
     assert parsed.accounts[1].download_dir == (office / "../../../x").resolve()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("failed batch", ("failed", "batch")),
+        ("failed, batch", ("failed", "batch")),
+        ("failed,batch,saved", ("failed", "batch", "saved")),
+        ('["needs_person", "drift"]', ("needs_person", "drift")),
+        ("  needs_person\n", ("needs_person",)),
+    ],
+)
+def test_koss_notify_on_should_take_a_list_as_koss_notify_urls_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, expected: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("KOSS_NOTIFY_ON", value)
+
+    assert _load(tmp_path).notify_on == expected
+
+
+def test_koss_notify_on_should_name_an_unknown_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KOSS_NOTIFY_ON", "failed, everything")
+
+    with pytest.raises(SettingsInvalid, match="notify_on"):
+        _load(tmp_path)
