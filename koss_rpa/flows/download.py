@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,7 +77,10 @@ async def save_download(rt: Runtime, download: Download, user_id: str, month: st
         failure = await download.failure()
         if failure:
             raise DownloadIncomplete(_("The download broke off: {error}").format(error=failure))
-        await download.save_as(partial)
+        try:
+            await download.save_as(partial)
+        except PlaywrightError as exc:  # the driver copies the file: its errno is in words
+            raise _os_error(exc) from exc
 
     return await storage.save_download(
         rt.settings.download_dir,
@@ -84,6 +90,24 @@ async def save_download(rt: Runtime, download: Download, user_id: str, month: st
         download.suggested_filename,
         write,
     )
+
+
+#: The driver's (Node's) codes of a write the disk or the system refused: the same again would
+#: fail the same way, so it is exit 6 (`storage.not_written`), not a transient fault.
+_WRITE_ERRNOS = {
+    name: getattr(errno, name)
+    for name in ("ENOSPC", "EFBIG", "EDQUOT", "EROFS", "EACCES", "EPERM", "EISDIR")
+    if hasattr(errno, name)
+}
+
+
+def _os_error(exc: PlaywrightError) -> Exception:
+    """The OSError a failed `save_as` stands for, or the error itself if it is none."""
+    found = re.search(r"\b(E[A-Z]+)\b", exc.message)
+    if found and found.group(1) in _WRITE_ERRNOS:
+        code = _WRITE_ERRNOS[found.group(1)]
+        return OSError(code, os.strerror(code))
+    return exc
 
 
 async def close_quietly(mypage: MyPage) -> None:
