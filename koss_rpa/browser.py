@@ -283,6 +283,13 @@ def start_driver() -> Driver | None:
     return Driver()
 
 
+def no_display() -> bool:
+    """Linux (or another X11/Wayland system) without a display to open a window on."""
+    if sys.platform in ("win32", "darwin"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 @asynccontextmanager
 async def launched(
     spec: str,
@@ -308,6 +315,15 @@ async def launched(
                 **choice.launch_kwargs(),
             )
         except PlaywrightError as exc:
+            if not headless and no_display():
+                raise BrowserNotFound(
+                    _(
+                        "Could not start {browser} with a window (headless = false): there is "
+                        "no display here (DISPLAY and WAYLAND_DISPLAY are not set, as in a "
+                        "scheduled job or over ssh); set headless = true, or run it in a "
+                        "desktop session."
+                    ).format(browser=choice.description)
+                ) from exc
             raise BrowserNotFound(
                 _("Could not start {browser}: {error}").format(
                     browser=choice.description, error=first_line(exc)

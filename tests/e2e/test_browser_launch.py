@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from koss_rpa import asyncrun
+from koss_rpa.errors import BrowserNotFound
 from koss_rpa.browser import (
     CLOSED_NETWORK_ARGS,
     QUIET_FEATURES,
@@ -104,3 +105,21 @@ def test_a_context_should_get_no_address_bar_popup_with_koss_rpas_switches() -> 
     assert not [url for url in ours if url.startswith(OMNIBOX_POPUP)], ours
     # Without them this Chromium builds the pop-up for every new window (what they save).
     assert [url for url in theirs if url.startswith(OMNIBOX_POPUP)], theirs
+
+
+def test_a_window_without_a_display_should_say_so_and_how_to_fix_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+    async def start() -> None:
+        async with launched(_spec(), headless=False, args=CLOSED_NETWORK_ARGS):
+            pass
+
+    with pytest.raises(BrowserNotFound) as caught:
+        asyncrun.run(start())
+
+    assert caught.value.exit_code == 4
+    assert "headless = true" in str(caught.value)
+    assert "\n" not in str(caught.value)
