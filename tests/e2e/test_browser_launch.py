@@ -12,7 +12,6 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from koss_rpa import asyncrun
-from koss_rpa.errors import BrowserNotFound
 from koss_rpa.browser import (
     CLOSED_NETWORK_ARGS,
     QUIET_FEATURES,
@@ -20,6 +19,7 @@ from koss_rpa.browser import (
     playwright_disabled_features,
     resolve_browser,
 )
+from koss_rpa.errors import BrowserNotFound
 
 pytestmark = pytest.mark.e2e
 
