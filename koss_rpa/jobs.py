@@ -256,7 +256,8 @@ def tell_once(
             told_key = refused.told_key if refused is not None else None
         if told_key is not None and record.was_told(told_key):
             return []
-    failures = notify.notify_problem(settings, uid, "", exc, folder, redact)
+    occurrence = told_key[1] if record is not None and told_key is not None else ""
+    failures = notify.notify_problem(settings, uid, "", exc, folder, redact, occurrence)
     if record is not None and told_key is not None and not failures:
         with contextlib.suppress(OSError):
             record.mark_told(told_key)

@@ -27,6 +27,7 @@ day, so a daily schedule does not flood anyone. A target that fails is reported 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -546,9 +547,16 @@ def notify_problem(
     exc: KossError,
     run_folder: Path | None,
     redact: Redact = _same,
+    occurrence: str = "",
 ) -> list[str]:
+    """Tell a problem, once a day; `occurrence` names one occurrence of a lasting problem (a
+    lock, a spent budget, told once while it lasts): a new one is told the same day too."""
     message = problem_message(user_id, label, exc.code, exc.exit_code, str(exc), run_folder)
-    return [] if message is None else send(settings, message, redact=redact)
+    if message is None:
+        return []
+    if occurrence and message.problem:
+        message = dataclasses.replace(message, problem=f"{message.problem}@{occurrence}")
+    return send(settings, message, redact=redact)
 
 
 def notify_download(

@@ -22,6 +22,7 @@ from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv
 from tests.support import crash, filekeyring
 from tests.support.faultmatrix import CANARY, wait_until_idle
 from tests.support.leaks import scan_paths
+from tests.support.receivers import json_receiver
 
 pytestmark = pytest.mark.e2e
 
@@ -226,3 +227,24 @@ def test_sigterm_should_stop_a_run_as_ctrl_c_does(
     assert "Stopped by SIGTERM" in output
     assert '"ok": false' in output
     assert not crash.descendants(process.pid)
+
+
+def test_a_lock_should_be_told_once_while_it_lasts_and_again_when_it_comes_back(
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
+) -> None:
+    with json_receiver() as hook:
+        env = koss_env(notify_urls=[hook.url])
+        env.store.set_password(USER_ID, SecretStr(PASSWORD))
+        portal.update_account(USER_ID, locked=True)
+
+        runs = [quick_cli("--config", str(env.config), "download") for _ in range(3)]
+        after_three = len(hook.received)
+        unlocked = quick_cli("--config", str(env.config), "credentials", "unlock", USER_ID, "--yes")
+        again = quick_cli("--config", str(env.config), "download")  # still locked on the portal
+
+    assert [r.code for r in runs] == [AccountLocked.exit_code] * 3
+    assert after_three == 1  # the first run told it; the two runs it stopped did not
+    assert unlocked.code == 0
+    assert again.code == AccountLocked.exit_code
+    assert len(hook.received) == 2  # a new lock: told again
+    assert all(m["title"] == f"koss-rpa: {USER_ID} needs you" for m in hook.received)
