@@ -1,9 +1,9 @@
 """Passwords in the OS keyring: current, pending and previous, and the password generator.
 
-Rotation never loses a password (DESIGN.md §3): the new password is stored as *pending* before
-the change is submitted, and promoted to *current* (keeping the old one as *previous*) only once
-the portal has confirmed it. Metadata that is not secret (when the password changed, whether the
-portal rejected it) is kept beside the passwords as JSON.
+Rotation never loses a password (README, "How passwords are kept safe"): the new password is
+stored as *pending* before the change is submitted, and promoted to *current* (keeping the old
+one as *previous*) only once the portal has confirmed it. Metadata that is not secret (when the
+password changed, whether the portal rejected it) is kept beside the passwords as JSON.
 """
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ class _Section(BaseModel):
 
 
 class PasswordPolicy(_Section):
-    """What the portal accepts as a new password (DESIGN.md §1, inferred)."""
+    """What the portal accepts as a new password (inferred from the manual and its messages)."""
 
     min_length: int = Field(8, ge=1, le=128)
     max_length: int = Field(16, ge=1, le=128)

@@ -1,4 +1,4 @@
-"""One class per screen of the manual; see DESIGN.md §1."""
+"""One class per screen of the manual (docs/reference/, docs/architecture.md: pages)."""
 
 from koss_rpa.pages.base import Screen
 from koss_rpa.pages.login import LoginPage

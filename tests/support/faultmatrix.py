@@ -146,7 +146,7 @@ class Expected:
     exit_code: int
     attempts: int
     #: Failed logins the portal saw: 1 only where a 変更 went unanswered and the robot had
-    #: to find out whether the portal took it (pending password first, DESIGN.md §3).
+    #: to find out whether the portal took it (pending password first: koss_rpa/credentials.py).
     login_failed: int
     #: Password changes the portal made.
     changes: int

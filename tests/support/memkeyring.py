@@ -1,4 +1,4 @@
-"""The in-memory keyring for tests (DESIGN.md §4), from the package itself."""
+"""The in-memory keyring for tests (README: How passwords are kept safe), from the package."""
 
 from __future__ import annotations
 
