@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: test demo lint typecheck pytest browser bench clean
+.PHONY: test test-fast demo lint typecheck pytest browser bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -41,6 +41,11 @@ pytest: $(VENV)/.installed-test browser
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test: lint typecheck pytest
+
+# The inner loop: ruff and the unit and mock-portal tests, without the browser E2E (< 1 min).
+test-fast: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 -q tests/unit tests/portal
 
 demo: $(VENV)/.installed-mock browser
 	$(BIN)/koss-rpa demo
