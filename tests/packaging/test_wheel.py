@@ -111,7 +111,8 @@ def test_metadata_should_name_license_urls_and_readme(dist: Dist) -> None:
     assert meta["License-File"] == ["LICENSE"]
     # No public home yet: no Project-URL rather than an index's page posing as documentation
     # (the documents are installed: `koss-rpa docs`, which the description names).
-    assert not [url for url in meta["Project-URL"] if "pypi.org" in url], meta["Project-URL"]
+    urls = meta.get("Project-URL", [])
+    assert not [url for url in urls if "pypi.org" in url], urls
     assert meta["Description-Content-Type"] == ["text/markdown"]
 
 
