@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from koss_rpa import __version__, asyncrun, clicredentials, commands, jobs, storage
+from koss_rpa import __version__, asyncrun, clicredentials, clidocs, commands, jobs, storage
 from koss_rpa.cliargs import (
     EXIT_TYPES,
     INTERRUPT_TYPES,
@@ -367,6 +367,7 @@ def info(ctx: typer.Context, user_id: UserIdOption = None, capture: CaptureOptio
 
 
 commands.register(app)  # notify, schedule, status
+clidocs.register(app)  # docs
 
 
 @app.command()

@@ -222,7 +222,8 @@ def exit_code_table() -> str:
     """The epilog of `koss-rpa --help`: the exit codes, one a line."""
     # --help names this installation's commands; the README's tables keep the plain ones.
     rows = "\n".join(f"  {code:>3}  {fit_hints(text)}" for code, text in exit_code_rows())
-    return NO_REWRAP + _("Exit codes:") + "\n" + rows
+    documents = _("Documents: koss-rpa docs (where each is installed; NAME --show prints one).")
+    return NO_REWRAP + _("Exit codes:") + "\n" + rows + "\n\n" + documents
 
 
 def exit_code_markdown() -> str:

@@ -24,7 +24,7 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="A mock of the K-OSS 利用者情報マイページ, for development and tests.",
-        epilog="Documentation: docs/mock-portal.md (koss-rpa docs says where it is).",
+        epilog="Documentation: docs/mock-portal.md (koss-rpa docs mock-portal prints where it is).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default: loopback)")
     parser.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one")

@@ -109,7 +109,10 @@ def test_metadata_should_name_license_urls_and_readme(dist: Dist) -> None:
     meta = metadata(dist.wheel)
     assert meta["License-Expression"] == ["MIT"]
     assert meta["License-File"] == ["LICENSE"]
-    assert meta["Project-URL"], "no Project-URL"
+    # No public home yet: no Project-URL rather than an index's page posing as documentation
+    # (the documents are installed: `koss-rpa docs`, which the description names).
+    urls = meta.get("Project-URL", [])
+    assert not [url for url in urls if "pypi.org" in url], urls
     assert meta["Description-Content-Type"] == ["text/markdown"]
 
 
@@ -125,10 +128,16 @@ def test_wheel_should_hold_the_package_data(dist: Dist) -> None:
         "mock_portal/static/portal.css",
         "mock_portal/data/accounts.toml",
         "mock_portal/scenarios/expired-password.toml",
+        # The documents (setup.py), for `koss-rpa docs`; not the screenshots.
+        "koss_rpa/docs/README.md",
+        "koss_rpa/docs/real-portal.md",
+        "koss_rpa/docs/scheduling.md",
+        "koss_rpa/docs/reference/manual-matome-nofu-kanri-file-v1.2.md",
     }
     assert expected <= names, expected - names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not [n for n in names if n.startswith(("tests/", "docs/", "bench/", "scripts/"))]
+    assert not [n for n in names if n.endswith(".png")]
 
 
 def test_check_wheel_contents_should_pass(dist: Dist) -> None:

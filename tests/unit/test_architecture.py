@@ -41,6 +41,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "cliargs",
         "clicredentials",
         "clihelp",
+        "clidocs",
         "commands",
         "__main__",
     ),

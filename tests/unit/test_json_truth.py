@@ -45,6 +45,7 @@ CASES: dict[str, tuple[list[str], str]] = {
     "doctor": (["doctor"], ""),
     "demo": (["demo", "--no-such-option"], ""),
     "version": (["version"], ""),
+    "docs": (["docs", "real-portal", "--show"], ""),
     "credentials set": (["credentials", "set", UID, "--stdin"], "Pass1234\n"),
     "credentials unlock": (["credentials", "unlock", UID, "--yes"], ""),
     "credentials status": (["credentials", "status", UID], ""),
