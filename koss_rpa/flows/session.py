@@ -199,7 +199,7 @@ async def _stop_loading(page: Page) -> None:
 async def account_session(rt: Runtime, run: AccountRun) -> AsyncIterator[AccountSession]:
     """One attempt: a new context, closed afterwards; evidence kept if the attempt fails."""
     run.attempts += 1
-    locators = overrides.checked(rt.settings.locators)  # an unknown name: before any window
+    locators = overrides.checked(rt.settings.locators)  # (checked before the attempts)
     context = await rt.browser.new_context(accept_downloads=True, locale="ja-JP")
     context.set_default_timeout(rt.timeout_ms)
     context.set_default_navigation_timeout(rt.settings.timeouts.navigation_seconds * 1000)

@@ -4,7 +4,6 @@ settings `check` wrote for it (docs/real-portal.md, "Locators")."""
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +39,13 @@ def _renamed(portal: ControlClient, tmp_path: Path) -> None:
     portal.use_screens(folder)
 
 
+def _paste(env: KossEnv, lines: str) -> KossEnv:
+    """`lines` added to the settings file, as a person pastes them."""
+    with env.config.open("a", encoding="utf-8") as config:
+        config.write("[locators]\n" + lines + "\n")
+    return env
+
+
 def _log(env: KossEnv) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(env.run_dir.rglob("run.log")))
 
@@ -65,8 +71,7 @@ def test_check_should_suggest_the_line_that_lets_the_download_pass(
     assert entry["locators_line"] == "'ログイン' = 'css=#signin'"
 
     # The line pasted as check wrote it: the download passes.
-    pasted = tomllib.loads("[locators]\n" + entry["locators_line"])["locators"]
-    fixed = koss_env(locators=pasted)
+    fixed = _paste(koss_env(), entry["locators_line"])
     fixed.store.set_password(USER_ID, SecretStr(PASSWORD))
     downloaded = quick_cli("--config", str(fixed.config), "download", "--json")
     rechecked = quick_cli("--config", str(fixed.config), "check", "--json")
@@ -81,7 +86,7 @@ def test_check_should_suggest_the_line_that_lets_the_download_pass(
 def test_an_override_that_matches_nothing_should_fall_back_to_the_words(
     portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
-    env = koss_env(locators={"ログイン": "css=#nowhere"})
+    env = _paste(koss_env(), "'ログイン' = 'css=#nowhere'")
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
 
     result = quick_cli("--config", str(env.config), "download", "--json")
@@ -106,7 +111,7 @@ def test_a_bad_override_should_stop_the_run_with_exit_3_naming_it(
     locators: dict[str, str],
     named: str,
 ) -> None:
-    env = koss_env(locators=locators)
+    env = _paste(koss_env(), "\n".join(f"{k!r} = {v!r}" for k, v in locators.items()))
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
 
     result = quick_cli("--config", str(env.config), "download")
