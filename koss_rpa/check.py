@@ -20,8 +20,9 @@ from koss_rpa.flows.retry import attempts
 from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.flows.session import AccountSession
 from koss_rpa.i18n import _
-from koss_rpa.pages import LoginPage, PortalTopPage
+from koss_rpa.pages import LoginPage, PortalTopPage, overrides
 from koss_rpa.pages.base import Probe, Screen
+from koss_rpa.pages.candidates import Candidate, candidates
 
 FOUND = "found"
 #: The way of a menu item that was hidden until its drop-down opened, and that the walk used.
@@ -45,6 +46,15 @@ class ScreenCheck:
     screen: str
     reached: bool
     probes: list[Probe] = field(default_factory=list)
+    #: For each lookup missing (by its words): what was seen instead, nearest first.
+    suggestions: dict[str, list[Candidate]] = field(default_factory=dict)
+
+    def locators_line(self, words: str) -> str | None:
+        """The `[locators]` line for the first suggestion that has a selector, if any."""
+        for candidate in self.suggestions.get(words, []):
+            if candidate.selector:
+                return overrides.toml_line(self.screen, words, candidate.selector)
+        return None
 
     @property
     def ok(self) -> bool:
@@ -62,6 +72,17 @@ class ScreenCheck:
                     "state": p.state,
                     "how": list(p.how),
                     "count": p.count,
+                    **(
+                        {
+                            "candidates": [
+                                {"text": c.text, "html": c.html, "selector": c.selector}
+                                for c in self.suggestions[p.words]
+                            ],
+                            "locators_line": self.locators_line(p.words),
+                        }
+                        if p.words in self.suggestions
+                        else {}
+                    ),
                 }
                 for p in self.probes
             ],
@@ -123,8 +144,15 @@ def kind_text(what: str) -> str:
 
 
 async def probe_screen(screen: Screen, reached: bool = True) -> ScreenCheck:
-    """Every lookup of `screen`, probed where it stands (a probe never raises)."""
-    return ScreenCheck(screen_name(screen), reached, await probes_of(screen))
+    """Every lookup of `screen`, probed where it stands (a probe never raises); for each one
+    missing, the elements nearest in words (for a screen not reached, only for its name)."""
+    probes = await probes_of(screen)
+    suggestions = {
+        p.words: await candidates(screen.root, p.what, p.words)
+        for p in probes
+        if p.state == "missing" and (reached or p.what == "screen")
+    }
+    return ScreenCheck(screen_name(screen), reached, probes, suggestions)
 
 
 async def _after_walk(top: PortalTopPage, before: ScreenCheck, url: str) -> ScreenCheck:
@@ -146,7 +174,11 @@ async def _after_walk(top: PortalTopPage, before: ScreenCheck, url: str) -> Scre
         elif how and best.state == FOUND:  # how the walk passed it (docs: "say how")
             best = dataclasses.replace(best, how=(*best.how, f"{WALKED}: {how}"))
         probes.append(best)
-    return ScreenCheck(before.screen, True, probes)
+    missing = {p.words for p in probes if p.state == "missing"}
+    suggestions = {**before.suggestions, **after.suggestions}
+    return ScreenCheck(
+        before.screen, True, probes, {w: c for w, c in suggestions.items() if w in missing}
+    )
 
 
 async def _reach(screen: Screen) -> bool:

@@ -143,6 +143,7 @@ def _show_check(
                     ", ".join(p.how),
                 )
         out.out.print(table)
+        _show_suggestions(report, out)
     if folder is not None:
         out.line(
             _("Capture saved in {folder}; look at it before sending it.").format(folder=folder)
@@ -174,6 +175,39 @@ def _show_check(
         _("error [{code}]: {message}").format(code=error.code, message=error), markup=False
     )
     raise typer.Exit(error.exit_code)
+
+
+def _show_suggestions(report: CheckReport, out: Output) -> None:
+    """For each ✗: the elements `check` saw nearest in words, and the `[locators]` lines."""
+
+    def say(text: str) -> None:  # never wrapped: the lines are to be copied
+        out.out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    lines: list[str] = []
+    for screen in report.screens:
+        for words, seen in screen.suggestions.items():
+            say(
+                _("✗ {screen}: {words}: what koss-rpa saw there:").format(
+                    screen=screen.screen, words=words
+                )
+            )
+            if not seen:
+                say("  " + _("(nothing of that kind)"))
+            for n, candidate in enumerate(seen, start=1):
+                say(f"  {n}. {candidate.html}  {candidate.selector or '-'}")
+            line = screen.locators_line(words)
+            if line is not None:
+                lines.append(line)
+    if lines:
+        say(
+            _(
+                "To point the robot at the first of each, add to the settings file "
+                '(docs/real-portal.md, "Locators"):'
+            )
+        )
+        say("[locators]")
+        for line in lines:
+            say(line)
 
 
 @app.command()

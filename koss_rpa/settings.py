@@ -420,6 +420,19 @@ class Settings(BaseSettings):
     def login_url(self) -> str | None:
         return str(self.mypage_url) if self.mypage_url else None
 
+    #: A user's overrides on site: a screen, field or control in the manual's words → a
+    #: Playwright selector, tried before the words (docs/real-portal.md, "Locators"); the
+    #: names and selectors are checked when a browser starts (koss_rpa.pages.overrides).
+    locators: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("locators")
+    @classmethod
+    def _selectors_given(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, selector in value.items():
+            if not selector.strip():
+                raise ValueError(_("「{name}」 has an empty selector").format(name=name))
+        return value
+
 
 def resolved(path: Path, name: str) -> Path:
     """`path` with its links followed; a loop of links is one line naming the setting."""

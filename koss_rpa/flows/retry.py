@@ -21,6 +21,7 @@ from koss_rpa.errors import TransientError
 from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.flows.session import AccountSession, account_session
 from koss_rpa.i18n import _
+from koss_rpa.pages import overrides
 
 log = logging.getLogger("koss_rpa.flows")
 
@@ -80,6 +81,8 @@ async def attempts(
     Two levels, as tenacity's own loop: the failure of an attempt's body has to reach the
     policy, and only a `with` block sees it (a loop never learns why its body ended).
     """
+    # The user's `[locators]` named as the manual does, before any attempt (exit 3).
+    overrides.checked(rt.settings.locators)
     async for attempt in retrying(rt, run):
         yield _in_session(rt, run, attempt)
 

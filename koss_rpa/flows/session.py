@@ -14,7 +14,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa import scratch
 from koss_rpa.flows.runtime import AccountRun, Runtime
-from koss_rpa.pages import dialogs
+from koss_rpa.pages import dialogs, overrides
 from koss_rpa.portal_errors import first_line, portal_errors
 from koss_rpa.runs import UNSCRUBBED_SUFFIX
 
@@ -55,7 +55,11 @@ class AccountSession:
         self.rt.step(self.run.user_id, key, message)
 
     async def new_page(self) -> Page:
-        return await self.context.new_page()
+        """A new window; the user's `[locators]` read by Playwright on it first (blank)."""
+        page = await self.context.new_page()
+        if self.rt.settings.locators:
+            await overrides.check_selectors(page, self.rt.settings.locators)
+        return page
 
     @property
     def current_page(self) -> Page | None:
@@ -195,10 +199,12 @@ async def _stop_loading(page: Page) -> None:
 async def account_session(rt: Runtime, run: AccountRun) -> AsyncIterator[AccountSession]:
     """One attempt: a new context, closed afterwards; evidence kept if the attempt fails."""
     run.attempts += 1
+    locators = overrides.checked(rt.settings.locators)  # (checked before the attempts)
     context = await rt.browser.new_context(accept_downloads=True, locale="ja-JP")
     context.set_default_timeout(rt.timeout_ms)
     context.set_default_navigation_timeout(rt.settings.timeouts.navigation_seconds * 1000)
     dialogs.watch(context)  # from the first page on: an alert on arrival is logged, not fatal
+    overrides.use(context, locators)
     session = AccountSession(rt, run, context)
     failed = True
     try:

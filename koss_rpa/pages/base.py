@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
+import logging
 import re
 import unicodedata
 from asyncio import Future
@@ -37,10 +39,11 @@ from koss_rpa.errors import (
     ScreenNotReached,
 )
 from koss_rpa.i18n import _
-from koss_rpa.pages import dialogs
+from koss_rpa.pages import dialogs, overrides
 from koss_rpa.pages.dialogs import Dialogs
 
 T = TypeVar("T")
+log = logging.getLogger("koss_rpa.pages")
 
 # --- matching words ------------------------------------------------------------------------
 
@@ -192,21 +195,43 @@ class Lookup:
     ways: tuple[tuple[str, Locator], ...]
     #: Whether two visible matches are an error (fields and controls) or the first will do.
     unique: bool = True
+    #: A user's selector for these words (`[locators]`) and its locator, tried first
+    #: (`Screen.chosen`).
+    override: tuple[str, Locator] | None = None
 
     @property
     def locator(self) -> Locator:
-        """Every way joined with `.or_()`: one wait covers them all."""
-        combined = self.ways[0][1]
-        for _how, locator in self.ways[1:]:
+        """Every way joined with `.or_()` (the override too): one wait covers them all."""
+        combined = self.ways[0][1] if self.override is None else self.override[1]
+        for _how, locator in self.ways[0 if self.override else 1 :]:
             combined = combined.or_(locator)
         return combined
+
+    def overridden(self, root: Root, screen: str) -> Lookup:
+        """This lookup with the selector a user set for its words on `screen`, if any."""
+        selector = overrides.selector_for(root, screen, self.words)
+        if selector is None:
+            return self
+        return dataclasses.replace(self, override=(selector, root.locator(selector)))
 
     @property
     def visible(self) -> Locator:
         return self.locator.filter(visible=True)
 
     async def probe(self) -> Probe:
-        """Count what each way finds (never raises)."""
+        """Count what each way finds (never raises); an override that finds something is
+        what counts, one that finds nothing says so."""
+        if self.override is not None:
+            selector, chosen = self.override
+            count = await _counted(chosen.filter(visible=True))
+            if count:
+                state: Literal["found", "ambiguous", "missing"] = (
+                    "ambiguous" if count > 1 and self.unique else "found"
+                )
+                return Probe(self.what, self.words, state, (f"locators: {selector}",), count)
+            words = await dataclasses.replace(self, override=None).probe()
+            note = f"locators: {selector} ({_('matched nothing')})"
+            return dataclasses.replace(words, how=(note, *words.how))
         how: list[str] = []
         try:
             for name, locator in self.ways:
@@ -216,7 +241,7 @@ class Lookup:
         except PlaywrightError:
             return Probe(self.what, self.words, "missing", (), 0)
         if count == 0:
-            state: Literal["found", "ambiguous", "missing"] = "missing"
+            state = "missing"
         elif count > 1 and self.unique:
             state = "ambiguous"
         else:
@@ -266,7 +291,7 @@ def screen_name(root: Root, words: str) -> Lookup:
             ("title", root.locator(f"xpath=//head/title[{title_parts}]")),
         ),
         unique=False,
-    )
+    ).overridden(root, words)
 
 
 def field(root: Root, words: str) -> Lookup:
@@ -572,13 +597,20 @@ async def answer_of(
 class Part:
     """A field, control or sentence of a screen, declared on its class in the manual's words
     (`login_button = Control("ログイン")`); read on a screen, it is that screen's `Lookup`, made
-    against the frame the screen was found in."""
+    against the frame the screen was found in (with the user's override for it, if any)."""
 
     def __init__(self, words: str) -> None:
         self.words = words
+        self.screen = ""
+
+    def __set_name__(self, owner: type[Screen], name: str) -> None:
+        self.screen = getattr(owner, "name", "")
+
+    def build(self, root: Root) -> Lookup:
+        raise NotImplementedError
 
     def lookup(self, root: Root) -> Lookup:
-        raise NotImplementedError
+        return self.build(root).overridden(root, self.screen)
 
     @overload
     def __get__(self, screen: None, owner: type[Screen]) -> Self: ...
@@ -593,21 +625,21 @@ class Part:
 class Field(Part):
     """A field, by its label (`field`)."""
 
-    def lookup(self, root: Root) -> Lookup:
+    def build(self, root: Root) -> Lookup:
         return field(root, self.words)
 
 
 class Control(Part):
     """A button, link or the like, by its name (`control`)."""
 
-    def lookup(self, root: Root) -> Lookup:
+    def build(self, root: Root) -> Lookup:
         return control(root, self.words)
 
 
 class Sentence(Part):
     """A sentence the screen shows (`text`)."""
 
-    def lookup(self, root: Root) -> Lookup:
+    def build(self, root: Root) -> Lookup:
         return text(root, self.words)
 
 
@@ -641,6 +673,8 @@ class Screen:
         """What shows that this screen is on display in `root` (its name, by default)."""
         lookup = screen_name(root, self.name)
         visible = [loc.filter(visible=True) for how, loc in lookup.ways if how != "title"]
+        if lookup.override is not None:
+            visible.insert(0, lookup.override[1].filter(visible=True))
         combined = visible[0]
         for locator in visible[1:]:
             combined = combined.or_(locator)
@@ -689,6 +723,33 @@ class Screen:
             await _cancel({errors, work})
         raise await unexpected_screen(self.page, self.name)
 
+    def overridden(self, lookup: Lookup) -> Lookup:
+        """`lookup` with the user's override for its words on this screen, if any."""
+        return lookup.overridden(self.root, self.name)
+
+    async def chosen(self, lookup: Lookup) -> Lookup:
+        """`lookup` as it is used now: a user's override if it matches once anything of
+        `lookup` is on display, else the manual's words (and the log says the override matched
+        nothing). Without an override, `lookup` itself."""
+        if lookup.override is None:
+            return lookup
+        selector, chosen = lookup.override
+        words = dataclasses.replace(lookup, override=None)
+        try:
+            await lookup.visible.first.wait_for(state="visible")
+        except PlaywrightError as exc:
+            raise await self.unusable(words, exc) from exc
+        if await _counted(chosen.filter(visible=True)):
+            log.info("「%s」 on %s: found by locators: %s", lookup.words, self.name, selector)
+            return Lookup(lookup.what, lookup.words, (("locators", chosen),), lookup.unique)
+        log.warning(
+            "「%s」 on %s: locators: %s matched nothing; found by the manual's words",
+            lookup.words,
+            self.name,
+            selector,
+        )
+        return words
+
     def target(self, lookup: Lookup) -> Locator:
         """The locator of `lookup`'s single visible element (its first one, when two may be)."""
         return lookup.visible if lookup.unique else lookup.visible.first
@@ -716,6 +777,7 @@ class Screen:
         One round trip: Playwright's strict mode refuses a locator that resolves to two
         elements, so the wait itself tells "two" from "there".
         """
+        lookup = await self.chosen(lookup)
         target = self.target(lookup)
         try:
             await target.wait_for(state="visible")
@@ -730,6 +792,8 @@ class Screen:
         raises; any other failure of the action is Playwright's own (an element that is there
         but whose click waited in vain for the portal, too: a time-out, not a changed screen).
         """
+        if lookup.override is not None:
+            lookup = await self._checked(self.chosen(lookup))
         target = self.target(lookup)
         if action is Locator.click:
             self.dialogs.clicked(lookup.words)

@@ -36,7 +36,7 @@ class PortalTopPage(Screen):
 
     @property
     def menu(self) -> list[Lookup]:
-        return [menu_entry(self.root, words) for words in MENU_PATH]
+        return [self.overridden(menu_entry(self.root, words)) for words in MENU_PATH]
 
     user_info_link = Control(USER_INFO_ITEM)
 
