@@ -320,6 +320,8 @@ def download(
         out.line(_("Unchanged (the same file as before): {path}").format(path=result.path))
     else:
         out.line(_("Saved: {path}").format(path=result.path))
+    for warning in result.warnings:
+        out.err.print(_("warning: {warning}").format(warning=warning), markup=False)
     out.result("download", result.to_json())
 
 

@@ -76,6 +76,8 @@ class Message:
     #: The problem, for once-a-day; None: always sent.
     problem: str | None = None
     failure: bool = False
+    #: A warning: the job succeeded, something after its work did not (apprise's warning type).
+    warning: bool = False
 
 
 # ---------------------------------------------------------------------------------------- targets
@@ -234,7 +236,13 @@ def _send_heard(apprise: Any, url: str, message: Message, target: str, heard: _H
         sender = apprise.Apprise()
         if not sender.add(url):
             return _("{target}: not a URL apprise understands").format(target=target)
-        kind = apprise.NotifyType.FAILURE if message.failure else apprise.NotifyType.INFO
+        kind = (
+            apprise.NotifyType.FAILURE
+            if message.failure
+            else apprise.NotifyType.WARNING
+            if message.warning
+            else apprise.NotifyType.INFO
+        )
         ok = sender.notify(title=message.title, body=message.body, notify_type=kind)
     except Exception as exc:  # a plugin's bug must not stop a run
         return _("{target}: {error}").format(target=target, error=type(exc).__name__)
@@ -316,6 +324,7 @@ def send(
         message.user_id,
         message.problem,
         message.failure,
+        message.warning,
     )
     today = (now or datetime.now(JST)).astimezone(JST).date().isoformat()
     key = f"{message.user_id or '-'}:{message.problem}" if message.problem else None
@@ -471,6 +480,30 @@ def saved_message(
     )
 
 
+def close_warning_message(
+    user_id: str, label: str, warnings: Sequence[str], run_folder: Path | None
+) -> Message:
+    """The file is saved, but 終了 could not be done: a warning, told under `drift` (once per
+    account and day), since a 終了 that keeps failing means the portal's screens changed."""
+    account = who(user_id, label)
+    return Message(
+        "drift",
+        _("koss-rpa: {account}: file saved, 終了 not done").format(account=account),
+        _body(
+            account,
+            " ".join(warnings),
+            _(
+                "Nothing for this run: the file is saved and the run succeeded. If it happens "
+                "on every run, run koss-rpa check: the portal may have changed."
+            ),
+            run_folder,
+        ),
+        user_id,
+        "close",
+        warning=True,
+    )
+
+
 def drift_message(user_id: str | None, label: str, what: str, run_folder: Path | None) -> Message:
     """The portal's screens no longer match what koss-rpa knows (for a check command)."""
     account = who(user_id, label) if user_id else None
@@ -579,6 +612,9 @@ def notify_download(
     if result.outcome == "downloaded" and result.path is not None:
         message = saved_message(user_id, label, result.path, result.unchanged, run_folder)
         failures += send(settings, message, redact=redact)
+    if getattr(result, "warnings", None):
+        warning = close_warning_message(user_id, label, result.warnings, run_folder)
+        failures += send(settings, warning, redact=redact)
     return failures
 
 

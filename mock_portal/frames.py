@@ -14,6 +14,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_portal import variants
+from mock_portal.downloadpage import download_page, wants_download_page
 from mock_portal.rendering import render
 from mock_portal.state import PortalState
 
@@ -68,6 +69,9 @@ class VariantLayer:
                 source = scope["path"] + (f"?{query}" if query else "")
                 page = render("frame.html", screen=FRAME_TITLE, source=source)
                 await page(scope, receive, send)
+                return
+            if variant.download_page and wants_download_page(scope):
+                await download_page()(scope, receive, send)
                 return
             await self.app(scope, receive, send)
         finally:

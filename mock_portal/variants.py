@@ -32,6 +32,8 @@ class Variant:
         framed: Whether its マイページ screens are shown inside an `<iframe>` of a frame page.
         behaviour: Whether it renders a behaviour (dialogs, a menu, nesting) on the default
             markup, rather than a markup of its own.
+        download_page: Whether a window's navigation to the まとめ納付管理ファイル gets a page
+            between (mock_portal.downloadpage) that starts the file, before the file itself.
     """
 
     name: str
@@ -41,6 +43,7 @@ class Variant:
     charset: str = "utf-8"
     framed: bool = False
     behaviour: bool = False
+    download_page: bool = False
 
 
 _ALL = (
@@ -118,6 +121,21 @@ _ALL = (
         "a menu of plain <div>s whose sub-menus a mouseover listener shows (no list, button, "
         "ARIA or CSS :hover)",
         behaviour=True,
+    ),
+    Variant(
+        "interstitial",
+        "a page between まとめ納付管理ファイル and the file: 「ダウンロードを開始します」, a meta "
+        "refresh after 1 s and a 「こちら」 link to the file, no 終了 and no way back",
+        behaviour=True,
+        download_page=True,
+    ),
+    Variant(
+        "clickthrough",
+        "a page between まとめ納付管理ファイル and the file that starts nothing by itself: the "
+        "file only by its 「ファイルを保存する」 button, a 「マイページへ戻る」 link, no 終了",
+        parents=("interstitial",),
+        behaviour=True,
+        download_page=True,
     ),
 )
 

@@ -15,14 +15,13 @@ from playwright.async_api import Download
 from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa import storage
-from koss_rpa.errors import DownloadIncomplete, ScreenNotReached
+from koss_rpa.errors import DownloadIncomplete
+from koss_rpa.flows.closing import close_quietly as close_quietly  # check.py's, too
 from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.password import rotate_if_due
 from koss_rpa.flows.retry import attempts
 from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.i18n import _
-from koss_rpa.pages import MyPage
-from koss_rpa.portal_errors import first_line
 from koss_rpa.storage import SavedFile
 
 log = logging.getLogger("koss_rpa.flows")
@@ -45,6 +44,8 @@ class DownloadResult:
     unchanged: bool = False
     #: Notifications that could not be delivered (redacted target, reason).
     notify_failures: list[str] = field(default_factory=list)
+    #: What went wrong after the file was saved (a 終了 that failed): the run still succeeded.
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +60,7 @@ class DownloadResult:
             "retries": self.retries,
             "unchanged": self.unchanged,
             "notify_failures": self.notify_failures,
+            "warnings": self.warnings,
         }
 
 
@@ -110,14 +112,6 @@ def _os_error(exc: PlaywrightError) -> Exception:
     return exc
 
 
-async def close_quietly(mypage: MyPage) -> None:
-    """終了 at the end; the file is safe already, so a failure here is only logged."""
-    try:
-        await mypage.close()
-    except (PlaywrightError, ScreenNotReached) as exc:
-        log.info("終了 did not complete: %s", first_line(exc))
-
-
 async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) -> DownloadResult:
     """Download this month's まとめ納付管理ファイル for `user_id`, retrying transient faults."""
     month = storage.month_of(now or datetime.now(UTC))
@@ -133,7 +127,7 @@ async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) ->
                 saved = await save_download(rt, got, user_id, month)
                 session.step("saved", _("Saved {path}").format(path=saved.absolute_path))
             await rotate_if_due(rt, session, signed)
-            await close_quietly(signed.mypage)
+            await close_quietly(signed.mypage, run, rt.navigation_timeout_ms)
     assert saved is not None  # the loop returns only after a successful attempt
     # The caller tells people (koss_rpa.notify.notify_download): it knows the account's label.
     return DownloadResult(
@@ -147,4 +141,5 @@ async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) ->
         attempts=run.attempts,
         retries=run.retry_reasons,
         unchanged=saved.unchanged,
+        warnings=run.warnings,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from koss_rpa.flows.download import close_quietly
+from koss_rpa.flows.closing import close_quietly
 from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.retry import attempts
 from koss_rpa.flows.runtime import AccountRun, Runtime
@@ -37,6 +37,6 @@ async def read_info(rt: Runtime, user_id: str) -> AccountInfo:
             session.step("info", _("Reading the 利用者情報…"))
             info.user_info = await signed.mypage.user_info()
             info.direct_payment_accounts = await signed.mypage.direct_payment_accounts()
-            await close_quietly(signed.mypage)
+            await close_quietly(signed.mypage, run, rt.navigation_timeout_ms)
     info.rotated = run.rotated
     return info

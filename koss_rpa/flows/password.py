@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from koss_rpa.account import Account, Candidate
 from koss_rpa.errors import LoginRejected, PasswordRejected, ScreenNotReached
+from koss_rpa.flows.closing import close_quietly
 from koss_rpa.flows.login import open_login, sign_in, submit_login
 from koss_rpa.flows.retry import attempts
 from koss_rpa.flows.runtime import AccountRun, Runtime
@@ -163,5 +164,6 @@ async def rotate_if_due(rt: Runtime, session: AccountSession, signed: SignedIn) 
             age=age, limit=limit
         ),
     )
-    await signed.mypage.close()
+    # The file is saved already: a 終了 that fails is a warning (a new window logs in anew).
+    await close_quietly(signed.mypage, run, rt.navigation_timeout_ms)
     signed.mypage = await change_via_link(rt, session)

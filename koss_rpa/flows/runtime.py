@@ -75,6 +75,8 @@ class AccountRun:
     rotated: bool = False
     attempts: int = 0
     retry_reasons: list[str] = field(default_factory=list)
+    #: What went wrong after the work was done (a 終了 that failed), in the user's language.
+    warnings: list[str] = field(default_factory=list)
 
 
 @asynccontextmanager
