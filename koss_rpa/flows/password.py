@@ -38,6 +38,8 @@ class ChangeResult:
     changed: bool
     attempts: int = 0
     retries: list[str] = field(default_factory=list)
+    #: What went wrong after the work was done (a 終了 that failed), as in a download's.
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +47,7 @@ class ChangeResult:
             "changed": self.changed,
             "attempts": self.attempts,
             "retries": self.retries,
+            "warnings": self.warnings,
         }
 
 
@@ -140,13 +143,13 @@ async def change_password(rt: Runtime, user_id: str) -> ChangeResult:
             if rt.store.pending(user_id) is not None:
                 # Sort out the interrupted change first; if it did happen, it is the change.
                 signed = await sign_in(rt, session)
-                await signed.mypage.close()
+                await close_quietly(signed.mypage, run)  # the password is settled already
             if not run.rotated:
                 mypage = await change_via_link(rt, session)
-                await mypage.close()
+                await close_quietly(mypage, run)
     if run.rotated:
         await asyncio.to_thread(notify_rotation, rt.settings, user_id)
-    return ChangeResult(user_id, run.rotated, run.attempts, run.retry_reasons)
+    return ChangeResult(user_id, run.rotated, run.attempts, run.retry_reasons, run.warnings)
 
 
 async def rotate_if_due(rt: Runtime, session: AccountSession, signed: SignedIn) -> None:
