@@ -91,6 +91,14 @@ async def attempts(
 async def _in_session(
     rt: Runtime, run: AccountRun, attempt: AttemptManager
 ) -> AsyncIterator[AccountSession]:
+    started = False
     with attempt:  # records the outcome for the policy
         async with account_session(rt, run) as session:
+            started = True
             yield session
+    if not started:  # the session itself failed to start: its error, not "didn't yield"
+        outcome = attempt.retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        if isinstance(error, BaseException):
+            raise error
+        raise RuntimeError("the attempt's browser session did not start")

@@ -105,3 +105,29 @@ def test_retrying_should_be_bounded_in_total_time_too() -> None:
 
     delays = [s for s in getattr(stop, "stops", ()) if isinstance(s, stop_after_delay)]
     assert [s.max_delay for s in delays] == [42]
+
+
+def test_a_session_that_cannot_start_should_end_with_its_own_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    from koss_rpa.errors import BrowserNotFound
+    from koss_rpa.flows import retry
+
+    @asynccontextmanager
+    async def no_session(rt: Runtime, run: AccountRun) -> AsyncIterator[None]:
+        raise BrowserNotFound("the browser went away")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(retry, "account_session", no_session)
+    rt = runtime(attempts=1, initial_wait_seconds=0, max_wait_seconds=0, jitter_seconds=0)
+
+    async def job() -> None:
+        async for attempt in retry.attempts(rt, AccountRun("KNAB1234")):
+            async with attempt:
+                pass
+
+    with pytest.raises(BrowserNotFound, match="went away"):  # not "generator didn't yield"
+        asyncrun.run(job())
