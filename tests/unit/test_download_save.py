@@ -3,7 +3,6 @@ exit 6 with nothing partial, like a write of koss-rpa's own; other driver errors
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Error as PlaywrightError
 
+from koss_rpa import asyncrun
 from koss_rpa.errors import DownloadDirNotWritable
 from koss_rpa.flows.download import save_download
 
@@ -35,7 +35,8 @@ def _save(tmp_path: Path, message: str) -> Any:
         folder=SimpleNamespace(run_id="r1"),
     )
     download: Any = _RefusedDownload(message)
-    return asyncio.run(save_download(rt, download, "KNAB1234", "2026-12"))  # type: ignore[arg-type]
+    # asyncrun: an E2E test earlier in the worker may have left a loop running in this thread
+    return asyncrun.run(save_download(rt, download, "KNAB1234", "2026-12"))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
