@@ -51,6 +51,17 @@ _UNSET_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 MAX_PATTERN_LENGTH = 200
 
 
+def _listed(value: Any, separators: str) -> Any:
+    """A list setting given as one string (an environment variable): a JSON list, or words
+    between `separators` (a regular expression); anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    return [word for word in re.split(separators, text) if word]
+
+
 def expand_path(value: Any) -> Any:
     """`~` and environment variables (`$HOME`, `${APPDATA}`, `%APPDATA%` on Windows) in a path
     setting are expanded; one that is not set, an empty path (it would mean the working folder)
@@ -289,20 +300,14 @@ class Settings(BaseSettings):
     @field_validator("notify_urls", mode="before")
     @classmethod
     def _split_notify_urls(cls, value: Any) -> Any:
-        if isinstance(value, str):  # KOSS_NOTIFY_URLS: space/newline-separated, or a JSON list
-            text = value.strip()
-            return json.loads(text) if text.startswith("[") else text.split()
-        return value
+        # KOSS_NOTIFY_URLS: space/newline-separated (a URL may hold a comma), or a JSON list
+        return _listed(value, r"\s+")
 
     @field_validator("notify_on", mode="before")
     @classmethod
     def _split_notify_on(cls, value: Any) -> Any:
-        if isinstance(value, str):  # KOSS_NOTIFY_ON: "failed, batch", "failed batch", or JSON
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [word for word in re.split(r"[\s,、，]+", text) if word]
-        return value
+        # KOSS_NOTIFY_ON: "failed, batch", "failed batch", or a JSON list
+        return _listed(value, r"[\s,、，]+")
 
     @field_validator("user_id", mode="before")
     @classmethod
