@@ -104,7 +104,7 @@ class Invocation:
 
     def output(self) -> Output:
         """The command's output (`--json` or for a person), remembering a printed JSON object."""
-        from koss_rpa.console import Output
+        from koss_rpa.console import Output, error_payload
 
         invocation = self
 
@@ -134,6 +134,8 @@ class Invocation:
         (with the command's result, if it made one)."""
         if "--json" not in args or self.json_written:
             return
+        from koss_rpa.console import error_payload  # lazily, as Output: rich at need
+
         command = command_name(args)
         payload = error_payload(command, code, exit_code, message)
         if self.pending is not None:
@@ -153,12 +155,6 @@ class Invocation:
         command, data = self.pending or (command_name(args), {})
         self.pending = None
         self.write_json({"ok": True, "command": command, "exit_code": 0, "result": data})
-
-
-def error_payload(command: str, code: str, exit_code: int, message: str) -> dict[str, Any]:
-    """A failed command's JSON object (its result, if any, is added by the caller)."""
-    error = {"code": code, "exit_code": exit_code, "message": message}
-    return {"ok": False, "command": command, "exit_code": exit_code, "error": error}
 
 
 def invocation(ctx: typer.Context) -> Invocation:

@@ -13,6 +13,12 @@ from koss_rpa.flows.runtime import Step
 from koss_rpa.i18n import _
 
 
+def error_payload(command: str, code: str, exit_code: int, message: str) -> dict[str, Any]:
+    """A failed command's JSON object (its result, if any, is added by the caller)."""
+    error = {"code": code, "exit_code": exit_code, "message": message}
+    return {"ok": False, "command": command, "exit_code": exit_code, "error": error}
+
+
 class Output:
     """Human or JSON output for one command."""
 
@@ -49,12 +55,7 @@ class Output:
 
     def error(self, command: str, exc: KossError, *, print_json: bool = True) -> None:
         if self.as_json and print_json:
-            payload = {
-                "ok": False,
-                "command": command,
-                "exit_code": exc.exit_code,
-                "error": {"code": exc.code, "exit_code": exc.exit_code, "message": str(exc)},
-            }
+            payload = error_payload(command, exc.code, exc.exit_code, str(exc))
             sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         self.err.print(
             _("error [{code}]: {message}").format(code=exc.code, message=exc), markup=False
