@@ -16,7 +16,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-#: The documents shipped, as patterns relative to the root (`koss_rpa.clidocs.GUIDES` names each).
+#: The documents shipped, as patterns relative to the root (`koss_rpa.cli.docs.GUIDES` names each).
 DOCUMENTS = ("README.md", "docs/*.md", "docs/reference/*.md")
 
 

@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from koss_rpa.browser import CLOSED_NETWORK_ARGS
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS
 from tests.support import filekeyring
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._measure import mib, peak_memory, run_timed  # noqa: E402
-from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
 from koss_rpa.settings import Settings  # noqa: E402
 from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
 from tests.support import filekeyring  # noqa: E402
@@ -79,7 +79,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="koss-bench-batch-"))
     ids = user_ids(args.accounts)
     keyring_file = work / "keyring.json"
-    passwords = {uid: f"Bench{uid[-4:]}pw" for uid in ids}
+    passwords = {user_id: f"Bench{user_id[-4:]}pw" for user_id in ids}
     filekeyring.write(keyring_file, passwords)
     env = {
         **os.environ,
@@ -91,14 +91,14 @@ def main() -> int:
     accounts.write_text("".join(f'[[accounts]]\nuser_id = "{u}"\n' for u in ids), encoding="utf-8")
     with serve_in_thread() as server, ControlClient(server.url) as control:
         control.reset()
-        for n, uid in enumerate(ids, start=1):
+        for n, user_id in enumerate(ids, start=1):
             control.create_account(
-                user_id=uid,
-                bulk_user_id=f"KI{uid[2:]}",
+                user_id=user_id,
+                bulk_user_id=f"KI{user_id[2:]}",
                 name_kana="ケイジ ベンチ",
                 name=f"軽自 ベンチ{n}",
                 admin_email=f"bench{n}@example.jp",
-                password=passwords[uid],
+                password=passwords[user_id],
                 password_age_days=5,
             )
 
@@ -118,8 +118,8 @@ def main() -> int:
         koss = [sys.executable, "-m", "koss_rpa"]
         seq_config, batch_config = config("sequential"), config("batch")
         sequential = [
-            run_timed([*koss, "--config", str(seq_config), "download", "-u", uid], env)
-            for uid in ids
+            run_timed([*koss, "--config", str(seq_config), "download", "-u", user_id], env)
+            for user_id in ids
         ]
         batch_cmd = [*koss, "--config", str(batch_config), "batch", str(accounts)]
         if args.concurrency:

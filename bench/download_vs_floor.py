@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench._measure import median, mib, peak_memory, run_timed  # noqa: E402
 from bench._tool import download_tool  # noqa: E402
-from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser  # noqa: E402
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, resolve_browser  # noqa: E402
 from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
 
 FLOOR = """

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench._measure import median, run_timed  # noqa: E402
 from bench._tool import PASSWORD, USER_ID, download_tool  # noqa: E402
-from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
 from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
 
 # Selectors fitted to the mock's `modern` markup: speed, not tolerance, is the point here.

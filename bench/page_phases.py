@@ -27,7 +27,7 @@ from playwright.async_api import BrowserContext, async_playwright  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
 from bench._tool import PASSWORD, USER_ID  # noqa: E402
-from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
 from koss_rpa.pages import MyPage, PortalTopPage  # noqa: E402
 from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
 

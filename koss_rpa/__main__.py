@@ -1,3 +1,3 @@
-from koss_rpa.entry import main
+from koss_rpa.cli.entry import main
 
 raise SystemExit(main())

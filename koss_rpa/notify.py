@@ -88,7 +88,7 @@ def keyring_urls(service: str) -> list[str]:
     try:
         import keyring
 
-        from koss_rpa.credentials import check_backend
+        from koss_rpa.account.store import check_backend
 
         check_backend()
         raw = keyring.get_password(service, KEYRING_ENTRY)
@@ -102,7 +102,7 @@ def store_keyring_urls(service: str, urls: Sequence[str]) -> None:
     import keyring
     import keyring.errors
 
-    from koss_rpa.credentials import check_backend
+    from koss_rpa.account.store import check_backend
 
     check_backend()
     if urls:

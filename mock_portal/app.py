@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from mock_portal import login, messages, mypage, password, public, screens, variants
+from mock_portal import login, messages, mypage, password_change, playback, public, variants
 from mock_portal.accounts import load_seeds
 from mock_portal.config import MockConfig
 from mock_portal.control import build_control_app
@@ -38,11 +38,11 @@ class PortalApp(FastAPI):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._layer is None:
             self._layer = VariantLayer(PortalLayer(super().__call__, self.portal), self.portal)
-        token = screens.ACTIVE.set(self.portal.screens)
+        token = playback.ACTIVE.set(self.portal.screens)
         try:
             await self._layer(scope, receive, send)
         finally:
-            screens.ACTIVE.reset(token)
+            playback.ACTIVE.reset(token)
 
 
 def _error_page(status_code: int) -> Response:
@@ -81,7 +81,7 @@ def create_app(
     app.state.portal = state
     app.include_router(public.router())
     app.include_router(login.router(state))
-    app.include_router(password.router(state))
+    app.include_router(password_change.router(state))
     app.include_router(mypage.router(state))
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.mount("/_control", build_control_app(state), name="control")
@@ -113,5 +113,5 @@ def create_app(
     from mock_portal.scenario import install_scenario_api
 
     install_scenario_api(app)
-    screens.install_screens_api(app)
+    playback.install_screens_api(app)
     return app

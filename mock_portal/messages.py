@@ -50,7 +50,7 @@ PLACEHOLDER_TEXT = "この画面は模擬ポータルでは提供していませ
 
 #: Messages whose wording `MockConfig.messages` may override (tests of a robot's robustness to
 #: wording it has never seen), with their default texts. `password_refused` replaces the text
-#: of every reason a new password is refused for (mock_portal.passwords.REJECTION_MESSAGES).
+#: of every reason a new password is refused for (mock_portal.password_rules.REJECTION_MESSAGES).
 OVERRIDABLE: dict[str, str] = {
     "login_wrong": LOGIN_WRONG,
     "locked": LOCKED,

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse
 
 from mock_portal import messages, variants
 from mock_portal.clock import as_jst
-from mock_portal.screens import captured_page
+from mock_portal.playback import captured_page
 from mock_portal.variants import Variant
 
 
@@ -67,7 +67,7 @@ def encode_page(html: str) -> tuple[bytes, str]:
 
 def render(name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a template as an HTML response, in the request's markup variant (or the captured
-    screen served instead of it, with `--screens DIR`: mock_portal/screens.py, always UTF-8)."""
+    screen served instead of it, with `--screens DIR`: mock_portal/playback.py, always UTF-8)."""
     captured = captured_page(name, context)
     if captured is not None:
         return HTMLResponse(captured, status_code=status_code)

@@ -39,7 +39,7 @@ from mock_portal.clock import JST, MockClock, as_jst
 from mock_portal.config import MockConfig
 from mock_portal.control import AccountPatch, error_responses, unprocessable
 from mock_portal.faults import SCREEN_PATHS, FaultKind, FaultRegistry, FaultSpec
-from mock_portal.screens import ScreensError, load_screens
+from mock_portal.playback import ScreensError, load_screens
 from mock_portal.state import AccountExists, PortalState
 
 #: `target = "*"` in a scenario fault means every screen the fault registry knows.

@@ -14,13 +14,13 @@ from pydantic import ValidationError
 
 from mock_portal.accounts import Account, load_seeds
 from mock_portal.app import create_app
+from mock_portal.playback import CapturedScreens, ScreensError, load_screens
 from mock_portal.scenario import (
     Scenario,
     ScenarioError,
     apply_scenario,
     load_scenario,
 )
-from mock_portal.screens import CapturedScreens, ScreensError, load_screens
 from mock_portal.variants import DEFAULT
 
 

@@ -14,9 +14,9 @@ from mock_portal.config import MockConfig
 from mock_portal.faults import FaultRegistry
 
 if TYPE_CHECKING:
-    from mock_portal.screens import CapturedScreens
+    from mock_portal.playback import CapturedScreens
 from mock_portal.journal import Journal
-from mock_portal.passwords import Rejection, check_new_password, temporary_password
+from mock_portal.password_rules import Rejection, check_new_password, temporary_password
 from mock_portal.sessions import Session, SessionStatus, SessionStore
 
 

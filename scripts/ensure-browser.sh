@@ -6,9 +6,9 @@
 # Prints what it found, or what to do, and exits non-zero if no browser can be had.
 set -u
 BIN=${1:-.venv/bin}
-if "$BIN/python" -m koss_rpa.browser --quiet; then exit 0; fi
+if "$BIN/python" -m koss_rpa.flows.browser --quiet; then exit 0; fi
 echo "No Chromium found; trying 'playwright install chromium'..."
-if "$BIN/python" -m playwright install chromium >/dev/null 2>&1 && "$BIN/python" -m koss_rpa.browser --quiet; then
+if "$BIN/python" -m playwright install chromium >/dev/null 2>&1 && "$BIN/python" -m koss_rpa.flows.browser --quiet; then
   exit 0
 fi
 if command -v apt-get >/dev/null 2>&1; then
@@ -18,4 +18,4 @@ if command -v apt-get >/dev/null 2>&1; then
   $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
     || $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-browser >/dev/null
 fi
-"$BIN/python" -m koss_rpa.browser
+"$BIN/python" -m koss_rpa.flows.browser

@@ -37,9 +37,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser  # noqa: E402
-from koss_rpa.cli import main as koss_rpa_main  # noqa: E402
-from koss_rpa.credentials import CredentialStore  # noqa: E402
+from koss_rpa.account.store import CredentialStore  # noqa: E402
+from koss_rpa.cli.app import main as koss_rpa_main  # noqa: E402
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, resolve_browser  # noqa: E402
 from koss_rpa.storage import JST  # noqa: E402
 from mock_portal.testing import ControlClient, PortalServer, serve_in_thread  # noqa: E402
 from tests.e2e.conftest import write_config  # noqa: E402
@@ -252,7 +252,7 @@ def machine() -> str:
     )
 
 
-#: What the login budget cannot decide alone (koss_rpa/budget.py; tests/unit/test_budget_year.py
+#: What the login budget cannot decide alone (account/budget.py; tests/unit/test_budget_year.py
 #: and tests/e2e/test_account_safety.py prove the rest).
 LOCK_LIMITS = [
     "## What could still lock an account, and what needs a person",

@@ -2,7 +2,7 @@
 `python scripts/screenshots.py`.
 
 Starts the mock in a thread, walks through its screens in Chromium (the browser koss-rpa would
-pick: `koss_rpa.browser.resolve_browser("auto")`) once per markup variant and writes
+pick: `koss_rpa.flows.browser.resolve_browser("auto")`) once per markup variant and writes
 `docs/screens/<variant>/<name>.png` plus `docs/screens/manifest.json`. For each variant and
 screen the manifest keeps a SHA-256 of the HTML the mock sends for it (the mock clock frozen at
 FIXED_NOW, the port removed) and of the PNG, and one of the static files (CSS, JS, images).
@@ -154,7 +154,7 @@ def capture(base_url: str, control: ControlClient, out: Path, variant: str) -> N
     """Walk the screens of `variant` in Chromium and save one PNG each under out/<variant>/."""
     from playwright.sync_api import FrameLocator, Page, expect, sync_playwright
 
-    from koss_rpa.browser import CLOSED_NETWORK_ARGS, resolve_browser
+    from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, resolve_browser
 
     prepare(control, variant)
     folder = out / variant

@@ -1,7 +1,7 @@
 """Keep the message catalogs in step with the `_()` calls in koss_rpa/.
 
 Every string literal passed to `_()` under `koss_rpa/` is a message id, and so is every
-paragraph of the CLI's help texts (`koss_rpa.clihelp.help_msgids`). This script extracts them
+paragraph of the CLI's help texts (`koss_rpa.cli.help.help_msgids`). This script extracts them
 with Babel and merges them into `koss_rpa/locale/{ja,en}/LC_MESSAGES/koss_rpa.po`:
 
 - existing translations are kept;
@@ -86,8 +86,8 @@ def extract_template(package: Path = PACKAGE) -> Catalog:
         else:
             existing.locations.append(location)
     # The CLI's help texts (docstrings and help=) are message ids too, a paragraph each: see
-    # koss_rpa/clihelp.py.
-    from koss_rpa.clihelp import help_msgids
+    # koss_rpa/cli/help.py.
+    from koss_rpa.cli.help import help_msgids
 
     for message in help_msgids():
         if template.get(message) is None:

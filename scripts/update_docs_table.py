@@ -1,4 +1,4 @@
-"""Write the README's "Documentation" table from `koss_rpa.clidocs.guides` (the documents
+"""Write the README's "Documentation" table from `koss_rpa.cli.docs.guides` (the documents
 `koss-rpa docs` lists). Run it after adding a document or changing its description; a test
 holds the README equal to what this writes."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from koss_rpa.clidocs import replace_table
+from koss_rpa.cli.docs import replace_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

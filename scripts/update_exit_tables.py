@@ -1,5 +1,5 @@
 """Write the exit-code tables of the README and docs/scheduling.md from `koss_rpa.errors`
-(through `koss_rpa.clihelp.exit_codes`, in each language). Run it after changing an exit code
+(through `koss_rpa.cli.help.exit_codes`, in each language). Run it after changing an exit code
 or its text, and after `scripts/update_catalogs.py` and translating; a test holds the files
 equal to what this writes."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from koss_rpa.clihelp import EXIT_TABLE_FILES, replace_exit_tables
+from koss_rpa.cli.help import EXIT_TABLE_FILES, replace_exit_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser
 from mock_portal.testing import ControlClient, PortalServer
 from tests.support.memkeyring import MemoryKeyring, use_memory_keyring
 

@@ -2,14 +2,14 @@
 
 `open_runtime()` sets up one run (run folder and log, keyring, browser); a job runs per account
 (`download`, `change_password`, `read_info`, `run_batch` in the submodules). The account's lock
-(`koss_rpa.locks`) and the browser (`koss_rpa.browser`) are named here too, for the CLI.
+(`account.locks`) and the browser (`flows.browser`) are named here too, for the CLI.
 """
 
 from __future__ import annotations
 
-from koss_rpa.browser import browser_for
+from koss_rpa.account.locks import account_lock_file, acquire_account_lock
+from koss_rpa.flows.browser import browser_for
 from koss_rpa.flows.runtime import AccountRun, Progress, Runtime, Step, open_runtime
-from koss_rpa.locks import account_lock_file, acquire_account_lock
 
 __all__ = [
     "AccountRun",

@@ -14,16 +14,16 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from koss_rpa import notify, storage
-from koss_rpa.accounts import AccountEntry, AccountOptions
-from koss_rpa.browser import browser_for
-from koss_rpa.credentials import CredentialStore
+from koss_rpa.account.locks import account_lock_file, acquire_account_lock
+from koss_rpa.account.preflight import check_account_ready, check_portal_name, checked_backend
+from koss_rpa.account.roster import AccountEntry, AccountOptions
+from koss_rpa.account.store import CredentialStore
 from koss_rpa.errors import EXIT_BATCH_PARTIAL, EXIT_OK, KossError
+from koss_rpa.evidence.outcomes import record_outcome
+from koss_rpa.evidence.runs import RunFolder
+from koss_rpa.flows.browser import browser_for
 from koss_rpa.flows.download import download, skipped_if_done
 from koss_rpa.flows.runtime import Runtime, Step
-from koss_rpa.locks import account_lock_file, acquire_account_lock
-from koss_rpa.outcomes import record_outcome
-from koss_rpa.preflight import check_account_ready, check_portal_name, checked_backend
-from koss_rpa.runs import RunFolder
 from koss_rpa.settings import Settings
 
 

@@ -1,7 +1,7 @@
 """Open the マイページログイン and sign in, changing an expired password on the way.
 
 Which password to try and what the portal's answers mean for the keyring is the account
-protocol's (`koss_rpa.account`); every submission spends the login budget first.
+protocol's (`koss_rpa.account.protocol`); every submission spends the login budget first.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from koss_rpa.account import Account, Candidate
+from koss_rpa.account.protocol import Account, Candidate
 from koss_rpa.errors import LoginRejected, PasswordExpired, ScreenNotReached
 from koss_rpa.flows.runtime import Runtime
 from koss_rpa.flows.session import AccountSession

@@ -4,7 +4,7 @@
 Each goes the manual's way: パスワード変更 → 変更 → パスワード変更結果通知 → « ログインへ戻る →
 ログイン with the new password, which proves the keyring is right. The keyring steps (pending
 before 変更, current once confirmed, discarded once refused) are the account protocol's
-(`koss_rpa.account`).
+(`koss_rpa.account.protocol`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from koss_rpa.account import Account, Candidate
+from koss_rpa.account.protocol import Account, Candidate
 from koss_rpa.errors import LoginRejected, PasswordRejected, ScreenNotReached
 from koss_rpa.flows.closing import close_quietly
 from koss_rpa.flows.login import open_login, sign_in, submit_login

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import Browser, BrowserContext
 
-from koss_rpa.account import Account
-from koss_rpa.browser import Driver, browser_for
-from koss_rpa.credentials import CredentialStore
-from koss_rpa.runs import RunFolder, run_folder
+from koss_rpa.account.protocol import Account
+from koss_rpa.account.store import CredentialStore
+from koss_rpa.evidence.runs import RunFolder, run_folder
+from koss_rpa.flows.browser import Driver, browser_for
 from koss_rpa.settings import Settings
 
 log = logging.getLogger("koss_rpa.flows")
@@ -61,7 +61,7 @@ class Runtime:
         return self.settings.timeouts.navigation_seconds * 1000
 
     def account(self, user_id: str) -> Account:
-        """The account's passwords and login budget (`koss_rpa.account`)."""
+        """The account's passwords and login budget (`koss_rpa.account.protocol`)."""
         return Account(self.store, user_id, self.settings)
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
-from koss_rpa import scratch
+from koss_rpa.evidence import scratch
+from koss_rpa.evidence.runs import UNSCRUBBED_SUFFIX
 from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.pages import dialogs, overrides
 from koss_rpa.portal_errors import first_line, portal_errors
-from koss_rpa.runs import UNSCRUBBED_SUFFIX
 
 log = logging.getLogger("koss_rpa.flows")
 

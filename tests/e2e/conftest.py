@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from koss_rpa.browser import CLOSED_NETWORK_ARGS
-from koss_rpa.cli import main
-from koss_rpa.credentials import CredentialStore
+from koss_rpa.account.store import CredentialStore
+from koss_rpa.cli.app import main
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS
 from mock_portal.testing import PortalServer
 from tests.support.sharedbrowser import SharedBrowser
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from koss_rpa.account.locks import account_lock_file
 from koss_rpa.errors import AccountLocked, LoginBudgetSpent, RunLocked
-from koss_rpa.locks import account_lock_file
 from koss_rpa.settings import load_settings
 from mock_portal.testing import ControlClient, PortalServer
 from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv

@@ -44,8 +44,8 @@ def seed(portal: ControlClient, env: KossEnv) -> Path:
     accounts = env.root / "accounts.toml"
     accounts.write_text(
         "".join(
-            f'[[accounts]]\nuser_id = "{uid}"\nlabel = "店舗{n}"\n\n'
-            for n, uid in enumerate(ACCOUNTS, start=1)
+            f'[[accounts]]\nuser_id = "{user_id}"\nlabel = "店舗{n}"\n\n'
+            for n, user_id in enumerate(ACCOUNTS, start=1)
         ),
         encoding="utf-8",
     )

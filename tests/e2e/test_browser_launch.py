@@ -12,14 +12,14 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from koss_rpa import asyncrun
-from koss_rpa.browser import (
+from koss_rpa.errors import BrowserNotFound
+from koss_rpa.flows.browser import (
     CLOSED_NETWORK_ARGS,
     QUIET_FEATURES,
     launched,
     playwright_disabled_features,
     resolve_browser,
 )
-from koss_rpa.errors import BrowserNotFound
 
 pytestmark = pytest.mark.e2e
 

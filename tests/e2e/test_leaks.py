@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from koss_rpa.credentials import use_keyring
+from koss_rpa.account.store import use_keyring
 from koss_rpa.errors import (
     EXIT_BATCH_PARTIAL,
     AccountLocked,
@@ -21,7 +21,7 @@ from koss_rpa.errors import (
     Maintenance,
     PortalUnavailable,
 )
-from koss_rpa.runs import RUN_MARKER
+from koss_rpa.evidence.runs import RUN_MARKER
 from mock_portal.testing import ControlClient, PortalServer
 from tests.e2e.conftest import CliResult, KossEnv
 from tests.support.faultmatrix import wait_until_idle

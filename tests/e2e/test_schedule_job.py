@@ -18,8 +18,8 @@ import pytest
 
 from koss_rpa import schedule
 from koss_rpa import settings as settings_module
-from koss_rpa.browser import CLOSED_NETWORK_ARGS
-from koss_rpa.cli import main
+from koss_rpa.cli.app import main
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS
 from mock_portal.testing import ControlClient
 from tests.e2e.conftest import PASSWORD, USER_ID
 from tests.support.cron import run_as_cron

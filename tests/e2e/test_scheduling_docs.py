@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from koss_rpa.browser import CLOSED_NETWORK_ARGS
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS
 from mock_portal.testing import ControlClient
 from tests.e2e.conftest import PASSWORD, USER_ID, write_config
 

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from koss_rpa import clidocs
+from koss_rpa.cli import docs
 from tests.packaging.conftest import PACKAGING, ROOT, Venv
 
 pytestmark = PACKAGING
@@ -17,7 +17,7 @@ def test_docs_should_list_the_installed_files(plain_venv: Venv, elsewhere: Path)
     done = plain_venv.run("koss-rpa", "docs", "--json", cwd=elsewhere)
     assert done.returncode == 0, done.stderr
     documents = json.loads(done.stdout)["result"]["documents"]
-    assert [d["name"] for d in documents] == [g.name for g in clidocs.guides()]
+    assert [d["name"] for d in documents] == [g.name for g in docs.guides()]
     for document in documents:
         path = Path(document["path"])
         assert path.is_file(), path

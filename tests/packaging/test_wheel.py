@@ -102,7 +102,7 @@ def test_every_dependency_should_be_imported_or_explained(dist: Dist) -> None:
 def test_base_requirements_should_not_pull_in_the_mock(dist: Dist) -> None:
     base = requirements(dist.wheel, None)
     assert {"fastapi", "uvicorn", "httpx", "jinja2"}.isdisjoint(base)
-    assert "click" in base  # koss_rpa/cliargs.py imports it; typer no longer installs it
+    assert "click" in base  # koss_rpa/cli/args.py imports it; typer no longer installs it
 
 
 def test_metadata_should_name_license_urls_and_readme(dist: Dist) -> None:

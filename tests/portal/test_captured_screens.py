@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from koss_rpa.sanitise import PLACEHOLDERS as CAPTURE_PLACEHOLDERS
-from mock_portal.screens import PLACEHOLDERS, ScreensError, load_screens
+from koss_rpa.evidence.sanitise import PLACEHOLDERS as CAPTURE_PLACEHOLDERS
+from mock_portal.playback import PLACEHOLDERS, ScreensError, load_screens
 from mock_portal.testing import ControlClient, ControlError
 from tests.portal.test_cli import running
 

@@ -34,7 +34,7 @@ import keyring
 import keyring.core
 
 from koss_rpa import storage
-from koss_rpa.credentials import CredentialStore, MemoryKeyring, use_keyring
+from koss_rpa.account.store import CredentialStore, MemoryKeyring, use_keyring
 from koss_rpa.errors import (
     EXIT_BATCH_PARTIAL,
     EXIT_INTERNAL,
@@ -290,14 +290,14 @@ def run_case(case: BadInput, root: Path) -> Result:
             "koss_rpa.flows.batch.browser_for",
         ):
             stack.enter_context(mock.patch(target, probe.browser_for))
-        stack.enter_context(mock.patch("koss_rpa.doctor.browser_for", probe.browser_for))
-        stack.enter_context(mock.patch("koss_rpa.browser.start_driver", return_value=None))
+        stack.enter_context(mock.patch("koss_rpa.jobs.doctor.browser_for", probe.browser_for))
+        stack.enter_context(mock.patch("koss_rpa.flows.browser.start_driver", return_value=None))
         for target, replacement in box.patches:
             stack.enter_context(mock.patch(target, replacement))
         stack.enter_context(mock.patch.object(sys, "stdin", _Stdin(box.stdin, box.tty)))
         stack.enter_context(contextlib.redirect_stdout(out))
         stack.enter_context(contextlib.redirect_stderr(err))
-        from koss_rpa.cli import main
+        from koss_rpa.cli.app import main
 
         code = main(box.args)
     outcome = Outcome(code, out.getvalue(), err.getvalue(), probe.started)
@@ -654,7 +654,7 @@ def _internal_error(box: Sandbox) -> None:
     def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("a bug")
 
-    box.patches.append(("koss_rpa.cliargs.Invocation.settings", broken))
+    box.patches.append(("koss_rpa.cli.args.Invocation.settings", broken))
     box.args = ["--config", str(box.config), "info", "--json"]
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from koss_rpa import storage
-from koss_rpa.credentials import CredentialStore, use_keyring
+from koss_rpa.account.store import CredentialStore, use_keyring
 from koss_rpa.errors import (
     EXIT_OK,
     DownloadIncomplete,
@@ -32,7 +32,7 @@ from koss_rpa.errors import (
     PortalUnavailable,
     ScreenNotReached,
 )
-from koss_rpa.runs import RUN_MARKER
+from koss_rpa.evidence.runs import RUN_MARKER
 from mock_portal.testing import ControlClient, PortalServer
 from tests.support.leaks import Leak, RecordingKeyring, scan_paths, scan_text
 
@@ -146,7 +146,7 @@ class Expected:
     exit_code: int
     attempts: int
     #: Failed logins the portal saw: 1 only where a 変更 went unanswered and the robot had
-    #: to find out whether the portal took it (pending password first: koss_rpa/credentials.py).
+    #: to find out whether the portal took it (pending password first: koss_rpa/account/store.py).
     login_failed: int
     #: Password changes the portal made.
     changes: int

@@ -4,7 +4,7 @@ A password is looked for as it is, and in every encoding a browser or a server c
 URL-encoded (Python's way, WHATWG form encoding, upper- and lower-case hex, Shift_JIS bytes),
 JSON-escaped, UTF-16, HTML character references, and base64-encoded at each of the three byte
 alignments it can have inside a longer base64 text (a trace's network resources, a data: URL).
-These encoders are written independently of the redactor's patterns (`koss_rpa.runs`), so that
+These encoders are written independently of the redactor's patterns (`evidence.runs`), so that
 the scan checks them.
 """
 
@@ -21,7 +21,7 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
-from koss_rpa.credentials import MemoryKeyring
+from koss_rpa.account.store import MemoryKeyring
 
 
 @dataclass(frozen=True)

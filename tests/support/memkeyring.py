@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from koss_rpa.credentials import MemoryKeyring, use_keyring
+from koss_rpa.account.store import MemoryKeyring, use_keyring
 
 __all__ = ["MemoryKeyring", "use_memory_keyring"]
 

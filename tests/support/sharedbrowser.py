@@ -1,7 +1,7 @@
 """One Chromium for many in-process koss-rpa runs: the fault matrix's runs would otherwise spend
 a third of their CPU time starting Playwright's driver and a browser (about a second each).
 
-`SharedBrowser.installed()` makes `koss-rpa` (called in-process through `koss_rpa.cli.main`)
+`SharedBrowser.installed()` makes `koss-rpa` (called in-process through `koss_rpa.cli.app.main`)
 run its coroutines on one event loop in a thread of its own and take that loop's browser
 instead of launching one. Everything else — arguments, settings, preflight, the account's lock,
 the run folder, a fresh browser context per attempt, the exit code — is the CLI's own.
@@ -19,8 +19,8 @@ from unittest.mock import patch
 from playwright.async_api import Browser, Playwright, async_playwright
 
 import koss_rpa.asyncrun
-import koss_rpa.browser
-from koss_rpa.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser
+import koss_rpa.flows.browser
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser
 
 T = TypeVar("T")
 
@@ -58,7 +58,7 @@ class SharedBrowser:
 
     @asynccontextmanager
     async def launched(self, spec: str, **_: Any) -> AsyncIterator[Browser]:
-        """Stands in for `koss_rpa.browser.launched`: the shared browser, left open."""
+        """Stands in for `koss_rpa.flows.browser.launched`: the shared browser, left open."""
         del spec
         yield await self._browser_of_the_loop()
 
@@ -76,13 +76,13 @@ class SharedBrowser:
         """For the block: coroutines of koss-rpa run on the shared loop, with its browser.
 
         The driver and the browser start here, outside any run: a run's scratch folder (its
-        TMPDIR, `koss_rpa.scratch`) is removed when the run ends, and they outlive it."""
+        TMPDIR, `koss_rpa.evidence.scratch`) is removed when the run ends, and they outlive it."""
         self.run(self._browser_of_the_loop())
         with (
             patch.object(koss_rpa.asyncrun, "run", self.run),
-            patch.object(koss_rpa.browser, "launched", self.launched),
+            patch.object(koss_rpa.flows.browser, "launched", self.launched),
             # No driver of its own to start ahead: the shared loop has one.
-            patch.object(koss_rpa.browser, "start_driver", lambda: None),
+            patch.object(koss_rpa.flows.browser, "start_driver", lambda: None),
         ):
             yield
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from koss_rpa import settings as settings_module
-from koss_rpa.credentials import MemoryKeyring, use_keyring
+from koss_rpa.account.store import MemoryKeyring, use_keyring
 from koss_rpa.i18n import set_language
 
 

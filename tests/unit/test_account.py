@@ -1,4 +1,4 @@
-"""koss_rpa.budget and koss_rpa.account: the login budget and the password protocol."""
+"""account.budget and account.protocol: the login budget and the password protocol."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from koss_rpa.account import Account, Candidate
-from koss_rpa.budget import Answer, LoginBudget, Rules, Submission, account_key
-from koss_rpa.credentials import CredentialStore
+from koss_rpa.account.budget import Answer, LoginBudget, Rules, Submission, account_key
+from koss_rpa.account.protocol import Account, Candidate
+from koss_rpa.account.store import CredentialStore
 from koss_rpa.errors import (
     AccountLocked,
     CredentialsMissing,
@@ -39,8 +39,8 @@ def _account(tmp_path: Path, **extra: object) -> Account:
 RULES = Rules(limit=2, cap=4, quiet=timedelta(hours=24))
 
 
-def _budget(state: Path, uid: str = UID, rules: Rules = RULES, **extra: object) -> LoginBudget:
-    return LoginBudget(state, uid, rules, **extra)  # type: ignore[arg-type]
+def _budget(state: Path, user_id: str = UID, rules: Rules = RULES, **extra: object) -> LoginBudget:
+    return LoginBudget(state, user_id, rules, **extra)  # type: ignore[arg-type]
 
 
 def _spend_lost(budget: LoginBudget, n: int) -> None:

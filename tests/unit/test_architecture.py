@@ -15,36 +15,21 @@ PACKAGE = Path(__file__).resolve().parents[2] / "koss_rpa"
 
 #: Lowest first. A module may import its own layer and those below it, never one above.
 LAYERS: dict[str, tuple[str, ...]] = {
-    "foundation": ("koss_rpa", "i18n", "errors", "settings", "asyncrun", "private"),
-    "pages": ("pages",),
-    "services": (
+    "foundation": (
+        "koss_rpa",
+        "i18n",
+        "errors",
+        "settings",
+        "asyncrun",
+        "private",
         "storage",
-        "runs",
-        "locks",
-        "budget",
-        "scratch",
-        "credentials",
-        "account",
-        "accounts",
-        "outcomes",
-        "notify",
-        "preflight",
         "portal_errors",
-        "browser",
-        "sanitise",
     ),
+    "pages": ("pages",),
+    "services": ("account", "evidence", "notify"),
     "flows": ("flows",),
-    "jobs": ("jobs", "console", "check", "capture", "demo", "doctor", "status", "schedule"),
-    "command line": (
-        "entry",
-        "cli",
-        "cliargs",
-        "clicredentials",
-        "clihelp",
-        "clidocs",
-        "commands",
-        "__main__",
-    ),
+    "jobs": ("jobs", "schedule"),
+    "command line": ("cli", "__main__"),
 }
 
 

@@ -46,7 +46,7 @@ def test_run_should_use_another_thread_inside_a_running_loop() -> None:
     assert ran_in != caller_thread
 
 
-# --- the loop in a thread of its own (what `koss_rpa.entry` runs a browser command on) -----
+# --- the loop in a thread of its own (what `koss_rpa.cli.entry` runs a browser command on) -----
 
 
 async def _fail() -> None:

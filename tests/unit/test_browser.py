@@ -1,4 +1,4 @@
-"""koss_rpa.browser: which browser `auto`, a channel or a path resolves to (nothing is launched)."""
+"""flows.browser: which browser `auto`, a channel or a path resolves to (nothing is launched)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from koss_rpa import browser
-from koss_rpa.browser import BrowserChoice, playwright_chromium_path, resolve_browser
 from koss_rpa.errors import BrowserNotFound
+from koss_rpa.flows import browser
+from koss_rpa.flows.browser import BrowserChoice, playwright_chromium_path, resolve_browser
 
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 

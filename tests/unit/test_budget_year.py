@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from koss_rpa.budget import Answer, LoginBudget, Rules
+from koss_rpa.account.budget import Answer, LoginBudget, Rules
 
 LOCKOUT_AFTER = 5
 RULES = Rules(limit=2, cap=LOCKOUT_AFTER - 1, quiet=timedelta(hours=12))

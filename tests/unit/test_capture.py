@@ -1,4 +1,4 @@
-"""koss_rpa.sanitise and koss_rpa.capture without a browser: canaries in every encoding, the
+"""evidence.sanitise and jobs.capture without a browser: canaries in every encoding, the
 screens told by their words, the capture folder checked before anything starts."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from urllib.parse import quote
 
 import pytest
 
-from koss_rpa.capture import Capturer, RawScreen, classify, prepare_folder
-from koss_rpa.cli import main
+from koss_rpa.cli.app import main
 from koss_rpa.errors import CaptureDirNotEmpty, FolderNotWritable
-from koss_rpa.sanitise import Known, learn, sanitise
+from koss_rpa.evidence.sanitise import Known, learn, sanitise
+from koss_rpa.jobs.capture import Capturer, RawScreen, classify, prepare_folder
 from tests.support.leaks import every_encoding
 
 PASSWORD = "Canary7Pass9"
@@ -109,7 +109,7 @@ def test_capturer_should_withhold_a_page_a_secret_survives_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Should sanitising ever miss a secret, the last check still keeps it off the disk.
-    monkeypatch.setattr("koss_rpa.capture.sanitise", lambda text, known: text)
+    monkeypatch.setattr("koss_rpa.jobs.capture.sanitise", lambda text, known: text)
     capturer = Capturer(tmp_path)
     capturer.known.add_secret(PASSWORD)
     at = __import__("datetime").datetime(2026, 11, 1)
@@ -166,7 +166,7 @@ def test_cli_should_check_the_capture_folder_before_any_browser_starts(
     def no_browser(*args: object, **kwargs: object) -> None:
         raise AssertionError("a browser was started")
 
-    monkeypatch.setattr("koss_rpa.browser.start_driver", no_browser)
+    monkeypatch.setattr("koss_rpa.flows.browser.start_driver", no_browser)
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     full = tmp_path / "full"

@@ -1,4 +1,4 @@
-"""koss_rpa.cli: argument hoisting, and `main()` for what fails before any browser starts.
+"""koss_rpa.cli.app: argument hoisting, and `main()` for what fails before any browser starts.
 
 Every call here stops at the settings, the keyring or the download folder: no browser, no
 network (a browser command starts Playwright's driver ahead, and must stop it again). Run and
@@ -20,9 +20,9 @@ import pytest
 from pydantic import SecretStr
 
 from koss_rpa import __version__
-from koss_rpa.cli import main
-from koss_rpa.cliargs import hoist_globals
-from koss_rpa.credentials import CredentialStore, MemoryKeyring, use_keyring
+from koss_rpa.account.store import CredentialStore, MemoryKeyring, use_keyring
+from koss_rpa.cli.app import main
+from koss_rpa.cli.args import hoist_globals
 from koss_rpa.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from koss_rpa import clidocs
-from koss_rpa.cli import main
+from koss_rpa.cli import docs
+from koss_rpa.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_readme_table_should_be_the_generated_one() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
-    assert clidocs.readme_table() in readme  # else: python scripts/update_docs_table.py
+    assert docs.readme_table() in readme  # else: python scripts/update_docs_table.py
     section = readme.split("## Documentation", 1)[1].split("\n## ", 1)[0]
-    assert clidocs.TABLE_START in section
+    assert docs.TABLE_START in section
 
 
 def test_every_document_should_be_listed() -> None:
@@ -29,29 +29,29 @@ def test_every_document_should_be_listed() -> None:
         for pattern in ("docs/*.md", "docs/reference/*.md")
         for p in ROOT.glob(pattern)
     }
-    assert {g.source for g in clidocs.guides()} == shipped
+    assert {g.source for g in docs.guides()} == shipped
     assert "docs/real-portal.md" in shipped
 
 
 def test_names_should_be_unique_and_each_file_should_exist() -> None:
-    names = [g.name for g in clidocs.guides()]
+    names = [g.name for g in docs.guides()]
     assert len(names) == len(set(names))
-    for guide in clidocs.guides():
-        assert clidocs.path_of(guide).is_file(), guide
+    for guide in docs.guides():
+        assert docs.path_of(guide).is_file(), guide
 
 
 @pytest.mark.parametrize(
     "name", ["real-portal", "docs/real-portal.md", "real-portal.md", "Real-Portal"]
 )
 def test_a_name_should_find_its_document(name: str) -> None:
-    assert clidocs.find(name).source == "docs/real-portal.md"
+    assert docs.find(name).source == "docs/real-portal.md"
 
 
 def test_docs_should_list_every_path(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--lang", "en", "docs"]) == 0
     out = capsys.readouterr().out
-    for guide in clidocs.guides():
-        assert str(clidocs.path_of(guide)) in out
+    for guide in docs.guides():
+        assert str(docs.path_of(guide)) in out
         assert guide.description in out
 
 
@@ -60,7 +60,7 @@ def test_docs_json_should_list_existing_files(capsys: pytest.CaptureFixture[str]
     payload = json.loads(capsys.readouterr().out)
     assert payload["ok"] is True
     documents = payload["result"]["documents"]
-    assert [d["name"] for d in documents] == [g.name for g in clidocs.guides()]
+    assert [d["name"] for d in documents] == [g.name for g in docs.guides()]
     assert all(Path(d["path"]).is_file() for d in documents)
 
 
@@ -93,6 +93,6 @@ def test_help_should_name_the_docs_command(capsys: pytest.CaptureFixture[str]) -
 def test_a_missing_document_should_say_so(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(clidocs, "PACKAGE", tmp_path / "koss_rpa")
+    monkeypatch.setattr(docs, "PACKAGE", tmp_path / "koss_rpa")
     assert main(["--lang", "en", "docs", "markup"]) == 1
     assert "installed without its documents" in capsys.readouterr().err

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from koss_rpa import clihelp, errors
-from koss_rpa.cli import main
+from koss_rpa import errors
+from koss_rpa.cli import help as help_
+from koss_rpa.cli.app import main
 from koss_rpa.i18n import set_language
 from mock_portal.extra import install_command
 
@@ -93,7 +94,7 @@ def test_exit_code_table_should_list_every_code_once() -> None:
         errors.EXIT_SIGHUP,
         errors.EXIT_SIGTERM,
     }
-    codes = [code for code, _text in clihelp.exit_code_rows()]
+    codes = [code for code, _text in help_.exit_code_rows()]
     assert len(codes) == len(set(codes))
     assert set(codes) == leaves | others
 
@@ -102,21 +103,21 @@ def test_exit_code_table_should_match_the_readme() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     table = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
-    assert documented == {code for code, _text in clihelp.exit_code_rows()}
+    assert documented == {code for code, _text in help_.exit_code_rows()}
 
 
 @pytest.mark.parametrize(
     ("name", "lang"),
-    [(name, lang) for name, langs in clihelp.EXIT_TABLE_FILES.items() for lang in langs],
+    [(name, lang) for name, langs in help_.EXIT_TABLE_FILES.items() for lang in langs],
 )
 def test_exit_code_tables_of_the_docs_should_be_the_generated_ones(name: str, lang: str) -> None:
     text = (ROOT / name).read_text("utf-8")
 
-    assert clihelp.exit_table_block(lang) in text  # else: python scripts/update_exit_tables.py
+    assert help_.exit_table_block(lang) in text  # else: python scripts/update_exit_tables.py
 
 
 def test_docs_should_name_only_exit_codes_that_exist() -> None:
-    known = {code for code, _text in clihelp.exit_code_rows()}
+    known = {code for code, _text in help_.exit_code_rows()}
     for name in ("README.md", "docs/scheduling.md"):
         text = (ROOT / name).read_text("utf-8")
         said = re.findall(r"(?:exits? (?:with )?|exit code |終了コード ?)(\d+)", text)

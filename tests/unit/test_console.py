@@ -8,11 +8,11 @@ import json
 import pytest
 from rich.console import Console
 
-from koss_rpa.accounts import AccountEntry
-from koss_rpa.console import BatchDisplay, Output
+from koss_rpa.account.roster import AccountEntry
 from koss_rpa.errors import LoginRejected
 from koss_rpa.flows.batch import AccountReport, BatchReport
 from koss_rpa.flows.runtime import Step
+from koss_rpa.jobs.console import BatchDisplay, Output
 
 
 def _capture(output: Output, *, terminal: bool) -> tuple[io.StringIO, io.StringIO]:

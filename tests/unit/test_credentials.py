@@ -1,4 +1,4 @@
-"""koss_rpa.credentials: the password generator and the keyring store (in-memory keyring)."""
+"""koss_rpa.account.store: the password generator and the keyring store (in-memory keyring)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from keyring.backend import KeyringBackend
 from pydantic import SecretStr
 
-from koss_rpa.credentials import (
+from koss_rpa.account.store import (
     CredentialStatus,
     CredentialStore,
     MemoryKeyring,
@@ -418,7 +418,7 @@ def test_check_backend_should_raise_keyring_unavailable_with_the_remedy() -> Non
 
 
 def test_check_backend_should_name_a_usable_backend() -> None:
-    assert check_backend() == "koss_rpa.credentials.MemoryKeyring"
+    assert check_backend() == "koss_rpa.account.store.MemoryKeyring"
 
 
 @pytest.mark.usefixtures("fail_keyring")

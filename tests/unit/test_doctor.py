@@ -1,4 +1,4 @@
-"""koss_rpa.doctor.check_portal against local sockets (no browser, no internet)."""
+"""koss_rpa.jobs.doctor.check_portal against local sockets (no browser, no internet)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from koss_rpa.doctor import check_portal
 from koss_rpa.errors import PortalUnreachable
+from koss_rpa.jobs.doctor import check_portal
 
 
 class _Status(BaseHTTPRequestHandler):

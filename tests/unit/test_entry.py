@@ -1,4 +1,4 @@
-"""`koss_rpa.entry`: which command lines start Playwright's driver before the CLI is imported,
+"""`koss_rpa.cli.entry`: which command lines start Playwright's driver before the CLI is imported,
 and the early driver handed out once (the driver itself is replaced: no Node.js here)."""
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import platformdirs
 import pytest
 import typer
 
-from koss_rpa import browser, cliargs, entry, settings
-from koss_rpa.cli import app
+from koss_rpa import settings
+from koss_rpa.cli import args, entry
+from koss_rpa.cli.app import app
+from koss_rpa.flows import browser
 
 T = TypeVar("T")
 
@@ -66,7 +68,7 @@ def test_needs_browser_should_say_no_for_anything_else(argv: list[str]) -> None:
 def test_needs_browser_should_know_the_global_options_and_the_commands_as_the_cli_has_them() -> (
     None
 ):
-    assert entry.GLOBAL_VALUED == cliargs.GLOBAL_VALUED
+    assert entry.GLOBAL_VALUED == args.GLOBAL_VALUED
     commands = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
     assert commands >= entry.BROWSER_COMMANDS
 
@@ -137,7 +139,7 @@ def test_main_should_run_the_cli_with_the_collector_on(
     """The collector is off while the program imports, never while the CLI runs."""
     import gc
 
-    import koss_rpa.cli
+    import koss_rpa.cli.app
 
     seen: list[bool] = []
 
@@ -147,7 +149,7 @@ def test_main_should_run_the_cli_with_the_collector_on(
 
     monkeypatch.setattr(sys, "argv", ["koss-rpa", "version"])
     monkeypatch.setenv("NODE_COMPILE_CACHE", str(tmp_path))
-    monkeypatch.setattr(koss_rpa.cli, "main", cli_main)
+    monkeypatch.setattr(koss_rpa.cli.app, "main", cli_main)
     try:
         assert entry.main() == 0
     finally:

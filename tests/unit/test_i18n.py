@@ -18,7 +18,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from koss_rpa import i18n
-from koss_rpa.clihelp import help_msgids
+from koss_rpa.cli.help import help_msgids
 from koss_rpa.i18n import (
     SUPPORTED,
     POSyntaxError,
@@ -67,7 +67,7 @@ def code_msgids() -> frozenset[str]:
     )
     msgids = frozenset(message for _f, _n, message, _c, _x in found if isinstance(message, str))
     assert len(msgids) > 50, "Babel found next to no `_()` calls: is the extraction broken?"
-    # The CLI's help texts, a paragraph each (koss_rpa/clihelp.py).
+    # The CLI's help texts, a paragraph each (koss_rpa/cli/help.py).
     return msgids | frozenset(help_msgids())
 
 

@@ -12,7 +12,7 @@ import pytest
 import typer
 
 from koss_rpa import schedule
-from koss_rpa.cli import app, main
+from koss_rpa.cli.app import app, main
 
 UID = "KNAB1234"
 

@@ -12,7 +12,7 @@ import keyring
 import pytest
 
 from koss_rpa import notify
-from koss_rpa.cli import main
+from koss_rpa.cli.app import main
 from koss_rpa.errors import EXIT_NOTIFY_FAILED, LoginRejected, SettingsInvalid
 from koss_rpa.settings import Settings
 from koss_rpa.storage import JST

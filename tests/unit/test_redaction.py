@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from koss_rpa.runs import MASK, UNSCRUBBED_SUFFIX, Redactor
+from koss_rpa.evidence.runs import MASK, UNSCRUBBED_SUFFIX, Redactor
 from tests.support.leaks import encodings, scan_bytes, whatwg_form
 
 ASCII = st.characters(min_codepoint=0x21, max_codepoint=0x7E) | st.just(" ")

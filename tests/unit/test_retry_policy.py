@@ -11,11 +11,11 @@ from playwright.async_api import Browser
 from tenacity import stop_after_delay
 
 from koss_rpa import asyncrun
-from koss_rpa.credentials import CredentialStore
+from koss_rpa.account.store import CredentialStore
 from koss_rpa.errors import KossError, LoginRejected, PortalUnavailable
+from koss_rpa.evidence.runs import RunFolder
 from koss_rpa.flows.retry import retrying
 from koss_rpa.flows.runtime import AccountRun, Runtime
-from koss_rpa.runs import RunFolder
 from koss_rpa.settings import RetrySettings, Settings
 
 
@@ -71,7 +71,7 @@ class Collected(logging.Handler):
 
 
 def test_retrying_should_log_each_retry() -> None:
-    # A handler of its own: an earlier `koss_rpa.cli.main` in this worker may have stopped the
+    # A handler of its own: an earlier `koss_rpa.cli.app.main` in this worker may have stopped the
     # package's propagation to the root logger (and so to caplog).
     collected = Collected()
     flows_log = logging.getLogger("koss_rpa.flows")

@@ -1,4 +1,4 @@
-"""koss_rpa.runs: secrets kept out of logs, run folders, pruning and evidence."""
+"""koss_rpa.evidence.runs: secrets kept out of logs, run folders, pruning and evidence."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from koss_rpa.runs import (
+from koss_rpa.evidence.runs import (
     MASK,
     RUN_LOCK,
     RUN_MARKER,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from koss_rpa import schedule
-from koss_rpa.cli import main
+from koss_rpa.cli.app import main
 from koss_rpa.errors import ScheduleNotWritable
 from tests.support.cron import cron_words, run_as_cron
 

@@ -391,7 +391,7 @@ def test_a_wrong_environment_variable_should_be_named(
 def test_an_accounts_files_relative_download_dir_should_be_relative_to_that_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from koss_rpa.accounts import load_accounts
+    from koss_rpa.account.roster import load_accounts
 
     office = tmp_path / "office"
     office.mkdir()

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from koss_rpa import outcomes, storage
-from koss_rpa.budget import LoginBudget
-from koss_rpa.cli import main
-from koss_rpa.credentials import CredentialStore
+from koss_rpa import storage
+from koss_rpa.account.budget import LoginBudget
+from koss_rpa.account.store import CredentialStore
+from koss_rpa.cli.app import main
 from koss_rpa.errors import EXIT_STATUS_ATTENTION
+from koss_rpa.evidence import outcomes
 
 MONTH = storage.month_of(datetime.now(UTC))
 IDS = ("KNAB1234", "KNCA6288")
@@ -34,9 +35,9 @@ def office(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     store = CredentialStore()
-    for uid in IDS:
-        store.set_password(uid, SecretStr("Keiji2019"), datetime.now(UTC) - timedelta(days=10))
-        save(tmp_path, uid)
+    for user_id in IDS:
+        store.set_password(user_id, SecretStr("Keiji2019"), datetime.now(UTC) - timedelta(days=10))
+        save(tmp_path, user_id)
     return tmp_path
 
 

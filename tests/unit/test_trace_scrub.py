@@ -1,4 +1,4 @@
-"""koss_rpa.runs: trace archives scrubbed of every secret; what a killed run left unscrubbed."""
+"""evidence.runs: trace archives scrubbed of every secret; what a killed run left unscrubbed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from koss_rpa.runs import MASK, RUN_MARKER, UNSCRUBBED_SUFFIX, Redactor, prune_runs
+from koss_rpa.evidence.runs import MASK, RUN_MARKER, UNSCRUBBED_SUFFIX, Redactor, prune_runs
 
 
 def redactor(*secrets: str) -> Redactor:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from koss_rpa import storage
-from koss_rpa.cliargs import Invocation, invocation
+from koss_rpa.cli.args import Invocation, invocation
 from koss_rpa.errors import SettingsInvalid
 from koss_rpa.i18n import _
 
 if TYPE_CHECKING:
-    from koss_rpa.credentials import CredentialStore
+    from koss_rpa.account.store import CredentialStore
     from koss_rpa.settings import Settings
 
 credentials_app = typer.Typer(
@@ -43,8 +43,8 @@ class _Keyring:
 
     @cached_property
     def store(self) -> CredentialStore:
-        from koss_rpa.credentials import CredentialStore
-        from koss_rpa.preflight import checked_backend
+        from koss_rpa.account.preflight import checked_backend
+        from koss_rpa.account.store import CredentialStore
 
         checked_backend()
         return CredentialStore(self.settings.keyring_service)
@@ -84,18 +84,18 @@ def credentials_set(
     """
     from pydantic import SecretStr
 
-    from koss_rpa.credentials import meets_policy
+    from koss_rpa.account.store import meets_policy
 
     inv = invocation(ctx)
     keyring = _keyring(inv, user_id)
-    settings, uid, store = keyring.settings, keyring.user_id, keyring.store
+    settings, user_id, store = keyring.settings, keyring.user_id, keyring.store
     when = _parse_date(changed_on)
     if stdin:
         password = _read_stdin_password(settings.password_policy.max_length)
     else:
         _require_terminal(_("Pipe the password in with --stdin instead."))
         password = typer.prompt(
-            _("納付利用者パスワード for {user_id}").format(user_id=uid),
+            _("納付利用者パスワード for {user_id}").format(user_id=user_id),
             hide_input=True,
             confirmation_prompt=True,
         )
@@ -103,13 +103,13 @@ def credentials_set(
     out = inv.output()
     if not meets_policy(password, settings.password_policy):
         out.line(_("Note: this password does not meet the configured password policy."))
-    kept = store.set_password(uid, SecretStr(password), when, discard_pending=discard_pending)
-    from koss_rpa.account import Account
+    kept = store.set_password(user_id, SecretStr(password), when, discard_pending=discard_pending)
+    from koss_rpa.account.protocol import Account
 
-    account = Account(store, uid, settings)
+    account = Account(store, user_id, settings)
     account.budget.reset()  # a person looked: a new login budget, and no lock
     account.move_state_home()
-    out.line(_("Stored the password of {user_id} in the keyring.").format(user_id=uid))
+    out.line(_("Stored the password of {user_id} in the keyring.").format(user_id=user_id))
     if kept:
         out.line(
             _(
@@ -118,7 +118,7 @@ def credentials_set(
                 "again with --discard-pending."
             )
         )
-    out.result("credentials set", {"user_id": uid, "pending_kept": kept})
+    out.result("credentials set", {"user_id": user_id, "pending_kept": kept})
 
 
 def _require_terminal(remedy: str) -> None:
@@ -239,7 +239,7 @@ def credentials_unlock(
                 "'koss-rpa credentials unlock {user_id} --yes'."
             ).format(user_id=keyring.user_id)
         )
-    from koss_rpa.account import Account
+    from koss_rpa.account.protocol import Account
 
     account = Account(keyring.store, keyring.user_id, keyring.settings)
     account.budget.reset()
@@ -260,8 +260,8 @@ def credentials_status(
     """Which keyring entries exist for an account, and the password's age. Never the value."""
     inv = invocation(ctx)
     keyring = _keyring(inv, user_id)
-    uid = keyring.user_id
-    status = keyring.store.status(uid)
+    user_id = keyring.user_id
+    status = keyring.store.status(user_id)
     out = inv.output()
     age = status.age_days()
     out.check(status.has_current, _("current password stored"), _("koss-rpa credentials set"))
@@ -277,7 +277,7 @@ def credentials_status(
     out.result(
         "credentials status",
         {
-            "user_id": uid,
+            "user_id": user_id,
             "current": status.has_current,
             "pending": status.has_pending,
             "previous": status.has_previous,
@@ -298,13 +298,13 @@ def credentials_delete(
     """Remove every keyring entry of an account (current, pending, previous)."""
     inv = invocation(ctx)
     keyring = _keyring(inv, user_id)
-    uid, store = keyring.user_id, keyring.store
+    user_id, store = keyring.user_id, keyring.store
     if not yes:
         _require_terminal(_("Add --yes to delete without asking."))
-    if not yes and not typer.confirm(_("Delete the stored passwords of {u}?").format(u=uid)):
+    if not yes and not typer.confirm(_("Delete the stored passwords of {u}?").format(u=user_id)):
         raise typer.Exit(1)
-    store.delete(uid)
-    inv.output().line(_("Deleted the stored passwords of {user_id}.").format(user_id=uid))
+    store.delete(user_id)
+    inv.output().line(_("Deleted the stored passwords of {user_id}.").format(user_id=user_id))
 
 
 @credentials_app.command("show")
@@ -315,12 +315,12 @@ def credentials_show(
 ) -> None:
     """Print an account's current password — only with --reveal, and only to a terminal."""
     keyring = _keyring(invocation(ctx), user_id)
-    uid = keyring.user_id
+    user_id = keyring.user_id
     if not reveal:
         raise SettingsInvalid(_("Add --reveal to print the password."))
     if not sys.stdout.isatty():
         raise SettingsInvalid(_("The password is printed only to a terminal, never to a pipe."))
-    password = keyring.store.current(uid)  # the keyring is checked only now
+    password = keyring.store.current(user_id)  # the keyring is checked only now
     if password is None:
-        raise SettingsInvalid(_("No password is stored for {user_id}.").format(user_id=uid))
+        raise SettingsInvalid(_("No password is stored for {user_id}.").format(user_id=user_id))
     typer.echo(password.get_secret_value())

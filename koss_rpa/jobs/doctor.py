@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from koss_rpa import asyncrun, storage
-from koss_rpa.browser import browser_for
-from koss_rpa.credentials import CredentialStore
+from koss_rpa.account.preflight import check_state_dirs, checked_backend
+from koss_rpa.account.store import CredentialStore
 from koss_rpa.errors import KossError, PortalUnreachable, SettingsInvalid
+from koss_rpa.flows.browser import browser_for
 from koss_rpa.i18n import _
-from koss_rpa.preflight import check_state_dirs, checked_backend
 from koss_rpa.settings import Settings, load_settings
 
 
@@ -50,8 +50,8 @@ def check_portal(url: str, timeout: float) -> int:
 
 
 def _user_id(settings: Settings) -> Check:
-    uid = settings.validated_user_id()
-    return Check("user_id", _("納付利用者ID {user_id}").format(user_id=uid))
+    user_id = settings.validated_user_id()
+    return Check("user_id", _("納付利用者ID {user_id}").format(user_id=user_id))
 
 
 def _download_dir(settings: Settings) -> Check:
@@ -80,15 +80,15 @@ def _keyring(settings: Settings) -> Check:
 
 
 def _credentials(settings: Settings) -> Check:
-    uid = settings.validated_user_id()
+    user_id = settings.validated_user_id()
     check = Check(
         "credentials",
-        _("password of {user_id} stored").format(user_id=uid),
-        remedy=_("koss-rpa credentials set {user_id}").format(user_id=uid),
+        _("password of {user_id} stored").format(user_id=user_id),
+        remedy=_("koss-rpa credentials set {user_id}").format(user_id=user_id),
     )
     checked_backend()
-    if not CredentialStore(settings.keyring_service).status(uid).has_current:
-        check.error = SettingsInvalid(_("no password stored for {user_id}").format(user_id=uid))
+    if not CredentialStore(settings.keyring_service).status(user_id).has_current:
+        check.error = SettingsInvalid(_("no password stored for {user_id}").format(user_id=user_id))
     return check
 
 

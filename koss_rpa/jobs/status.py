@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from koss_rpa import outcomes, storage
+from koss_rpa import storage
 from koss_rpa.errors import KossError
+from koss_rpa.evidence import outcomes
 from koss_rpa.i18n import _
 from koss_rpa.notify import event_of
 from koss_rpa.settings import Settings
@@ -162,7 +163,7 @@ def collect(
     settings: Settings, accounts_file: Path | None, user_id: str | None
 ) -> list[AccountStatus]:
     """One row per account of `accounts_file`, or for `user_id` (else the user_id setting)."""
-    from koss_rpa.credentials import CredentialStore, check_backend
+    from koss_rpa.account.store import CredentialStore, check_backend
 
     store: Any = CredentialStore(settings.keyring_service, cache=True)
     keyring_problem: str | None = None
@@ -171,7 +172,7 @@ def collect(
     except KossError as exc:
         keyring_problem = str(exc)
     if accounts_file is not None:
-        from koss_rpa.accounts import load_accounts
+        from koss_rpa.account.roster import load_accounts
 
         parsed, entries = load_accounts(accounts_file, settings)
         accounts = [
@@ -180,14 +181,14 @@ def collect(
     else:
         accounts = [(settings.validated_user_id(user_id), "", settings)]
     rows: list[AccountStatus] = []
-    for uid, label, account_settings in accounts:
+    for user_id, label, account_settings in accounts:
         if keyring_problem is not None:
-            row = AccountStatus(uid, label, storage.month_of(datetime.now(UTC)))
+            row = AccountStatus(user_id, label, storage.month_of(datetime.now(UTC)))
             _file(row, account_settings)
             _state(row, account_settings)
             row.problems.append(_("keyring: {error}").format(error=keyring_problem))
         else:
-            row = account_status(account_settings, uid, label, store)
+            row = account_status(account_settings, user_id, label, store)
         rows.append(row)
     return rows
 

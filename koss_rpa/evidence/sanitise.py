@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlu
 
 from bs4 import BeautifulSoup, Comment, Tag
 
-from koss_rpa.runs import MASK
+from koss_rpa.evidence.runs import MASK
 
 #: The fixed placeholders, by the 利用者情報 / 国庫金ダイレクト納付口座情報 label they replace.
 PLACEHOLDERS: dict[str, str] = {
@@ -41,7 +41,7 @@ PLACEHOLDERS: dict[str, str] = {
     "口座名義（フリガナ）": "ミホンコウザ",
 }
 EMAIL_PLACEHOLDER = "mail@example.invalid"
-SECRET_PLACEHOLDER = MASK  # the same mask as every other artifact (koss_rpa.runs)
+SECRET_PLACEHOLDER = MASK  # the same mask as every other artifact (koss_rpa.evidence.runs)
 TOKEN_PLACEHOLDER = "TOKEN"
 HIDDEN_PLACEHOLDER = "x"
 #: Marks the policy the capture adds; the mock removes exactly this element when serving.

@@ -7,8 +7,8 @@ import socket
 from urllib.parse import urlsplit
 
 from koss_rpa import storage
-from koss_rpa.account import Account, missing, rejected_before
-from koss_rpa.credentials import CredentialStore, check_backend, keyring_remedy
+from koss_rpa.account.protocol import Account, missing, rejected_before
+from koss_rpa.account.store import CredentialStore, check_backend, keyring_remedy
 from koss_rpa.errors import (
     FolderNotWritable,
     KeyringUnavailable,

@@ -1,4 +1,4 @@
-"""An account's lock, in the state folder beside its safety record (`koss_rpa.budget`): it keeps
+"""An account's lock, in the state folder beside its safety record (`account.budget`): it keeps
 a second run off an account that is being worked on, whatever the second run's `run_dir`,
 working folder or configuration."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from filelock import FileLock, Timeout
 
-from koss_rpa.budget import account_key
+from koss_rpa.account.budget import account_key
 from koss_rpa.errors import RunLocked
 from koss_rpa.i18n import _
 from koss_rpa.private import FILE_MODE, private_dir

@@ -9,7 +9,7 @@ run, `TMPDIR`, `TEMP` and `TMP` point into a folder of koss-rpa's own, private t
 holds a lock on it, and every later run removes the folders whose lock nobody holds.
 
 The folder is the user's default state folder's (platformdirs), not the `state_dir` setting's:
-Playwright's driver is started before the settings are read (`koss_rpa.entry`).
+Playwright's driver is started before the settings are read (`koss_rpa.cli.entry`).
 """
 
 from __future__ import annotations

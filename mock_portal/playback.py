@@ -35,7 +35,7 @@ TEMPLATE_SCREENS = {
     "mypage.html": "mypage",
     "reset.html": "reset",
 }
-#: `koss_rpa.sanitise.PLACEHOLDERS`, by the label of the mock's 利用者情報 rows (a unit test
+#: `evidence.sanitise.PLACEHOLDERS`, by the label of the mock's 利用者情報 rows (a unit test
 #: keeps the two equal; the mock does not import koss_rpa).
 PLACEHOLDERS = {
     "納付利用者ID": "KNXX0000",

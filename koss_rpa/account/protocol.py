@@ -25,8 +25,8 @@ from typing import Literal
 
 from pydantic import SecretStr
 
-from koss_rpa.budget import Answer, LoginBudget, Refusal, Rules, budget_dir
-from koss_rpa.credentials import CredentialStore, generate_password
+from koss_rpa.account.budget import Answer, LoginBudget, Refusal, Rules, budget_dir
+from koss_rpa.account.store import CredentialStore, generate_password
 from koss_rpa.errors import (
     AccountLocked,
     AnswerUnrecognised,

@@ -1,7 +1,7 @@
 """The commands of unattended operation: `notify`, `schedule` and `status`.
 
 Registered on the main app by `register(app)`; like every other command they read the settings
-and make their output through the invocation (`koss_rpa.cliargs.Invocation`, Typer's `ctx.obj`),
+and make their output through the invocation (`koss_rpa.cli.args.Invocation`, Typer's `ctx.obj`),
 and use no browser.
 """
 
@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from koss_rpa.cliargs import invocation
+from koss_rpa.cli.args import invocation
 from koss_rpa.errors import EXIT_NOTIFY_FAILED, EXIT_STATUS_ATTENTION, SettingsInvalid
 from koss_rpa.i18n import _
 
 if TYPE_CHECKING:
-    from koss_rpa.console import Output
+    from koss_rpa.jobs.console import Output
     from koss_rpa.schedule import Scheduler
     from koss_rpa.settings import Settings
 
@@ -130,7 +130,7 @@ def status(
       koss-rpa status accounts.toml
       koss-rpa status accounts.toml --json
     """
-    from koss_rpa.status import collect, render
+    from koss_rpa.jobs.status import collect, render
 
     inv = invocation(ctx)
     settings = inv.settings()
@@ -205,13 +205,13 @@ def schedule_install(
     settings = inv.settings()
     when = schedule.parse_at(at)
     if accounts_file is not None:
-        from koss_rpa.accounts import load_accounts
+        from koss_rpa.account.roster import load_accounts
 
         load_accounts(accounts_file, settings)
         args = ["batch", str(accounts_file.resolve()), "--once-per", "month"]
     else:
-        uid = settings.validated_user_id(user_id)
-        args = ["download", "--user-id", uid, "--once-per", "month"]
+        user_id = settings.validated_user_id(user_id)
+        args = ["download", "--user-id", user_id, "--once-per", "month"]
     job_settings, wrapper = _job_files()
     frozen = schedule.frozen_settings(settings, _language(inv, settings))
     log_file = (settings.state_dir / "schedule.log").resolve()
@@ -381,10 +381,10 @@ def _listing(out: Output, items: list[str], heading: str, none: str, kind: str) 
 
 
 def last_run(state: Path) -> dict[str, Any] | None:
-    """How the last day went: the outcome records (`koss_rpa.outcomes`) in the state folder
+    """How the last day went: the outcome records (`koss_rpa.evidence.outcomes`) in the state folder
     `state` of the newest run's day (Japan time), per account, skipped accounts included;
     None before any run."""
-    from koss_rpa.outcomes import read_outcomes
+    from koss_rpa.evidence.outcomes import read_outcomes
 
     records = read_outcomes(state)
     if not records:

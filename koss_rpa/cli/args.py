@@ -25,8 +25,8 @@ import typer
 from koss_rpa.i18n import set_language
 
 if TYPE_CHECKING:
-    from koss_rpa.console import Output
     from koss_rpa.errors import KossError
+    from koss_rpa.jobs.console import Output
     from koss_rpa.settings import Settings
 
 GLOBAL_FLAGS = {"--json", "--debug"}
@@ -104,7 +104,7 @@ class Invocation:
 
     def output(self) -> Output:
         """The command's output (`--json` or for a person), remembering a printed JSON object."""
-        from koss_rpa.console import Output, error_payload
+        from koss_rpa.jobs.console import Output, error_payload
 
         invocation = self
 
@@ -134,7 +134,7 @@ class Invocation:
         (with the command's result, if it made one)."""
         if "--json" not in args or self.json_written:
             return
-        from koss_rpa.console import error_payload  # lazily, as Output: rich at need
+        from koss_rpa.jobs.console import error_payload  # lazily, as Output: rich at need
 
         command = command_name(args)
         payload = error_payload(command, code, exit_code, message)

@@ -1,6 +1,6 @@
 """`--help` in the user's language: the command tree's help texts through the catalogs.
 
-The help texts stay in English in the command modules (`koss_rpa/cli.py`, `commands.py`,
+The help texts stay in English in the command modules (`koss_rpa/cli/app.py`, `commands.py`,
 `clicredentials.py`: docstrings and `help=`); each paragraph of them is a message id of the
 catalogs (`scripts/update_catalogs.py` collects them with `help_msgids()`,
 `tests/unit/test_i18n.py` checks that each is translated). `localized(app)` builds the click
@@ -321,7 +321,7 @@ def localized(app: typer.Typer) -> Callable[..., Any]:
 def help_msgids(app: typer.Typer | None = None) -> list[str]:
     """The message ids of the help texts (each paragraph, in English), for the catalogs."""
     if app is None:
-        from koss_rpa.cli import app as cli_app
+        from koss_rpa.cli.app import app as cli_app
 
         app = cli_app
     command = typer.main.get_command(app)

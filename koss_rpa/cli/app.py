@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from koss_rpa import __version__, asyncrun, clicredentials, clidocs, commands, jobs, storage
-from koss_rpa.cliargs import (
+from koss_rpa import __version__, asyncrun, storage
+from koss_rpa.cli import credentials, docs, operations
+from koss_rpa.cli.args import (
     EXIT_TYPES,
     INTERRUPT_TYPES,
     USAGE_TYPES,
@@ -27,14 +28,15 @@ from koss_rpa.cliargs import (
 )
 from koss_rpa.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, KossError
 from koss_rpa.i18n import _, set_language
+from koss_rpa.jobs import runner
 
 if TYPE_CHECKING:
-    from koss_rpa.check import CheckReport
-    from koss_rpa.console import Output
+    from koss_rpa.jobs.check import CheckReport
+    from koss_rpa.jobs.console import Output
     from koss_rpa.settings import Settings
 
 # Settings (pydantic-settings), the keyring and the flows are imported where they are used
-# (`koss_rpa.jobs`): a browser command loads them in a worker thread while Playwright's driver
+# (`jobs.runner`): a browser command loads them in a worker thread while Playwright's driver
 # starts.
 
 app = typer.Typer(
@@ -49,7 +51,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-clicredentials.register(app)
+credentials.register(app)
 
 
 class OncePer(StrEnum):
@@ -83,7 +85,7 @@ def _globals(
     set_language(lang)
 
 
-def _account(inv: Invocation, user_id: str | None, **overrides: Any) -> jobs.AccountChoice:
+def _account(inv: Invocation, user_id: str | None, **overrides: Any) -> runner.AccountChoice:
     """The command's settings and the account's validated ID, read once, when first asked
     for (by the job's worker thread, or by the command before it)."""
 
@@ -110,13 +112,13 @@ CaptureOption = Annotated[
 def _check(
     inv: Invocation, login: bool, user_id: str | None, capture: Path | None, force: bool
 ) -> tuple[CheckReport, Output]:
-    folder = jobs.prepare_capture(capture, force=force) if capture is not None else None
-    job = jobs.with_capture(jobs.check_job(login=login), folder)
+    folder = runner.prepare_capture(capture, force=force) if capture is not None else None
+    job = runner.with_capture(runner.check_job(login=login), folder)
     if login:
-        return jobs.run_account_job(
-            jobs.AccountJob("check", lambda: job), _account(inv, user_id), inv.output
+        return runner.run_account_job(
+            runner.AccountJob("check", lambda: job), _account(inv, user_id), inv.output
         )
-    return jobs.run_portal_job("check", job, user_id, inv.settings, inv.output)
+    return runner.run_portal_job("check", job, user_id, inv.settings, inv.output)
 
 
 def _show_check(
@@ -124,7 +126,7 @@ def _show_check(
 ) -> None:
     from rich.table import Table
 
-    from koss_rpa.check import MARKS, kind_text, state_text
+    from koss_rpa.jobs.check import MARKS, kind_text, state_text
 
     if not inv.as_json:
         table = Table(title=_("Portal check ({url})").format(url=report.portal_url))
@@ -169,7 +171,7 @@ def _show_check(
                 "error": {"code": error.code, "exit_code": error.exit_code, "message": str(error)},
             }
         )
-    from koss_rpa.console import Output
+    from koss_rpa.jobs.console import Output
 
     Output().err.print(
         _("error [{code}]: {message}").format(code=error.code, message=error), markup=False
@@ -303,17 +305,17 @@ def download(
     if once_per is OncePer.month:
         from koss_rpa.flows.download import skipped_if_done
 
-        settings, uid = account()  # read once: the job below has them from `account` too
+        settings, user_id = account()  # read once: the job below has them from `account` too
         month = storage.month_of(datetime.now(UTC))
-        _manifest_notes(settings.download_dir, uid)
-        skipped = skipped_if_done(settings.download_dir, uid, month)
+        _manifest_notes(settings.download_dir, user_id)
+        skipped = skipped_if_done(settings.download_dir, user_id, month)
         if skipped is not None:
             out = inv.output()
             out.line(_("Already saved this month: {path}").format(path=skipped.path))
             out.result("download", skipped.to_json())
             return
-    job = jobs.download_job().captured(capture)
-    result, out = jobs.run_account_job(job, account, inv.output)
+    job = runner.download_job().captured(capture)
+    result, out = runner.run_account_job(job, account, inv.output)
     if result.rotated:
         out.line(_("The password was changed; the new one is in the keyring."))
     if result.unchanged:  # byte-identical to the month's newest: nothing was written
@@ -357,7 +359,7 @@ def batch(
     """
     inv = invocation(ctx)
     settings = inv.settings(**({"concurrency": concurrency} if concurrency else {}))
-    result, payload, out = jobs.run_batch_job(
+    result, payload, out = runner.run_batch_job(
         settings, accounts_file, report, inv.output, once_per_month=once_per is OncePer.month
     )
     out.result("batch", payload)
@@ -377,8 +379,8 @@ def change_password(ctx: typer.Context, user_id: UserIdOption = None) -> None:
       koss-rpa change-password --user-id KNAB1234
     """
     inv = invocation(ctx)
-    result, out = jobs.run_account_job(
-        jobs.change_password_job(), _account(inv, user_id), inv.output
+    result, out = runner.run_account_job(
+        runner.change_password_job(), _account(inv, user_id), inv.output
     )
     out.line(_("The password was changed; the new one is in the keyring."))
     out.result("change-password", result.to_json())
@@ -393,8 +395,8 @@ def info(ctx: typer.Context, user_id: UserIdOption = None, capture: CaptureOptio
       koss-rpa info --user-id KNAB1234 --json
     """
     inv = invocation(ctx)
-    job = jobs.info_job().captured(capture)
-    result, out = jobs.run_account_job(job, _account(inv, user_id), inv.output)
+    job = runner.info_job().captured(capture)
+    result, out = runner.run_account_job(job, _account(inv, user_id), inv.output)
     for label, value in result.user_info.items():
         out.line(f"{label}: {value}")
     for row in result.direct_payment_accounts:
@@ -402,8 +404,8 @@ def info(ctx: typer.Context, user_id: UserIdOption = None, capture: CaptureOptio
     out.result("info", result.to_json())
 
 
-commands.register(app)  # notify, schedule, status
-clidocs.register(app)  # docs
+operations.register(app)  # notify, schedule, status
+docs.register(app)  # docs
 
 
 @app.command()
@@ -412,7 +414,7 @@ def doctor(ctx: typer.Context, user_id: UserIdOption = None) -> None:
 
     Run it once by hand, and once the way the scheduler will (same user, same environment).
     """
-    from koss_rpa.doctor import run_doctor
+    from koss_rpa.jobs.doctor import run_doctor
 
     inv = invocation(ctx)
     code = run_doctor(inv.config, user_id, inv.output())
@@ -430,7 +432,7 @@ def demo(
     Shows the menu, the forced password change, the new login and the saved file. Uses a
     throw-away keyring; touches neither the real portal nor your keyring.
     """
-    from koss_rpa.demo import run_demo
+    from koss_rpa.jobs.demo import run_demo
 
     run_demo(invocation(ctx).output(), headed=headed)
 
@@ -471,17 +473,17 @@ def _main(argv: list[str] | None) -> int:
         logging.getLogger("koss_rpa").propagate = False
     inv = Invocation()  # the root context's `obj`: every command's `ctx.obj`
     as_json = "--json" in args
-    from koss_rpa import clihelp
+    from koss_rpa.cli import help as help_
 
     try:
         # The language first, so that --help is in it too (--lang, else the locale).
-        set_language(clihelp.requested_language(args))
-    except clihelp.UnknownLanguage as exc:
+        set_language(help_.requested_language(args))
+    except help_.UnknownLanguage as exc:
         sys.stderr.write(f"koss-rpa: {exc}\n")
         inv.json_failure(args, "usage", EXIT_USAGE, str(exc))
         return EXIT_USAGE
     try:
-        command = clihelp.localized(app)
+        command = help_.localized(app)
         result = command(args=args, prog_name="koss-rpa", standalone_mode=False, obj=inv)
     except KossError as exc:
         inv.as_json = inv.as_json or as_json
@@ -526,7 +528,7 @@ def _finish(inv: Invocation, args: list[str], code: int) -> int:
 
 def exit_meaning(code: int) -> str:
     """What an exit code says (the table of `koss-rpa --help`)."""
-    from koss_rpa.clihelp import exit_code_rows
+    from koss_rpa.cli.help import exit_code_rows
 
     meaning = dict(exit_code_rows()).get(code)
     return meaning or _("exit code {code}").format(code=code)

@@ -2,7 +2,7 @@
 
 `auto` tries, in order: Playwright's own Chromium, a system Chromium (Debian/Ubuntu's
 `chromium`), Google Chrome, Microsoft Edge (every Windows machine has it).
-Run `python -m koss_rpa.browser` to see which one would be used.
+Run `python -m koss_rpa.flows.browser` to see which one would be used.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import playwright
 from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from koss_rpa import scratch
 from koss_rpa.errors import BrowserNotFound
+from koss_rpa.evidence import scratch
 from koss_rpa.i18n import _
 from koss_rpa.portal_errors import first_line
 from mock_portal.extra import fit_hints
@@ -55,7 +55,7 @@ QUIET_FEATURES: tuple[str, ...] = (
 )
 _DISABLE_FEATURES = "--disable-features="
 
-log = logging.getLogger("koss_rpa.browser")
+log = logging.getLogger("koss_rpa.flows.browser")
 
 CHANNELS = ("chrome", "chrome-beta", "msedge", "msedge-beta", "msedge-dev")
 
@@ -347,7 +347,7 @@ def browser_for(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m koss_rpa.browser [--quiet] [SPEC]`: say which browser would be used."""
+    """`python -m koss_rpa.flows.browser [--quiet] [SPEC]`: say which browser would be used."""
     args = list(sys.argv[1:] if argv is None else argv)
     quiet = "--quiet" in args
     rest = [a for a in args if a != "--quiet"]

@@ -7,7 +7,7 @@ from starlette.responses import HTMLResponse, Response
 
 from mock_portal import messages
 from mock_portal.login import check_user_id
-from mock_portal.passwords import Rejection, rejection_message
+from mock_portal.password_rules import Rejection, rejection_message
 from mock_portal.rendering import render
 from mock_portal.sessions import SessionStatus
 from mock_portal.state import PortalState

@@ -4,7 +4,7 @@ state folder (`settings.state_dir`), read by `koss-rpa status` and `koss-rpa sch
 ```
 <state>/last-run/KNAB1234.json   {"command", "finished_at", "exit_code", "code", "run_folder",
                                   "outcome"}   outcome: downloaded, skipped, failed, ok
-<state>/budget/KNAB1234.json     the account's safety record (koss_rpa.budget; another keyring
+<state>/budget/KNAB1234.json     the account's safety record (account.budget; another keyring
                                  service than the default adds a digest of it to the name)
 ```
 """
@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from koss_rpa.account import safety_record
+from koss_rpa.account.protocol import safety_record
 from koss_rpa.settings import Settings
 from koss_rpa.storage import JST
 
@@ -120,7 +120,7 @@ class Budget:
 
 
 def read_budget(settings: Settings, user_id: str) -> Budget | None:
-    """The safety record of `user_id` (`koss_rpa.budget`), None when there is none: the
+    """The safety record of `user_id` (`koss_rpa.account.budget`), None when there is none: the
     password submissions the portal has not confirmed that count now, and a lock.
 
     Raises:

@@ -1,11 +1,11 @@
 """The `koss-rpa` program (and `python -m koss_rpa`): starts Playwright's driver first, when the
-command line asks for a browser, then hands over to the CLI (`koss_rpa.cli.main`).
+command line asks for a browser, then hands over to the CLI (`koss_rpa.cli.app.main`).
 
 Playwright's driver is a Node.js process that takes about a quarter of a second to boot, and a
 run needs it before anything else: started here, before Typer and the CLI are imported, it boots
 while Python imports them and parses the arguments. The guess is made from the words of the
 command line alone; a wrong one (an option's value that happens to be spelled like a command)
-costs a driver started and stopped unused. `koss_rpa.cli.main` itself starts nothing ahead (the
+costs a driver started and stopped unused. `koss_rpa.cli.app.main` itself starts nothing ahead (the
 tests call it in-process).
 
 Two more things shorten every start: the driver keeps its compiled code on disk
@@ -50,7 +50,7 @@ def main() -> int:
     gc.disable()  # see `_imported`
     use_node_compile_cache()
     if not needs_browser(sys.argv[1:]):
-        from koss_rpa.cli import main as cli_main
+        from koss_rpa.cli.app import main as cli_main
 
         _imported()
         return cli_main()
@@ -83,14 +83,16 @@ def _with_early_driver() -> int:
     # importing the same modules would wait on each other's import locks.
     import playwright.async_api  # noqa: F401
 
-    from koss_rpa import asyncrun, browser, scratch
+    from koss_rpa import asyncrun
+    from koss_rpa.evidence import scratch
+    from koss_rpa.flows import browser
 
     # The driver inherits the temporary folder it starts with: the run's private scratch
-    # folder, so that a killed run leaves its raw traces nowhere else (`koss_rpa.scratch`).
+    # folder, so that a killed run leaves its raw traces nowhere else (`koss_rpa.evidence.scratch`).
     with scratch.private_tmp(), asyncrun.LoopThread() as loop:
         loop.call_soon(browser.start_early_driver)
         try:
-            from koss_rpa.cli import main as cli_main
+            from koss_rpa.cli.app import main as cli_main
 
             _imported()
             return cli_main()

@@ -26,18 +26,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
-from koss_rpa import asyncrun, scratch, storage
+from koss_rpa import asyncrun, storage
 from koss_rpa.errors import BusinessError, KossError
+from koss_rpa.evidence import scratch
 from koss_rpa.i18n import _
 
 if TYPE_CHECKING:
-    from koss_rpa.check import CheckReport
-    from koss_rpa.console import Output
     from koss_rpa.flows.batch import BatchReport
     from koss_rpa.flows.download import DownloadResult
     from koss_rpa.flows.info import AccountInfo
     from koss_rpa.flows.password import ChangeResult
     from koss_rpa.flows.runtime import Runtime
+    from koss_rpa.jobs.check import CheckReport
+    from koss_rpa.jobs.console import Output
     from koss_rpa.settings import Settings
 
 # Settings, the keyring, the flows and Playwright are imported where they are used: an account's
@@ -77,7 +78,7 @@ class AccountJob(Generic[R]):
 
 def prepare_capture(folder: Path, *, force: bool = False) -> Path:
     """The capture folder, checked (empty, or `force`; writable)."""
-    from koss_rpa.capture import prepare_folder
+    from koss_rpa.jobs.capture import prepare_folder
 
     return prepare_folder(folder, force=force)
 
@@ -86,7 +87,7 @@ def with_capture(job: Job[R], folder: Path | None) -> Job[R]:
     """`job` capturing every screen into `folder` (checked by `prepare_capture`), if any."""
     if folder is None:
         return job
-    from koss_rpa.capture import capturing
+    from koss_rpa.jobs.capture import capturing
 
     return capturing(job, folder)
 
@@ -149,7 +150,7 @@ def check_job(*, login: bool) -> Job[CheckReport]:
     """The read-only walk of `check` (and `capture`), with a login if `login`."""
 
     async def job(rt: Runtime, user_id: str) -> CheckReport:
-        from koss_rpa.check import run_check
+        from koss_rpa.jobs.check import run_check
 
         return await run_check(rt, user_id, login=login)
 
@@ -162,38 +163,38 @@ def run_account_job(
     """Settings, checks before any login, the account's lock, the runtime, the job.
 
     Playwright's driver (a Node.js process that takes about 0.3 s to start) is started first
-    (by `koss_rpa.entry`, before the CLI was even imported, when run as `koss-rpa`) and boots
+    (by `koss_rpa.cli.entry`, before the CLI was even imported, when run as `koss-rpa`) and boots
     while a worker thread reads and checks the settings, takes the account's lock and imports
     the flow; a run that stops before the browser stops the driver again, unused.
     """
-    from koss_rpa import browser
+    from koss_rpa.flows import browser
 
     def prepare() -> tuple[Settings, str, Job[R], Output, Any]:
+        from koss_rpa.account.preflight import preflight
         from koss_rpa.flows import account_lock_file, acquire_account_lock
-        from koss_rpa.preflight import preflight
 
-        settings, uid = account()
+        settings, user_id = account()
         month = storage.month_of(datetime.now(UTC)) if job.saves_file else None
         try:
-            preflight(settings, uid, month)
+            preflight(settings, user_id, month)
         except BusinessError as exc:  # e.g. no password stored: a scheduled run needs a person
-            tell_before_the_run(settings, uid, exc, output())
+            tell_before_the_run(settings, user_id, exc, output())
             raise
         flow = job.load()
         out = output()
-        lock = account_lock_file(settings, uid)
-        acquire_account_lock(lock, uid, settings.lock_wait_seconds)
-        return settings, uid, flow, out, lock
+        lock = account_lock_file(settings, user_id)
+        acquire_account_lock(lock, user_id, settings.lock_wait_seconds)
+        return settings, user_id, flow, out, lock
 
     async def go() -> tuple[R, Output]:
         driver = browser.start_driver()
         try:
-            settings, uid, flow, out, lock = await asyncio.to_thread(prepare)
+            settings, user_id, flow, out, lock = await asyncio.to_thread(prepare)
             from koss_rpa.flows import open_runtime  # loaded by `prepare`
 
             try:
-                async with open_runtime(settings, job.command, uid, out.progress, driver) as rt:
-                    return await _run_telling_people(job, flow, settings, uid, rt, out), out
+                async with open_runtime(settings, job.command, user_id, out.progress, driver) as rt:
+                    return await _run_telling_people(job, flow, settings, user_id, rt, out), out
             finally:
                 lock.release()
         finally:
@@ -205,37 +206,41 @@ def run_account_job(
 
 
 async def _run_telling_people(
-    job: AccountJob[R], flow: Job[R], settings: Settings, uid: str, rt: Runtime, out: Output
+    job: AccountJob[R], flow: Job[R], settings: Settings, user_id: str, rt: Runtime, out: Output
 ) -> R:
     """Run the flow and record its outcome; notify what needs a person (and what `job.tell`s),
     and warn on stderr about every notification that could not be delivered."""
-    from koss_rpa.outcomes import record_outcome
+    from koss_rpa.evidence.outcomes import record_outcome
 
     redact = rt.folder.redactor.redact
     try:
-        result = await flow(rt, uid)
+        result = await flow(rt, user_id)
     except KossError as exc:
         record_outcome(
-            settings.state_dir, uid, job.command, exc.exit_code, exc.code, rt.folder.path
+            settings.state_dir, user_id, job.command, exc.exit_code, exc.code, rt.folder.path
         )
-        failures = await asyncio.to_thread(tell_once, settings, uid, exc, rt.folder.path, redact)
+        failures = await asyncio.to_thread(
+            tell_once, settings, user_id, exc, rt.folder.path, redact
+        )
         warn_notify_failures(out, failures)
         raise
-    record_outcome(settings.state_dir, uid, job.command, 0, "ok", rt.folder.path)
+    record_outcome(settings.state_dir, user_id, job.command, 0, "ok", rt.folder.path)
     if job.tell is not None:
-        failures = await asyncio.to_thread(job.tell, settings, uid, result, rt.folder.path, redact)
+        failures = await asyncio.to_thread(
+            job.tell, settings, user_id, result, rt.folder.path, redact
+        )
         warn_notify_failures(out, failures)
     return result
 
 
-def tell_before_the_run(settings: Settings, uid: str, exc: KossError, out: Output) -> None:
+def tell_before_the_run(settings: Settings, user_id: str, exc: KossError, out: Output) -> None:
     """Notify a problem found before any run folder exists (the preflight's)."""
-    warn_notify_failures(out, tell_once(settings, uid, exc, None))
+    warn_notify_failures(out, tell_once(settings, user_id, exc, None))
 
 
 def tell_once(
     settings: Settings,
-    uid: str,
+    user_id: str,
     exc: KossError,
     folder: Path | None,
     redact: Callable[[str], str] = str,
@@ -244,20 +249,20 @@ def tell_once(
     as long as it lasts (the account's safety record remembers), not by every run it stops.
     Returns what could not be delivered."""
     from koss_rpa import notify
-    from koss_rpa.account import safety_record
+    from koss_rpa.account.protocol import safety_record
     from koss_rpa.errors import AccountLocked, LoginBudgetSpent
 
     told_key = exc.told_key
     record = None
     if isinstance(exc, AccountLocked | LoginBudgetSpent):
-        record = safety_record(settings, uid)
+        record = safety_record(settings, user_id)
         if told_key is None:  # seen by this run itself: the record names the state now
             refused = record.refusal()
             told_key = refused.told_key if refused is not None else None
         if told_key is not None and record.was_told(told_key):
             return []
     occurrence = told_key[1] if record is not None and told_key is not None else ""
-    failures = notify.notify_problem(settings, uid, "", exc, folder, redact, occurrence)
+    failures = notify.notify_problem(settings, user_id, "", exc, folder, redact, occurrence)
     if record is not None and told_key is not None and not failures:
         with contextlib.suppress(OSError):
             record.mark_told(told_key)
@@ -280,10 +285,10 @@ def run_portal_job(
     output: Callable[[], Output],
 ) -> tuple[R, Output]:
     """A job that may run without an account (`check`): settings, preflight, the runtime."""
-    from koss_rpa import browser
+    from koss_rpa.flows import browser
 
     def prepare() -> tuple[Settings, Output]:
-        from koss_rpa.preflight import check_portal_name
+        from koss_rpa.account.preflight import check_portal_name
 
         # No login: neither the keyring nor the download folder is needed.
         settings = settings_of()
@@ -316,11 +321,11 @@ def run_batch_job(
 ) -> tuple[BatchReport, dict[str, Any], Output]:
     """Every account of `accounts_file`, checked first; the report kept in the run folder (and
     in `report`), also when interrupted. Returns the report, its JSON and the output."""
-    from koss_rpa.accounts import load_accounts
-    from koss_rpa.console import BatchDisplay
+    from koss_rpa.account.preflight import check_state_dirs
+    from koss_rpa.account.roster import load_accounts
+    from koss_rpa.evidence.runs import run_folder
     from koss_rpa.flows.batch import BatchReport, run_batch
-    from koss_rpa.preflight import check_state_dirs
-    from koss_rpa.runs import run_folder
+    from koss_rpa.jobs.console import BatchDisplay
 
     parsed, entries = load_accounts(accounts_file, settings)
     for entry in entries:  # an account's own download_dir is checked too, before any pruning

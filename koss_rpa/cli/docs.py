@@ -15,11 +15,11 @@ from typing import Annotated, Any
 
 import typer
 
-from koss_rpa.cliargs import invocation
+from koss_rpa.cli.args import invocation
 from koss_rpa.errors import KossError
 from koss_rpa.i18n import _
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
 #: Between these marks in the README: the generated table.
 TABLE_START, TABLE_END = "<!-- docs-table -->", "<!-- /docs-table -->"
 

@@ -13,10 +13,10 @@ from typing import Any
 from pydantic import SecretStr
 
 from koss_rpa import asyncrun
-from koss_rpa.browser import CLOSED_NETWORK_ARGS
-from koss_rpa.credentials import CredentialStore, MemoryKeyring, use_keyring
+from koss_rpa.account.store import CredentialStore, MemoryKeyring, use_keyring
 from koss_rpa.errors import ComponentMissing, ConfigError
 from koss_rpa.flows import open_runtime
+from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS
 from koss_rpa.flows.download import download
 from koss_rpa.i18n import _
 from koss_rpa.settings import Settings

@@ -3,7 +3,7 @@
 The page's DOM is serialised in the page at its `load` event (an init script hands it to
 Python through a binding), so nothing the robot types later is in it and no race with the next
 click can change it. Everything stays in memory until the run ends; then each screen is
-sanitised (`koss_rpa.sanitise`) with everything the run learnt (the 利用者情報, the settings'
+sanitised (`evidence.sanitise`) with everything the run learnt (the 利用者情報, the settings'
 ID, the passwords, the cookies) and written with `manifest.json`. Cookies are never written.
 """
 
@@ -26,14 +26,14 @@ from playwright.async_api import BrowserContext
 from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa.errors import CaptureDirNotEmpty, FolderNotWritable
+from koss_rpa.evidence.sanitise import Known, leaks, learn, normalise, sanitise, sanitise_text
 from koss_rpa.i18n import _
-from koss_rpa.sanitise import Known, leaks, learn, normalise, sanitise, sanitise_text
 
 if TYPE_CHECKING:
     from koss_rpa.flows.runtime import Runtime
-    from koss_rpa.jobs import Job
+    from koss_rpa.jobs.runner import Job
 
-log = logging.getLogger("koss_rpa.capture")
+log = logging.getLogger("koss_rpa.jobs.capture")
 R = TypeVar("R")
 
 MANIFEST = "manifest.json"

@@ -1,0 +1,1 @@
+"""One account: the password protocol, its safety record, keyring slots, locks."""
