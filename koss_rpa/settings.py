@@ -1,6 +1,6 @@
 """Settings: `KOSS_` environment variables, a `.env` file and an optional TOML config file.
 
-No secret is a setting: passwords live in the OS keyring (see `credentials.py`).
+No secret is a setting: passwords live in the OS keyring (see `account/store.py`).
 """
 
 from __future__ import annotations

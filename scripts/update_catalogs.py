@@ -91,7 +91,7 @@ def extract_template(package: Path = PACKAGE) -> Catalog:
 
     for message in help_msgids():
         if template.get(message) is None:
-            template.add(message, locations=[(f"{package.name}/cli.py", 0)])
+            template.add(message, locations=[(f"{package.name}/cli/app.py", 0)])
     return template
 
 

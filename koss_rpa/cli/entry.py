@@ -25,7 +25,7 @@ BROWSER_COMMANDS = frozenset({"download", "change-password", "info", "check", "c
 _NO_RUN = frozenset({"-h", "--help", "--version"})
 #: `settings.APP_NAME` (pydantic is not imported yet).
 APP_NAME = "koss-rpa"
-#: The global options that take a value (`cliargs.GLOBAL_VALUED`; Typer is not imported yet).
+#: The global options that take a value (`cli.args.GLOBAL_VALUED`; Typer is not imported yet).
 GLOBAL_VALUED = frozenset({"--config", "--lang", "--log-file"})
 
 

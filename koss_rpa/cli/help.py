@@ -1,7 +1,7 @@
 """`--help` in the user's language: the command tree's help texts through the catalogs.
 
-The help texts stay in English in the command modules (`koss_rpa/cli/app.py`, `commands.py`,
-`clicredentials.py`: docstrings and `help=`); each paragraph of them is a message id of the
+The help texts stay in English in the command modules (`koss_rpa/cli/app.py`, `operations.py`,
+`credentials.py`: docstrings and `help=`); each paragraph of them is a message id of the
 catalogs (`scripts/update_catalogs.py` collects them with `help_msgids()`,
 `tests/unit/test_i18n.py` checks that each is translated). `localized(app)` builds the click
 command of the Typer app and replaces every text by its translation in the language chosen by
