@@ -3,21 +3,25 @@
 - `hoist_globals()` moves the global options (`--config`, `--json`, `--debug`, `--lang`) to the
   front, so that they may stand anywhere on the line; `command_name()` finds the command after
   them.
-- `Invocation` is what the global options say about one run of `koss-rpa`, and whether its one
-  JSON object was printed yet. `cli.main` makes it and hands it to click as the root context's
-  `obj`, so every command reaches it as `ctx.obj` (no module-level state); it loads the settings
-  (`--config`, `--lang`) and makes the command's output (`--json`).
+- `Invocation` is what the global options say about one run of `koss-rpa`, and holds its one
+  JSON object (`koss_rpa.jobs.console.JsonObject`, which alone prints it). `cli.app.main`
+  makes it and hands it to click as the root context's `obj`, so every command reaches it as
+  `ctx.obj` (no module-level state); it loads the settings (`--config`, `--lang`) and makes
+  the command's output (`--json`), and reads an account's settings and ID once (`account`).
+- `UserIdOption`, `CaptureOption`: the options that several commands share.
+- `starts_driver` marks the commands whose run starts Playwright's driver
+  (`koss_rpa.cli.entry.BROWSER_COMMANDS` names them, before Typer is imported).
 - `EXIT_TYPES`, `INTERRUPT_TYPES`, `USAGE_TYPES`: click's exceptions, and those of the copy of
   click that typer ≥ 0.2x bundles and raises instead.
 """
 
 from __future__ import annotations
 
-import json
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import click
 import typer
@@ -25,8 +29,8 @@ import typer
 from koss_rpa.i18n import set_language
 
 if TYPE_CHECKING:
-    from koss_rpa.errors import KossError
-    from koss_rpa.jobs.console import Output
+    from koss_rpa.jobs.console import JsonObject, Output
+    from koss_rpa.jobs.runner import AccountChoice
     from koss_rpa.settings import Settings
 
 GLOBAL_FLAGS = {"--json", "--debug"}
@@ -80,17 +84,15 @@ def command_name(args: list[str]) -> str:
 
 @dataclass
 class Invocation:
-    """One run of `koss-rpa`: its global options, and whether its JSON object was printed
-    (`--json` prints exactly one)."""
+    """One run of `koss-rpa`: its global options, and its one JSON object (`--json`)."""
 
     config: Path | None = None
     as_json: bool = False
     debug: bool = False
     lang: str | None = None
-    json_written: bool = False
-    #: The command's result, printed with --json once its exit code is known (`finish_json`):
-    #: "ok" is true exactly when that code is 0.
-    pending: tuple[str, dict[str, Any]] | None = None
+    #: What `--json` prints, exactly once (`koss_rpa.jobs.console.JsonObject`), made at need
+    #: (rich is imported with it).
+    json_object: JsonObject | None = None
 
     def settings(self, **overrides: Any) -> Settings:
         """The settings (`--config`, then the environment); their `lang` applies unless
@@ -102,64 +104,76 @@ class Invocation:
             set_language(settings.lang)
         return settings
 
+    def account(self, user_id: str | None, **overrides: Any) -> AccountChoice:
+        """The command's settings and the account's validated ID, read once, when first asked
+        for (by the job's worker thread, or by the command before it)."""
+
+        @cache
+        def choose() -> tuple[Settings, str]:
+            settings = self.settings(**overrides)
+            return settings, settings.validated_user_id(user_id)
+
+        return choose
+
     def output(self) -> Output:
-        """The command's output (`--json` or for a person), remembering a printed JSON object."""
-        from koss_rpa.jobs.console import Output, error_payload
+        """The command's output (`--json` or for a person), into the invocation's JSON object."""
+        from koss_rpa.jobs.console import Output
 
-        invocation = self
-
-        class _Tracked(Output):
-            def result(self, command: str, data: dict[str, Any]) -> None:
-                if self.as_json:
-                    invocation.pending = (command, data)
-
-            def error(self, command: str, exc: KossError, *, print_json: bool = True) -> None:
-                if self.as_json and not invocation.json_written:
-                    payload = error_payload(command, exc.code, exc.exit_code, str(exc))
-                    if invocation.pending is not None:
-                        payload["result"] = invocation.pending[1]
-                    invocation.pending = None
-                    invocation.write_json(payload)
-                super().error(command, exc, print_json=False)
-
-        return _Tracked(as_json=self.as_json)
-
-    def write_json(self, payload: dict[str, Any]) -> None:
-        """Print the command's one JSON object, made by the caller."""
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
-        self.json_written = True
+        return Output(as_json=self.as_json, json=self._json())
 
     def json_failure(self, args: list[str], code: str, exit_code: int, message: str) -> None:
         """With --json, every exit prints one JSON object on stdout, usage errors included
         (with the command's result, if it made one)."""
-        if "--json" not in args or self.json_written:
-            return
-        from koss_rpa.jobs.console import error_payload  # lazily, as Output: rich at need
-
-        command = command_name(args)
-        payload = error_payload(command, code, exit_code, message)
-        if self.pending is not None:
-            command, payload["result"] = self.pending
-            payload["command"] = command
-            self.pending = None
-        self.write_json(payload)
+        if "--json" in args:
+            self._json().fail(command_name(args), code, exit_code, message)
 
     def finish_json(self, args: list[str], exit_code: int, message: str) -> None:
         """The command's one JSON object, once its exit code is known: "ok" true exactly when
         it is 0, an "error" otherwise (`message` says what the code means)."""
-        if "--json" not in args or self.json_written or {"--help", "-h"} & set(args):
-            return
-        if exit_code:
-            self.json_failure(args, "exit", exit_code, message)
-            return
-        command, data = self.pending or (command_name(args), {})
-        self.pending = None
-        self.write_json({"ok": True, "command": command, "exit_code": 0, "result": data})
+        if "--json" in args and not {"--help", "-h"} & set(args):
+            self._json().finish(command_name(args), exit_code, message)
+
+    def _json(self) -> JsonObject:
+        if self.json_object is None:
+            from koss_rpa.jobs.console import JsonObject
+
+            self.json_object = JsonObject()
+        return self.json_object
+
+
+UserIdOption = Annotated[
+    str | None, typer.Option("--user-id", "-u", help="納付利用者ID (default: the user_id setting).")
+]
+CaptureOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--capture",
+        metavar="DIR",
+        help="Also save every screen, sanitised, into DIR (see docs/real-portal.md).",
+    ),
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def starts_driver(command: F) -> F:
+    """Mark `command` as one whose run starts Playwright's driver (`jobs.runner.run_account_job`,
+    `run_portal_job`): `koss_rpa.cli.entry` starts it ahead for these (a test holds its
+    `BROWSER_COMMANDS` equal to the commands marked)."""
+    setattr(command, STARTS_DRIVER, True)
+    return command
+
+
+def marked_as_starting_driver(command: Callable[..., Any]) -> bool:
+    return bool(getattr(command, STARTS_DRIVER, False))
+
+
+STARTS_DRIVER = "__koss_starts_driver__"
 
 
 def invocation(ctx: typer.Context) -> Invocation:
-    """The invocation a command runs in (`cli.main` puts it in the root context)."""
-    if not isinstance(ctx.obj, Invocation):  # e.g. the app called without `cli.main`
+    """The invocation a command runs in (`cli.app.main` puts it in the root context)."""
+    if not isinstance(ctx.obj, Invocation):  # e.g. the app called without `cli.app.main`
         ctx.obj = Invocation()
     return ctx.obj
 

@@ -1,8 +1,8 @@
 """The `credentials` commands: an account's passwords in the OS keyring, from the command line.
 
-Registered on the main app by `register(app)`. Each reaches the account's keyring entries the
-same way (`_keyring`: the settings, the validated ID, the store); a password typed or piped in is
-checked against what the portal can ever accept before anything is stored.
+Each reaches the account's keyring entries the same way (`_keyring`: the settings, the validated
+ID, the store); a password typed or piped in is checked against what the portal can ever accept
+before anything is stored.
 """
 
 from __future__ import annotations
@@ -24,13 +24,9 @@ if TYPE_CHECKING:
     from koss_rpa.account.store import CredentialStore
     from koss_rpa.settings import Settings
 
-credentials_app = typer.Typer(
+app = typer.Typer(
     help="Passwords in the OS keyring: set, status, delete, show, unlock.", no_args_is_help=True
 )
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(credentials_app, name="credentials")
 
 
 @dataclass
@@ -55,7 +51,7 @@ def _keyring(inv: Invocation, user_id: str | None) -> _Keyring:
     return _Keyring(settings, settings.validated_user_id(user_id))
 
 
-@credentials_app.command("set")
+@app.command("set")
 def credentials_set(
     ctx: typer.Context,
     user_id: Annotated[str | None, typer.Argument(help="納付利用者ID.")] = None,
@@ -217,7 +213,7 @@ def _parse_date(value: str | None) -> datetime | None:
     return when
 
 
-@credentials_app.command("unlock")
+@app.command("unlock")
 def credentials_unlock(
     ctx: typer.Context,
     user_id: Annotated[str, typer.Argument(help="納付利用者ID.")],
@@ -252,7 +248,7 @@ def credentials_unlock(
     inv.output().result("credentials unlock", {"user_id": keyring.user_id})
 
 
-@credentials_app.command("status")
+@app.command("status")
 def credentials_status(
     ctx: typer.Context,
     user_id: Annotated[str | None, typer.Argument(help="納付利用者ID.")] = None,
@@ -289,7 +285,7 @@ def credentials_status(
         raise typer.Exit(13)
 
 
-@credentials_app.command("delete")
+@app.command("delete")
 def credentials_delete(
     ctx: typer.Context,
     user_id: Annotated[str, typer.Argument(help="納付利用者ID.")],
@@ -307,7 +303,7 @@ def credentials_delete(
     inv.output().line(_("Deleted the stored passwords of {user_id}.").format(user_id=user_id))
 
 
-@credentials_app.command("show")
+@app.command("show")
 def credentials_show(
     ctx: typer.Context,
     user_id: Annotated[str, typer.Argument(help="納付利用者ID.")],

@@ -220,7 +220,3 @@ def _existing(guide: Guide) -> Path:
             ).format(path=path, source=guide.source)
         )
     return path
-
-
-def register(app: typer.Typer) -> None:
-    app.command("docs")(docs)

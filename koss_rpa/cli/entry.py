@@ -19,7 +19,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-#: The commands whose run starts Playwright's driver (`jobs.run_account_job`/`run_portal_job`).
+#: The commands whose run starts Playwright's driver: those marked `@starts_driver` where they
+#: are defined (`koss_rpa.cli.args.starts_driver`; a test holds the two equal).
 BROWSER_COMMANDS = frozenset({"download", "change-password", "info", "check", "capture"})
 #: Options after which nothing runs.
 _NO_RUN = frozenset({"-h", "--help", "--version"})

@@ -1,14 +1,13 @@
 """`--help` in the user's language: the command tree's help texts through the catalogs.
 
-The help texts stay in English in the command modules (`koss_rpa/cli/app.py`, `operations.py`,
-`credentials.py`: docstrings and `help=`); each paragraph of them is a message id of the
-catalogs (`scripts/update_catalogs.py` collects them with `help_msgids()`,
-`tests/unit/test_i18n.py` checks that each is translated). `localized(app)` builds the click
-command of the Typer app and replaces every text by its translation in the language chosen by
-`set_language` — which `cli._main` calls before anything is parsed, so that `--lang ja --help`
-(or a Japanese locale) shows Japanese help. The epilog of the top-level help is the table of
-exit codes (`exit_codes()`, also the source of the README's and the docs' tables); every
-command's points at it.
+The help texts stay in English in the command modules (`koss_rpa/cli/*.py`: docstrings and
+`help=`); each paragraph of them is a message id of the catalogs (`scripts/update_catalogs.py`
+collects them with `help_msgids()`, `tests/unit/test_i18n.py` checks that each is translated).
+`localized(app)` builds the click command of the Typer app and replaces every text by its
+translation in the language chosen by `set_language` — which `cli.app.main` calls before
+anything is parsed, so that `--lang ja --help` (or a Japanese locale) shows Japanese help. The
+epilog of the top-level help is the table of exit codes (`exit_codes()`, also the source of the
+README's and the docs' tables); every command's points at it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""What a person sees: progress on stderr, results on stdout, one line per error."""
+"""What a person sees: progress on stderr, results on stdout, one line per error; and with
+`--json` the one JSON object (`JsonObject`) instead."""
 
 from __future__ import annotations
 
@@ -14,17 +15,62 @@ from koss_rpa.i18n import _
 
 
 def error_payload(command: str, code: str, exit_code: int, message: str) -> dict[str, Any]:
-    """A failed command's JSON object (its result, if any, is added by the caller)."""
+    """A failed command's JSON object (its result, if any, is added by `JsonObject.fail`)."""
     error = {"code": code, "exit_code": exit_code, "message": message}
     return {"ok": False, "command": command, "exit_code": exit_code, "error": error}
 
 
-class Output:
-    """Human or JSON output for one command."""
+class JsonObject:
+    """The one JSON object that a command prints with `--json`, and the only place that prints
+    it: "ok" true exactly when the exit code is 0, that code in it, an "error" when it is not,
+    and the command's result in either case, if the command made one."""
 
-    def __init__(self, *, as_json: bool = False, quiet: bool = False) -> None:
+    def __init__(self) -> None:
+        #: The command's result, printed once its exit code is known (`finish`).
+        self.pending: tuple[str, dict[str, Any]] | None = None
+        self.written = False
+
+    def result(self, command: str, data: dict[str, Any]) -> None:
+        """Keep the command's result until its exit code is known."""
+        self.pending = (command, data)
+
+    def fail(self, command: str, code: str, exit_code: int, message: str) -> None:
+        """Print the object of a failure (with the command's result, if it made one), unless
+        the object was printed already."""
+        if self.written:
+            return
+        payload = error_payload(command, code, exit_code, message)
+        if self.pending is not None:
+            payload["command"], payload["result"] = self.pending
+            self.pending = None
+        self._write(payload)
+
+    def finish(self, command: str, exit_code: int, message: str) -> None:
+        """Print the object once the exit code is known: the result, "ok" true, when it is 0; a
+        failure otherwise (`message` says what the code means)."""
+        if self.written:
+            return
+        if exit_code:
+            self.fail(command, "exit", exit_code, message)
+            return
+        command, data = self.pending or (command, {})
+        self.pending = None
+        self._write({"ok": True, "command": command, "exit_code": 0, "result": data})
+
+    def _write(self, payload: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+        self.written = True
+
+
+class Output:
+    """Human or JSON output for one command: its JSON goes into `json` (one object)."""
+
+    def __init__(
+        self, *, as_json: bool = False, quiet: bool = False, json: JsonObject | None = None
+    ) -> None:
         self.as_json = as_json
         self.quiet = quiet
+        self.json = json or JsonObject()
         self.out = Console(highlight=False, soft_wrap=True)
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -47,16 +93,14 @@ class Output:
         )
 
     def result(self, command: str, data: dict[str, Any]) -> None:
-        """The command's result; with --json, printed as one object (by `cli.main`, once the
-        exit code is known, for the output of an invocation)."""
+        """The command's result; with --json, part of its one JSON object."""
         if self.as_json:
-            payload = {"ok": True, "command": command, "exit_code": 0, "result": data}
-            sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+            self.json.result(command, data)
 
-    def error(self, command: str, exc: KossError, *, print_json: bool = True) -> None:
-        if self.as_json and print_json:
-            payload = error_payload(command, exc.code, exc.exit_code, str(exc))
-            sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    def error(self, command: str, exc: KossError) -> None:
+        """A failure: its JSON object with --json, and its line on stderr."""
+        if self.as_json:
+            self.json.fail(command, exc.code, exc.exit_code, str(exc))
         self.err.print(
             _("error [{code}]: {message}").format(code=exc.code, message=exc), markup=False
         )

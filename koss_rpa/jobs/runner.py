@@ -4,9 +4,9 @@ A job (`Job[R]`) is a flow over a runtime and an account's ID that returns an `R
 (`DownloadResult`, `ChangeResult`, `AccountInfo`, `CheckReport`). The runners here do the rest,
 the same for every command:
 
-- `run_account_job`: settings and the checks before any login, the account's lock, Playwright's
-  driver started ahead, the runtime; the outcome recorded and people told (a problem, a
-  download, a changed password).
+- `run_account_job`: whether the job has anything to do (`download --once-per month`), settings
+  and the checks before any login, the account's lock, Playwright's driver started ahead, the
+  runtime; the outcome recorded and people told (a problem, a download, a changed password).
 - `run_portal_job`: a job that may run without an account (`check`).
 - `run_batch_job`: a batch's run folder, its report (kept, and written to `--report`) and its
   evidence, kept only when a browser started.
@@ -66,6 +66,9 @@ class AccountJob(Generic[R]):
     tell: Tell[R] | None = None
     #: Whether the job saves this month's file (the preflight checks its folder).
     saves_file: bool = False
+    #: The result of a job that has nothing to do (`download --once-per month`: the month's
+    #: file is saved already), asked before any browser or lock; None: the job runs.
+    done_already: Callable[[Settings, str], R | None] | None = None
 
     def captured(self, folder: Path | None, *, force: bool = False) -> AccountJob[R]:
         """With `--capture DIR`: DIR is checked now, before any browser starts."""
@@ -92,7 +95,10 @@ def with_capture(job: Job[R], folder: Path | None) -> Job[R]:
     return capturing(job, folder)
 
 
-def download_job() -> AccountJob[DownloadResult]:
+def download_job(*, once_per_month: bool = False) -> AccountJob[DownloadResult]:
+    """The download; with `once_per_month`, nothing when this month's file is saved already
+    (the result's outcome is then "skipped")."""
+
     def load() -> Job[DownloadResult]:
         from koss_rpa.flows.download import download
 
@@ -112,7 +118,20 @@ def download_job() -> AccountJob[DownloadResult]:
         )
         return result.notify_failures
 
-    return AccountJob("download", load, tell, saves_file=True)
+    done = _month_saved if once_per_month else None
+    return AccountJob("download", load, tell, saves_file=True, done_already=done)
+
+
+def _month_saved(settings: Settings, user_id: str) -> DownloadResult | None:
+    """This month's file of `user_id`, if saved already; the manifest's lines that are
+    ignored (edited by hand, torn by a crash) are said on stderr."""
+    from koss_rpa.flows.download import skipped_if_done
+
+    for problem in storage.read_manifest_checked(settings.download_dir, user_id)[1]:
+        sys.stderr.write(_("Note: ignored a manifest line ({problem}).").format(problem=problem))
+        sys.stderr.write("\n")
+    month = storage.month_of(datetime.now(UTC))
+    return skipped_if_done(settings.download_dir, user_id, month)
 
 
 def change_password_job() -> AccountJob[ChangeResult]:
@@ -168,6 +187,11 @@ def run_account_job(
     the flow; a run that stops before the browser stops the driver again, unused.
     """
     from koss_rpa.flows import browser
+
+    if job.done_already is not None:
+        done = job.done_already(*account())  # read once: the job below has them too
+        if done is not None:
+            return done, output()
 
     def prepare() -> tuple[Settings, str, Job[R], Output, Any]:
         from koss_rpa.account.preflight import preflight

@@ -73,6 +73,17 @@ def test_needs_browser_should_know_the_global_options_and_the_commands_as_the_cl
     assert commands >= entry.BROWSER_COMMANDS
 
 
+def test_browser_commands_should_be_those_marked_where_they_are_defined() -> None:
+    """`entry` cannot import the commands (Typer is not imported yet): its list is held equal
+    to the commands marked `@starts_driver` in their modules."""
+    marked = {
+        info.name or typer.main.get_command_name(info.callback.__name__)
+        for info in app.registered_commands
+        if info.callback is not None and args.marked_as_starting_driver(info.callback)
+    }
+    assert marked == entry.BROWSER_COMMANDS
+
+
 class _FakeDriver:
     discarded = 0
 
