@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from koss_rpa.account.budget import Answer, LoginBudget, Rules, Submission, account_key
-from koss_rpa.account.protocol import Account, Candidate
+from koss_rpa.account.protocol import Account, AccountSettings, Candidate
 from koss_rpa.account.store import CredentialStore
 from koss_rpa.errors import (
     AccountLocked,
@@ -31,7 +31,7 @@ def _settings(tmp_path: Path, **extra: object) -> Settings:
 
 
 def _account(tmp_path: Path, **extra: object) -> Account:
-    return Account(CredentialStore(), UID, _settings(tmp_path, **extra))
+    return Account(CredentialStore(), UID, AccountSettings.of(_settings(tmp_path, **extra)))
 
 
 # --- budget ---------------------------------------------------------------------------------
