@@ -18,8 +18,9 @@ budget that every submission spends: flows call these steps and never sequence k
 - The account's safety state lives in one state folder, whatever the run's settings: the
   keyring remembers which (`state_home`), and a run that would use another one is refused.
 
-An `Account` lives as long as one account's job (all its attempts) and remembers what the portal
-said in it (`logged_in`, `rotated`); it reads of the settings only `AccountSettings`.
+In a flow, an `Account` lives as long as one account's job, all its attempts
+(`flows.runtime.AccountRun`), and remembers what the portal said in it (`logged_in`, `rotated`).
+Of the settings it reads only `AccountSettings`.
 """
 
 from __future__ import annotations

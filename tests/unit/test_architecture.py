@@ -96,10 +96,10 @@ def test_services_should_know_no_screen() -> None:
 def test_the_layer_check_should_catch_an_import_from_above(tmp_path: Path) -> None:
     """The check itself can fail: a page that imported a flow would be caught."""
     page = tmp_path / "page.py"
-    page.write_text("from koss_rpa.flows.login import sign_in\n", encoding="utf-8")
+    page.write_text("from koss_rpa.flows.signin import sign_in\n", encoding="utf-8")
     imported = _imports(page)
-    assert imported == {"koss_rpa.flows.login"}
-    assert _layer_of("koss_rpa.flows.login") > _layer_of("koss_rpa.pages.login")
+    assert imported == {"koss_rpa.flows.signin"}
+    assert _layer_of("koss_rpa.flows.signin") > _layer_of("koss_rpa.pages.login")
 
 
 # --- flows: the keyring is the account protocol's, and no flow module needs another in a circle
