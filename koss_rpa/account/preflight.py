@@ -7,7 +7,7 @@ import socket
 from urllib.parse import urlsplit
 
 from koss_rpa import storage
-from koss_rpa.account.protocol import Account, missing, rejected_before
+from koss_rpa.account.protocol import Account, AccountSettings, missing, rejected_before
 from koss_rpa.account.store import CredentialStore, check_backend, keyring_remedy
 from koss_rpa.errors import (
     FolderNotWritable,
@@ -89,7 +89,7 @@ def check_account_ready(settings: Settings, user_id: str) -> None:
     that has its try)."""
     check_password_stored(settings, user_id)
     store = CredentialStore(settings.keyring_service)
-    account = Account(store, user_id, settings)
+    account = Account(store, user_id, AccountSettings.of(settings))
     account.check_state_home()
     refused = account.refusal()
     if refused is not None:

@@ -12,8 +12,15 @@ budget that every submission spends: flows call these steps and never sequence k
   with what became of its answer (lost, not understood, rejected), and the count is cleared
   when the portal accepts a password; a lock the portal announced stops every submission until
   a person acts.
+- A change right after a login the portal accepted in this run spends nothing: the current
+  password it checks cannot count as a failure. The portal rejecting that same password at the
+  change means that a submission whose answer was lost changed it meanwhile, not that it is wrong.
 - The account's safety state lives in one state folder, whatever the run's settings: the
   keyring remembers which (`state_home`), and a run that would use another one is refused.
+
+In a flow, an `Account` lives as long as one account's job, all its attempts
+(`flows.runtime.AccountRun`), and remembers what the portal said in it (`logged_in`, `rotated`).
+Of the settings it reads only `AccountSettings`.
 """
 
 from __future__ import annotations
@@ -36,7 +43,50 @@ from koss_rpa.errors import (
     SettingsInvalid,
 )
 from koss_rpa.i18n import _
-from koss_rpa.settings import Settings
+from koss_rpa.settings import PasswordPolicy, Settings
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """What the account protocol reads of the settings."""
+
+    #: Where the account's safety record is kept (`budget.LoginBudget`).
+    state_dir: Path
+    #: The login budget's rules.
+    rules: Rules
+    #: The keyring service, which names the record when it is not the default.
+    keyring_service: str
+    #: What a new password is made of.
+    password_policy: PasswordPolicy
+    #: Where earlier versions kept the records (beside `run_dir`), to take them over.
+    legacy_dir: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> AccountSettings:
+        return cls(
+            state_dir=settings.state_dir,
+            rules=Rules(
+                limit=settings.login_budget,
+                cap=settings.login_budget_cap,
+                quiet=timedelta(hours=settings.login_budget_refill_hours),
+            ),
+            keyring_service=settings.keyring_service,
+            password_policy=settings.password_policy,
+            legacy_dir=budget_dir(settings.run_dir.parent),
+        )
+
+    def safety_record(self, user_id: str, *, state_dir: Path | None = None) -> LoginBudget:
+        """The safety record of `user_id` (in `state_dir`, if given, else in this state
+        folder), with the record an earlier version kept to take over."""
+        # Earlier versions kept the record beside run_dir, keyed by the ID alone.
+        legacy = self.legacy_dir / f"{user_id}.json"
+        return LoginBudget(
+            state_dir or self.state_dir,
+            user_id,
+            self.rules,
+            service=self.keyring_service,
+            legacy=(legacy,),
+        )
 
 
 @dataclass(frozen=True)
@@ -67,13 +117,19 @@ def rejected_before(user_id: str) -> LoginRejected:
 
 
 class Account:
-    """The passwords of one 納付利用者ID and the steps of the protocol over them."""
+    """The passwords of one 納付利用者ID and the steps of the protocol over them, and what
+    the portal said of them in this job."""
 
-    def __init__(self, store: CredentialStore, user_id: str, settings: Settings) -> None:
+    def __init__(self, store: CredentialStore, user_id: str, config: AccountSettings) -> None:
         self.store = store
         self.user_id = user_id
-        self.settings = settings
-        self.budget = safety_record(settings, user_id)
+        self.config = config
+        self.budget = config.safety_record(user_id)
+        #: Whether the portal accepted a login of this account in this job.
+        self.logged_in = False
+        #: Whether the password changed on the portal in this job (a change confirmed, or an
+        #: interrupted one found to have reached it).
+        self.rotated = False
 
     # --- where its safety state lives ------------------------------------------------------
 
@@ -86,11 +142,11 @@ class Account:
         Raises:
             SettingsInvalid: the account's record is in another state folder.
         """
-        here = self.settings.state_dir.absolute()
+        here = self.config.state_dir.absolute()
         home = self.store.state_home(self.user_id)
         if home is None or Path(home) == here:
             return
-        elsewhere = safety_record(self.settings, self.user_id, state_dir=Path(home))
+        elsewhere = self.config.safety_record(self.user_id, state_dir=Path(home))
         if not elsewhere.path.exists():  # that folder is gone or never held a record
             return
         raise SettingsInvalid(
@@ -105,7 +161,7 @@ class Account:
 
     def move_state_home(self) -> None:
         """A person set the password with these settings: the state lives here from now on."""
-        self.store.set_state_home(self.user_id, str(self.settings.state_dir.absolute()))
+        self.store.set_state_home(self.user_id, str(self.config.state_dir.absolute()))
 
     def refusal(self) -> Refusal | None:
         """Why no password may be submitted for the account now (a lock the portal announced,
@@ -141,7 +197,7 @@ class Account:
         submission claims this state folder as the account's (`check_state_home`)."""
         self.check_state_home()
         self.budget.spend(what)
-        if self.store.state_home(self.user_id) != str(self.settings.state_dir.absolute()):
+        if self.store.state_home(self.user_id) != str(self.config.state_dir.absolute()):
             self.move_state_home()
 
     def answer_failed(self, error: BaseException) -> None:
@@ -161,12 +217,14 @@ class Account:
             self.budget.answered(Answer.LOST, reason)
 
     def login_accepted(self, candidate: Candidate, *, change_follows: bool) -> bool:
-        """The portal accepted `candidate`. Returns whether a pending password became current.
+        """The portal accepted `candidate`. Returns whether a pending password became current
+        (an interrupted change did reach the portal: the password rotated).
 
         A pending password that did not log in is kept while a change follows: the change is
         made again with the very same password, so that the keyring holds whatever the portal
         ends up with should the lost submission still reach it.
         """
+        self.logged_in = True
         self.budget.confirm()
         promoted = False
         if candidate.slot == "pending":
@@ -175,6 +233,7 @@ class Account:
         elif self.store.pending(self.user_id) is not None and not change_follows:
             self.store.discard_pending(self.user_id)
         self.store.mark_confirmed(self.user_id)
+        self.rotated = self.rotated or promoted
         return promoted
 
     def login_rejected(self, candidate: Candidate, portal_message: str) -> LoginRejected:
@@ -199,6 +258,14 @@ class Account:
             raise missing(self.user_id)
         return password
 
+    def change_interrupted(self) -> bool:
+        """Whether a change whose answer was lost left a pending password to sort out."""
+        return self.store.pending(self.user_id) is not None
+
+    def password_age_days(self) -> float | None:
+        """How old the current password is, in days (None: not known)."""
+        return self.store.status(self.user_id).age_days()
+
     def begin_change(self, current: SecretStr) -> SecretStr:
         """The new password, pending in the keyring before it is submitted: an earlier pending
         one (an answer that was lost) is submitted again rather than replaced."""
@@ -206,37 +273,47 @@ class Account:
         if new is None:
             previous = self.store.previous(self.user_id)
             avoid = [p.get_secret_value() for p in (current, previous) if p]
-            new = generate_password(self.settings.password_policy, avoid=avoid)
+            new = generate_password(self.config.password_policy, avoid=avoid)
         self.store.begin_rotation(self.user_id, new)
         return new
+
+    def submitting_change(self) -> bool:
+        """The パスワード変更 form is about to be submitted. It checks the current password
+        too, so it spends the budget like a login (`submitting`), unless the portal accepted a
+        login in this job: that password cannot count as a failure. Returns whether it spent.
+        """
+        if self.logged_in:
+            return False
+        self.submitting("change")
+        return True
+
+    def change_failed(self, error: BaseException) -> bool:
+        """The change just submitted ended in `error`, not in the portal's confirmation: a new
+        password the portal refused is discarded (the old one stands).
+
+        Returns whether the answer is to be taken as lost whatever `error` says: the portal
+        refusing the current password it accepted at this job's login a moment ago means it
+        has changed meanwhile (a submission was taken whose answer was lost, and the browser
+        sent it again), not that it is wrong. The next attempt finds out which password is in
+        force, the pending one first.
+        """
+        if isinstance(error, PasswordRejected):
+            self.change_refused()
+        return isinstance(error, LoginRejected) and self.logged_in
 
     def change_accepted(self) -> SecretStr:
         """The portal confirmed the change: pending becomes current. Returns it."""
         self.budget.confirm()
         self.store.promote_pending(self.user_id)
-        return self.current()
+        new = self.current()
+        self.rotated = True
+        return new
 
     def change_refused(self) -> None:
         """The portal said no to the new password: the old one stands."""
         self.store.discard_pending(self.user_id)
 
 
-def safety_record(
-    settings: Settings, user_id: str, *, state_dir: Path | None = None
-) -> LoginBudget:
-    """The safety record of `user_id` under `settings` (in `state_dir`, if given): its rules
-    from the settings, and the record an earlier version kept beside `run_dir` to take over."""
-    rules = Rules(
-        limit=settings.login_budget,
-        cap=settings.login_budget_cap,
-        quiet=timedelta(hours=settings.login_budget_refill_hours),
-    )
-    # Earlier versions kept the record beside run_dir, keyed by the ID alone.
-    legacy = budget_dir(settings.run_dir.parent) / f"{user_id}.json"
-    return LoginBudget(
-        state_dir or settings.state_dir,
-        user_id,
-        rules,
-        service=settings.keyring_service,
-        legacy=(legacy,),
-    )
+def safety_record(settings: Settings, user_id: str) -> LoginBudget:
+    """The safety record of `user_id` under `settings` (`AccountSettings.safety_record`)."""
+    return AccountSettings.of(settings).safety_record(user_id)

@@ -100,9 +100,9 @@ def credentials_set(
     if not meets_policy(password, settings.password_policy):
         out.line(_("Note: this password does not meet the configured password policy."))
     kept = store.set_password(user_id, SecretStr(password), when, discard_pending=discard_pending)
-    from koss_rpa.account.protocol import Account
+    from koss_rpa.account.protocol import Account, AccountSettings
 
-    account = Account(store, user_id, settings)
+    account = Account(store, user_id, AccountSettings.of(settings))
     account.budget.reset()  # a person looked: a new login budget, and no lock
     account.move_state_home()
     out.line(_("Stored the password of {user_id} in the keyring.").format(user_id=user_id))
@@ -235,9 +235,9 @@ def credentials_unlock(
                 "'koss-rpa credentials unlock {user_id} --yes'."
             ).format(user_id=keyring.user_id)
         )
-    from koss_rpa.account.protocol import Account
+    from koss_rpa.account.protocol import Account, AccountSettings
 
-    account = Account(keyring.store, keyring.user_id, keyring.settings)
+    account = Account(keyring.store, keyring.user_id, AccountSettings.of(keyring.settings))
     account.budget.reset()
     account.move_state_home()
     inv.output().line(

@@ -17,13 +17,12 @@ from koss_rpa import notify, storage
 from koss_rpa.account.locks import account_lock_file, acquire_account_lock
 from koss_rpa.account.preflight import check_account_ready, check_portal_name, checked_backend
 from koss_rpa.account.roster import AccountEntry, AccountOptions
-from koss_rpa.account.store import CredentialStore
 from koss_rpa.errors import EXIT_BATCH_PARTIAL, EXIT_OK, KossError
 from koss_rpa.evidence.outcomes import record_outcome
 from koss_rpa.evidence.runs import RunFolder
 from koss_rpa.flows.browser import browser_for
 from koss_rpa.flows.download import download, skipped_if_done
-from koss_rpa.flows.runtime import Runtime, Step
+from koss_rpa.flows.runtime import Runtime, Step, runtime_for
 from koss_rpa.settings import Settings
 
 
@@ -243,13 +242,7 @@ async def run_batch(
         report.browser_started = True
         limit = asyncio.Semaphore(base.concurrency)
         async with browser_for(base) as browser:
-            rt = Runtime(
-                base,
-                CredentialStore(base.keyring_service, cache=True),
-                browser,
-                folder,
-                progress.step,
-            )
+            rt = runtime_for(base, browser, folder, progress.step)
 
             async def guarded(entry: AccountEntry) -> None:
                 async with limit:

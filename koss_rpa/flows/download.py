@@ -17,10 +17,9 @@ from playwright.async_api import Error as PlaywrightError
 from koss_rpa import storage
 from koss_rpa.errors import DownloadIncomplete
 from koss_rpa.flows.closing import close_quietly as close_quietly  # jobs/check.py's, too
-from koss_rpa.flows.login import sign_in
-from koss_rpa.flows.password import rotate_if_due
 from koss_rpa.flows.retry import attempts
 from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.flows.signin import rotate_if_due, sign_in
 from koss_rpa.i18n import _
 from koss_rpa.storage import SavedFile
 

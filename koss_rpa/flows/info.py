@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from koss_rpa.flows.closing import close_quietly
-from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.retry import attempts
 from koss_rpa.flows.runtime import AccountRun, Runtime
+from koss_rpa.flows.signin import sign_in
 from koss_rpa.i18n import _
 
 

@@ -1,5 +1,7 @@
 """What every flow runs with: settings, keyring, browser, run folder, progress (`Runtime`), and
 what one account's job learns across its attempts (`AccountRun`). `open_runtime()` sets up a run.
+
+The keyring is handed to the account protocol only (`Runtime.account`): no flow reads it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import Browser, BrowserContext
 
-from koss_rpa.account.protocol import Account
+from koss_rpa.account.protocol import Account, AccountSettings
 from koss_rpa.account.store import CredentialStore
 from koss_rpa.evidence.runs import RunFolder, run_folder
 from koss_rpa.flows.browser import Driver, browser_for
@@ -60,9 +62,12 @@ class Runtime:
     def navigation_timeout_ms(self) -> float:
         return self.settings.timeouts.navigation_seconds * 1000
 
-    def account(self, user_id: str) -> Account:
-        """The account's passwords and login budget (`koss_rpa.account.protocol`)."""
-        return Account(self.store, user_id, self.settings)
+    def account(self, run: AccountRun) -> Account:
+        """The account of `run` (`koss_rpa.account.protocol`): its passwords, its login budget
+        and what the portal said of them; one for all the job's attempts."""
+        if run.account is None:
+            run.account = Account(self.store, run.user_id, AccountSettings.of(self.settings))
+        return run.account
 
 
 @dataclass
@@ -70,13 +75,28 @@ class AccountRun:
     """What one account's job learns across its retry attempts."""
 
     user_id: str
-    #: Whether the portal accepted a password of this account in this run.
-    confirmed: bool = False
-    rotated: bool = False
     attempts: int = 0
     retry_reasons: list[str] = field(default_factory=list)
     #: What went wrong after the work was done (a 終了 that failed), in the user's language.
     warnings: list[str] = field(default_factory=list)
+    #: The account's protocol, with what the portal said in this job (`Runtime.account` makes
+    #: it the first time a flow asks).
+    account: Account | None = field(default=None, repr=False)
+
+    @property
+    def rotated(self) -> bool:
+        """Whether the password changed on the portal in this job."""
+        return self.account is not None and self.account.rotated
+
+
+def runtime_for(
+    settings: Settings, browser: Browser, folder: RunFolder, progress: Progress = _silent
+) -> Runtime:
+    """A run's runtime around a browser and a run folder: the keyring opened (its reads cached
+    for the run)."""
+    return Runtime(
+        settings, CredentialStore(settings.keyring_service, cache=True), browser, folder, progress
+    )
 
 
 @asynccontextmanager
@@ -89,9 +109,8 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """One run: its folder and log, the keyring, the browser; a run that succeeded keeps only
     its log."""
-    store = CredentialStore(settings.keyring_service, cache=True)
     with run_folder(settings.run_dir, command, label, settings.keep_runs) as folder:
         async with browser_for(settings, driver) as browser:
-            yield Runtime(settings, store, browser, folder, progress)
+            yield runtime_for(settings, browser, folder, progress)
         if not settings.keep_success_artifacts:
             folder.drop_evidence()

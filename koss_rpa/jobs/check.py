@@ -15,10 +15,10 @@ from typing import Any
 
 from koss_rpa.errors import ScreenNotReached
 from koss_rpa.flows.download import close_quietly
-from koss_rpa.flows.login import sign_in
 from koss_rpa.flows.retry import attempts
 from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.flows.session import AccountSession
+from koss_rpa.flows.signin import sign_in
 from koss_rpa.i18n import _
 from koss_rpa.pages import LoginPage, PortalTopPage, overrides
 from koss_rpa.pages.base import Probe, Screen

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from koss_rpa.flows.batch import BatchReport
     from koss_rpa.flows.download import DownloadResult
     from koss_rpa.flows.info import AccountInfo
-    from koss_rpa.flows.password import ChangeResult
     from koss_rpa.flows.runtime import Runtime
+    from koss_rpa.flows.signin import ChangeResult
     from koss_rpa.jobs.check import CheckReport
     from koss_rpa.jobs.console import Output
     from koss_rpa.settings import Settings
@@ -136,7 +136,7 @@ def _month_saved(settings: Settings, user_id: str) -> DownloadResult | None:
 
 def change_password_job() -> AccountJob[ChangeResult]:
     def load() -> Job[ChangeResult]:
-        from koss_rpa.flows.password import change_password
+        from koss_rpa.flows.signin import change_password
 
         return change_password
 

@@ -12,13 +12,14 @@ import pytest
 from pydantic import SecretStr
 
 from koss_rpa.account.budget import Answer, LoginBudget, Rules, Submission, account_key
-from koss_rpa.account.protocol import Account, Candidate
+from koss_rpa.account.protocol import Account, AccountSettings, Candidate
 from koss_rpa.account.store import CredentialStore
 from koss_rpa.errors import (
     AccountLocked,
     CredentialsMissing,
     LoginBudgetSpent,
     LoginRejected,
+    PasswordRejected,
     SettingsInvalid,
 )
 from koss_rpa.settings import Settings
@@ -31,7 +32,7 @@ def _settings(tmp_path: Path, **extra: object) -> Settings:
 
 
 def _account(tmp_path: Path, **extra: object) -> Account:
-    return Account(CredentialStore(), UID, _settings(tmp_path, **extra))
+    return Account(CredentialStore(), UID, AccountSettings.of(_settings(tmp_path, **extra)))
 
 
 # --- budget ---------------------------------------------------------------------------------
@@ -304,6 +305,61 @@ def test_a_change_should_be_pending_until_accepted_and_gone_when_refused(tmp_pat
     assert current == second
     assert first.get_secret_value() != "Current11"
     assert account.store.previous(UID) == SecretStr("Current11")
+
+
+def test_a_change_should_spend_the_budget_unless_a_login_was_accepted_in_the_job(
+    tmp_path: Path,
+) -> None:
+    account = _account(tmp_path)
+    account.store.set_password(UID, SecretStr("Current11"))
+
+    spent_before_login = account.submitting_change()
+    account.login_accepted(account.candidates()[0], change_follows=True)
+    spent_after_login = account.submitting_change()
+
+    assert spent_before_login is True
+    assert spent_after_login is False
+    assert account.budget.load().unconfirmed == []  # the accepted login cleared the first
+
+
+def test_the_current_password_rejected_at_a_change_should_be_lost_only_after_a_login(
+    tmp_path: Path,
+) -> None:
+    account = _account(tmp_path)
+    account.store.set_password(UID, SecretStr("Current11"))
+    rejected = LoginRejected("ログインできませんでした")
+
+    lost_before_login = account.change_failed(rejected)
+    account.login_accepted(account.candidates()[0], change_follows=True)
+
+    assert lost_before_login is False
+    assert account.change_failed(rejected) is True
+
+
+def test_a_new_password_refused_at_a_change_should_be_discarded(tmp_path: Path) -> None:
+    account = _account(tmp_path)
+    account.store.set_password(UID, SecretStr("Current11"))
+    account.begin_change(SecretStr("Current11"))
+
+    lost = account.change_failed(PasswordRejected("使用できないパスワードです"))
+
+    assert lost is False
+    assert account.store.pending(UID) is None
+
+
+def test_an_account_should_remember_what_the_portal_said_in_the_job(tmp_path: Path) -> None:
+    account = _account(tmp_path)
+    account.store.set_password(UID, SecretStr("Current11"))
+    fresh = (account.logged_in, account.rotated)
+
+    account.login_accepted(account.candidates()[0], change_follows=True)
+    logged_in = (account.logged_in, account.rotated)
+    account.begin_change(SecretStr("Current11"))
+    account.change_accepted()
+
+    assert fresh == (False, False)
+    assert logged_in == (True, False)
+    assert (account.logged_in, account.rotated) == (True, True)
 
 
 def test_login_budget_setting_should_stay_below_the_lockout(tmp_path: Path) -> None:

@@ -96,7 +96,82 @@ def test_services_should_know_no_screen() -> None:
 def test_the_layer_check_should_catch_an_import_from_above(tmp_path: Path) -> None:
     """The check itself can fail: a page that imported a flow would be caught."""
     page = tmp_path / "page.py"
-    page.write_text("from koss_rpa.flows.login import sign_in\n", encoding="utf-8")
+    page.write_text("from koss_rpa.flows.signin import sign_in\n", encoding="utf-8")
     imported = _imports(page)
-    assert imported == {"koss_rpa.flows.login"}
-    assert _layer_of("koss_rpa.flows.login") > _layer_of("koss_rpa.pages.login")
+    assert imported == {"koss_rpa.flows.signin"}
+    assert _layer_of("koss_rpa.flows.signin") > _layer_of("koss_rpa.pages.login")
+
+
+# --- flows: the keyring is the account protocol's, and no flow module needs another in a circle
+
+FLOWS = [p for p in MODULES if _module_name(p).startswith("koss_rpa.flows")]
+
+#: The one flow module that holds the run's keyring, to hand it to `Account` (and read nothing).
+KEYRING_HOLDER = "koss_rpa.flows.runtime"
+
+
+def _store_reads(path: Path) -> list[str]:
+    """Every `<x>.store` of a module but the runtime's own `self.store`, as `x.store` (line)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr == "store":
+            owner = ast.unparse(node.value)
+            if not (owner == "self" and _module_name(path) == KEYRING_HOLDER):
+                found.append(f"{owner}.store (line {node.lineno})")
+    return found
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: _module_name(p))
+def test_a_flow_should_never_touch_the_keyring(path: Path) -> None:
+    """The password protocol has one home, `Account`: a flow asks it, never the keyring."""
+    name = _module_name(path)
+    imported = {m for m in _imports(path) if m.startswith("koss_rpa.account.store")}
+    if name == KEYRING_HOLDER:
+        imported.clear()
+    assert not imported, f"{name} imports the keyring store: {sorted(imported)}"
+    reads = _store_reads(path)
+    assert not reads, f"{name} reads the keyring store: {reads}"
+
+
+def _flow_imports(paths: list[Path]) -> dict[str, set[str]]:
+    """Which flow modules each flow module imports (lazily or not)."""
+    names = {_module_name(p) for p in paths}
+    return {_module_name(p): {m for m in _imports(p) if m in names} for p in paths}
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The circles of `graph` (each once, from its smallest name)."""
+    found: list[list[str]] = []
+
+    def walk(path: list[str]) -> None:
+        for following in sorted(graph.get(path[-1], ())):
+            if following == path[0]:
+                found.append(path)
+            elif following > path[0] and following not in path:
+                walk([*path, following])
+
+    for start in sorted(graph):
+        walk([start])
+    return found
+
+
+def test_no_flow_module_should_import_another_in_a_circle() -> None:
+    circles = _circles(_flow_imports(FLOWS))
+    assert not circles, "flow modules in a circle: " + "; ".join(" → ".join(c) for c in circles)
+
+
+def test_the_circle_check_should_catch_a_lazy_import(tmp_path: Path) -> None:
+    """The check itself can fail: an import inside a function closes a circle too."""
+    flows = tmp_path / "koss_rpa" / "flows"
+    flows.mkdir(parents=True)
+    first, second = flows / "first.py", flows / "second.py"
+    first.write_text("from koss_rpa.flows.second import b\n", encoding="utf-8")
+    second.write_text("def b():\n    from koss_rpa.flows.first import a\n", encoding="utf-8")
+    graph = {"koss_rpa.flows.first": _imports(first), "koss_rpa.flows.second": _imports(second)}
+    assert _circles(graph) == [["koss_rpa.flows.first", "koss_rpa.flows.second"]]
+
+
+def test_the_keyring_check_should_catch_a_flow_reading_the_store(tmp_path: Path) -> None:
+    flow = tmp_path / "flow.py"
+    flow.write_text("def f(rt):\n    return rt.store.pending('x')\n", encoding="utf-8")
+    assert _store_reads(flow) == ["rt.store (line 2)"]
