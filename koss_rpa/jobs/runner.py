@@ -105,10 +105,10 @@ def download_job() -> AccountJob[DownloadResult]:
         folder: Path,
         redact: Callable[[str], str],
     ) -> list[str]:
-        from koss_rpa import notify
+        from koss_rpa.notify.delivery import notify_download
 
-        result.notify_failures = notify.notify_download(
-            settings, user_id, "", result, folder, redact
+        result.notify_failures = notify_download(
+            settings.notify_config(), user_id, "", result, folder, redact
         )
         return result.notify_failures
 
@@ -139,9 +139,11 @@ def info_job() -> AccountJob[AccountInfo]:
     ) -> list[str]:
         if not result.rotated:
             return []
-        from koss_rpa import notify
+        from koss_rpa.notify.delivery import send
+        from koss_rpa.notify.messages import rotated_message
 
-        return notify.send(settings, notify.rotated_message(user_id, "", folder), redact=redact)
+        message = rotated_message(user_id, "", folder)
+        return send(settings.notify_config(), message, redact=redact)
 
     return AccountJob("info", load, tell)
 
@@ -248,9 +250,9 @@ def tell_once(
     """Notify a problem; a lock the portal announced, or a spent login budget, only once for
     as long as it lasts (the account's safety record remembers), not by every run it stops.
     Returns what could not be delivered."""
-    from koss_rpa import notify
     from koss_rpa.account.protocol import safety_record
     from koss_rpa.errors import AccountLocked, LoginBudgetSpent
+    from koss_rpa.notify.delivery import notify_problem
 
     told_key = exc.told_key
     record = None
@@ -262,7 +264,8 @@ def tell_once(
         if told_key is not None and record.was_told(told_key):
             return []
     occurrence = told_key[1] if record is not None and told_key is not None else ""
-    failures = notify.notify_problem(settings, user_id, "", exc, folder, redact, occurrence)
+    config = settings.notify_config()
+    failures = notify_problem(config, user_id, "", exc, folder, redact, occurrence)
     if record is not None and told_key is not None and not failures:
         with contextlib.suppress(OSError):
             record.mark_told(told_key)

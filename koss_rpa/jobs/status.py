@@ -17,7 +17,7 @@ from koss_rpa import storage
 from koss_rpa.errors import KossError
 from koss_rpa.evidence import outcomes
 from koss_rpa.i18n import _
-from koss_rpa.notify import event_of
+from koss_rpa.notify.messages import event_of
 from koss_rpa.settings import Settings
 
 
