@@ -125,7 +125,7 @@ class BatchProgress(Protocol):
 async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountReport:
     began = time.perf_counter()
     report = AccountReport(entry.user_id, entry.label, "failed")
-    lock = account_lock_file(settings, entry.user_id)
+    lock = account_lock_file(settings.state_dir, entry.user_id, service=settings.keyring_service)
     redact = rt.folder.redactor.redact
     try:
         acquire_account_lock(lock, entry.user_id, 0)

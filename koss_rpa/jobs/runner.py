@@ -184,7 +184,7 @@ def run_account_job(
             raise
         flow = job.load()
         out = output()
-        lock = account_lock_file(settings, user_id)
+        lock = account_lock_file(settings.state_dir, user_id, service=settings.keyring_service)
         acquire_account_lock(lock, user_id, settings.lock_wait_seconds)
         return settings, user_id, flow, out, lock
 
