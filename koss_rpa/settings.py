@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -202,6 +203,23 @@ class RetrySettings(_Section):
     initial_wait_seconds: float = Field(5.0, ge=0, le=3600)
     max_wait_seconds: float = Field(120.0, ge=0, le=3600)
     jitter_seconds: float = Field(2.0, ge=0, le=600)
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """What `koss_rpa.notify` is told: its targets, events and command, and where it keeps
+    what it told (`Settings.notify_config()`)."""
+
+    #: `notify_urls` (the keyring's are read when sending).
+    urls: tuple[str, ...]
+    #: `notify_webhook`, sent as apprise's JSON target.
+    webhook: str | None
+    #: `notify_on`: the events that are told.
+    on: tuple[str, ...]
+    #: `notify_command`.
+    command: str | None
+    keyring_service: str
+    state_dir: Path
 
 
 class Settings(BaseSettings):
@@ -424,6 +442,17 @@ class Settings(BaseSettings):
     @property
     def login_url(self) -> str | None:
         return str(self.mypage_url) if self.mypage_url else None
+
+    def notify_config(self) -> NotifyConfig:
+        """The settings of the notifications (`koss_rpa.notify`)."""
+        return NotifyConfig(
+            urls=self.notify_urls,
+            webhook=None if self.notify_webhook is None else str(self.notify_webhook),
+            on=self.notify_on,
+            command=self.notify_command,
+            keyring_service=self.keyring_service,
+            state_dir=self.state_dir,
+        )
 
     #: A user's overrides on site: a screen, field or control in the manual's words → a
     #: Playwright selector, tried before the words (docs/real-portal.md, "Locators"); the

@@ -4,20 +4,22 @@ working folder or configuration."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from filelock import FileLock, Timeout
 
 from koss_rpa.account.budget import account_key
 from koss_rpa.errors import RunLocked
 from koss_rpa.i18n import _
 from koss_rpa.private import FILE_MODE, private_dir
-from koss_rpa.settings import Settings
 
 
-def account_lock_file(settings: Settings, user_id: str) -> FileLock:
-    """The lock of one account. The OS drops it when a process dies, so a lock left by a
-    killed run never blocks the next one."""
-    lock_dir = private_dir(settings.state_dir / "locks")
-    name = account_key(settings.keyring_service, user_id)
+def account_lock_file(state_dir: Path, user_id: str, *, service: str) -> FileLock:
+    """The lock of one account (of the keyring `service`) in the state folder `state_dir`.
+    The OS drops it when a process dies, so a lock left by a killed run never blocks the next
+    one."""
+    lock_dir = private_dir(state_dir / "locks")
+    name = account_key(service, user_id)
     return FileLock(lock_dir / f"{name}.lock", thread_local=False, mode=FILE_MODE)
 
 

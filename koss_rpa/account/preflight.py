@@ -105,7 +105,7 @@ def preflight(settings: Settings, user_id: str | None = None, month: str | None 
     """Keyring, state and download folders, the account's password and folders, the portal
     name and the notification targets, in that order; raises the first problem. All before
     any browser starts."""
-    from koss_rpa.notify import check_targets
+    from koss_rpa.notify.targets import check_targets
 
     checked_backend()
     check_state_dirs(settings)
@@ -115,4 +115,4 @@ def preflight(settings: Settings, user_id: str | None = None, month: str | None 
         if month is not None:
             storage.check_account_folders(settings.download_dir, user_id, month)
     check_portal_name(settings.login_url or str(settings.portal_url))
-    check_targets(settings)
+    check_targets(settings.notify_config())

@@ -25,11 +25,13 @@ def notify_test(ctx: typer.Context) -> None:
     Example:
       KOSS_NOTIFY_URLS='mailto://user:pw@smtp.example.jp?to=office@example.jp' koss-rpa notify test
     """
-    from koss_rpa import notify
+    from koss_rpa.notify.command import run_command
+    from koss_rpa.notify.messages import test_message
+    from koss_rpa.notify.targets import check_targets, describe, quiet_apprise, send_url
 
     inv = invocation(ctx)
     settings = inv.settings()
-    urls = notify.check_targets(settings)
+    urls = check_targets(settings.notify_config())
     if not urls and not settings.notify_command:
         raise SettingsInvalid(
             _(
@@ -39,15 +41,15 @@ def notify_test(ctx: typer.Context) -> None:
         )
     out = inv.output()
     results: list[dict[str, Any]] = []
-    message = notify.test_message()
-    notify._quiet_apprise()
+    message = test_message()
+    quiet_apprise()
     for index, url in enumerate(urls):
-        failure = notify._send_url(index, url, message)
-        name = notify.describe(index, url)
+        failure = send_url(index, url, message)
+        name = describe(index, url)
         out.check(failure is None, failure or name)
         results.append({"target": name, "ok": failure is None, "error": failure})
     if settings.notify_command:
-        failure = notify._run_command(settings.notify_command, message, {})
+        failure = run_command(settings.notify_command, message, {})
         out.check(failure is None, failure or "notify_command")
         results.append({"target": "notify_command", "ok": failure is None, "error": failure})
     out.result("notify test", {"targets": results})
@@ -68,7 +70,7 @@ def notify_set_urls(
     Example:
       printf '%s\\n' "$TEAMS_URL" | koss-rpa notify set-urls
     """
-    from koss_rpa import notify
+    from koss_rpa.notify.targets import quiet_apprise, scheme, store_keyring_urls
 
     inv = invocation(ctx)
     settings = inv.settings()
@@ -77,15 +79,15 @@ def notify_set_urls(
         raise SettingsInvalid(_("No URL on standard input (one apprise URL a line)."))
     import apprise
 
-    notify._quiet_apprise()
+    quiet_apprise()
     for index, url in enumerate(urls):
         if apprise.Apprise.instantiate(url) is None:
             raise SettingsInvalid(
                 _("Line {n} is not a URL apprise understands ({scheme}://…).").format(
-                    n=index + 1, scheme=notify._scheme(url)
+                    n=index + 1, scheme=scheme(url)
                 )
             )
-    notify.store_keyring_urls(settings.keyring_service, urls)
+    store_keyring_urls(settings.keyring_service, urls)
     out = inv.output()
     out.line(_("Stored {n} notification URL(s) in the keyring.").format(n=len(urls)))
     out.result("notify set-urls", {"stored": len(urls)})

@@ -1,5 +1,5 @@
 """The last run's outcome per account, and the login budget's record: small JSON files in the
-state folder (`settings.state_dir`), read by `koss-rpa status` and `koss-rpa schedule status`.
+state folder (`state_dir`), read by `koss-rpa status` and `koss-rpa schedule status`.
 
 ```
 <state>/last-run/KNAB1234.json   {"command", "finished_at", "exit_code", "code", "run_folder",
@@ -18,8 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from koss_rpa.account.protocol import safety_record
-from koss_rpa.settings import Settings
+from koss_rpa.account.budget import LoginBudget
 from koss_rpa.storage import JST
 
 log = logging.getLogger("koss_rpa")
@@ -119,14 +118,14 @@ class Budget:
     locked: bool = False
 
 
-def read_budget(settings: Settings, user_id: str) -> Budget | None:
-    """The safety record of `user_id` (`koss_rpa.account.budget`), None when there is none: the
-    password submissions the portal has not confirmed that count now, and a lock.
+def read_budget(budget: LoginBudget) -> Budget | None:
+    """What the safety record `budget` of an account holds (`koss_rpa.account.budget`), None
+    when there is none: the password submissions the portal has not confirmed that count now,
+    and a lock.
 
     Raises:
         ValueError: the record is damaged.
     """
-    budget = safety_record(settings, user_id)
     if not budget.path.exists() and not any(p.exists() for p in budget.legacy):
         return None
     record = budget.load()

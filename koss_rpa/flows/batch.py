@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from koss_rpa import notify, storage
+from koss_rpa import storage
 from koss_rpa.account.locks import account_lock_file, acquire_account_lock
 from koss_rpa.account.preflight import check_account_ready, check_portal_name, checked_backend
 from koss_rpa.account.roster import AccountEntry, AccountOptions
@@ -23,6 +23,9 @@ from koss_rpa.evidence.runs import RunFolder
 from koss_rpa.flows.browser import browser_for
 from koss_rpa.flows.download import download, skipped_if_done
 from koss_rpa.flows.runtime import Runtime, Step, runtime_for
+from koss_rpa.notify.delivery import notify_download, send
+from koss_rpa.notify.messages import batch_message, problem_message
+from koss_rpa.notify.targets import check_targets
 from koss_rpa.settings import Settings
 
 
@@ -121,7 +124,7 @@ class BatchProgress(Protocol):
 async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountReport:
     began = time.perf_counter()
     report = AccountReport(entry.user_id, entry.label, "failed")
-    lock = account_lock_file(settings, entry.user_id)
+    lock = account_lock_file(settings.state_dir, entry.user_id, service=settings.keyring_service)
     redact = rt.folder.redactor.redact
     try:
         acquire_account_lock(lock, entry.user_id, 0)
@@ -135,8 +138,8 @@ async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountR
         report.rotated, report.attempts = result.rotated, result.attempts
         report.unchanged = result.unchanged
         report.notify_failures = await asyncio.to_thread(
-            notify.notify_download,
-            settings,
+            notify_download,
+            settings.notify_config(),
             entry.user_id,
             entry.label,
             result,
@@ -148,7 +151,7 @@ async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountR
     except Exception as exc:  # one account's bug must not stop the others
         report.error_code, report.error, report.exit_code = "internal", type(exc).__name__, 1
     if report.error_code is not None:
-        message = notify.problem_message(
+        message = problem_message(
             entry.user_id,
             entry.label,
             report.error_code,
@@ -158,7 +161,7 @@ async def _one(rt: Runtime, entry: AccountEntry, settings: Settings) -> AccountR
         )
         if message is not None:
             report.notify_failures = await asyncio.to_thread(
-                notify.send, settings, message, redact=redact
+                send, settings.notify_config(), message, redact=redact
             )
     report.duration_seconds = round(time.perf_counter() - began, 2)
     return report
@@ -189,7 +192,7 @@ async def run_batch(
     for settings in {s.download_dir: s for s in per_account.values()}.values():
         storage.check_writable(settings.download_dir)
     check_portal_name(base.login_url or str(base.portal_url))
-    notify.check_targets(base)
+    check_targets(base.notify_config())
 
     reports: dict[str, AccountReport] = {}
 
@@ -255,9 +258,9 @@ async def run_batch(
     report.finished_at = datetime.now(storage.JST).isoformat(timespec="seconds")
     if todo and folder is not None:  # a day on which every account was done tells nobody
         report.notify_failures = await asyncio.to_thread(
-            notify.send,
-            base,
-            notify.batch_message(report.to_json(), folder.path),
+            send,
+            base.notify_config(),
+            batch_message(report.to_json(), folder.path),
             redact=folder.redactor.redact,
         )
     return report

@@ -128,7 +128,7 @@ async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) ->
             await rotate_if_due(rt, session, signed)
             await close_quietly(signed.mypage, run, rt.navigation_timeout_ms)
     assert saved is not None  # the loop returns only after a successful attempt
-    # The caller tells people (koss_rpa.notify.notify_download): it knows the account's label.
+    # The caller tells people (koss_rpa.notify.delivery.notify_download): it knows the label.
     return DownloadResult(
         user_id=user_id,
         month=month,

@@ -25,7 +25,7 @@ from koss_rpa.flows.retry import attempts
 from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.flows.session import AccountSession
 from koss_rpa.i18n import _
-from koss_rpa.notify import notify_rotation
+from koss_rpa.notify.delivery import notify_rotation
 from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PasswordResultPage, PortalTopPage
 from koss_rpa.pages.base import describe
 from koss_rpa.pages.password_result import SUCCESS_MESSAGE
@@ -237,7 +237,7 @@ async def change_password(rt: Runtime, user_id: str) -> ChangeResult:
                 mypage = await change_via_link(rt, session)
                 await close_quietly(mypage, run)
     if run.rotated:
-        await asyncio.to_thread(notify_rotation, rt.settings, user_id)
+        await asyncio.to_thread(notify_rotation, rt.settings.notify_config(), user_id)
     return ChangeResult(user_id, run.rotated, run.attempts, run.retry_reasons, run.warnings)
 
 

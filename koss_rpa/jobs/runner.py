@@ -111,10 +111,10 @@ def download_job(*, once_per_month: bool = False) -> AccountJob[DownloadResult]:
         folder: Path,
         redact: Callable[[str], str],
     ) -> list[str]:
-        from koss_rpa import notify
+        from koss_rpa.notify.delivery import notify_download
 
-        result.notify_failures = notify.notify_download(
-            settings, user_id, "", result, folder, redact
+        result.notify_failures = notify_download(
+            settings.notify_config(), user_id, "", result, folder, redact
         )
         return result.notify_failures
 
@@ -158,9 +158,11 @@ def info_job() -> AccountJob[AccountInfo]:
     ) -> list[str]:
         if not result.rotated:
             return []
-        from koss_rpa import notify
+        from koss_rpa.notify.delivery import send
+        from koss_rpa.notify.messages import rotated_message
 
-        return notify.send(settings, notify.rotated_message(user_id, "", folder), redact=redact)
+        message = rotated_message(user_id, "", folder)
+        return send(settings.notify_config(), message, redact=redact)
 
     return AccountJob("info", load, tell)
 
@@ -206,7 +208,7 @@ def run_account_job(
             raise
         flow = job.load()
         out = output()
-        lock = account_lock_file(settings, user_id)
+        lock = account_lock_file(settings.state_dir, user_id, service=settings.keyring_service)
         acquire_account_lock(lock, user_id, settings.lock_wait_seconds)
         return settings, user_id, flow, out, lock
 
@@ -272,9 +274,9 @@ def tell_once(
     """Notify a problem; a lock the portal announced, or a spent login budget, only once for
     as long as it lasts (the account's safety record remembers), not by every run it stops.
     Returns what could not be delivered."""
-    from koss_rpa import notify
     from koss_rpa.account.protocol import safety_record
     from koss_rpa.errors import AccountLocked, LoginBudgetSpent
+    from koss_rpa.notify.delivery import notify_problem
 
     told_key = exc.told_key
     record = None
@@ -286,7 +288,8 @@ def tell_once(
         if told_key is not None and record.was_told(told_key):
             return []
     occurrence = told_key[1] if record is not None and told_key is not None else ""
-    failures = notify.notify_problem(settings, user_id, "", exc, folder, redact, occurrence)
+    config = settings.notify_config()
+    failures = notify_problem(config, user_id, "", exc, folder, redact, occurrence)
     if record is not None and told_key is not None and not failures:
         with contextlib.suppress(OSError):
             record.mark_told(told_key)

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from koss_rpa import storage
+from koss_rpa.account.protocol import safety_record
 from koss_rpa.errors import KossError
 from koss_rpa.evidence import outcomes
 from koss_rpa.i18n import _
-from koss_rpa.notify import event_of
+from koss_rpa.notify.messages import event_of
 from koss_rpa.settings import Settings
 
 
@@ -130,7 +131,7 @@ def _password(row: AccountStatus, settings: Settings, store: Any, now: datetime)
 
 def _state(row: AccountStatus, settings: Settings) -> None:
     try:
-        budget = outcomes.read_budget(settings, row.user_id)
+        budget = outcomes.read_budget(safety_record(settings, row.user_id))
     except ValueError as exc:
         row.problems.append(_("login budget record damaged ({error})").format(error=exc))
         budget = None

@@ -88,7 +88,8 @@ def test_a_run_with_another_run_dir_should_still_meet_the_accounts_lock(
     env = koss_env()
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
     other = _config_in(tmp_path / "other-office", env, "other-runs", str(env.root / "state"))
-    held = account_lock_file(load_settings(env.config), USER_ID)
+    settings = load_settings(env.config)
+    held = account_lock_file(settings.state_dir, USER_ID, service=settings.keyring_service)
     held.acquire()
     try:
         result = cli("--config", str(other), "download", "--json")

@@ -175,3 +175,82 @@ def test_the_keyring_check_should_catch_a_flow_reading_the_store(tmp_path: Path)
     flow = tmp_path / "flow.py"
     flow.write_text("def f(rt):\n    return rt.store.pending('x')\n", encoding="utf-8")
     assert _store_reads(flow) == ["rt.store (line 2)"]
+
+
+# ------------------------------------------------------------------- what services are given
+
+#: The services, and the foundation's storage: each takes the few settings it uses (a small typed
+#: object such as `settings.NotifyConfig`, or plain values), never `Settings`.
+SMALL_SETTINGS = ("koss_rpa.notify", "koss_rpa.evidence", "koss_rpa.account", "koss_rpa.storage")
+
+#: Not checked: the sign-in protocol's `Account`, whose settings are another change.
+UNCHECKED = ("koss_rpa.account.protocol",)
+
+#: Modules that still take `Settings`, each with its reason.
+TAKES_SETTINGS = {
+    "koss_rpa.account.preflight": (
+        "checks the whole set-up before a run (folders, keyring, portal name, notification "
+        "targets) and builds an Account, which takes Settings"
+    ),
+    "koss_rpa.account.roster": (
+        "an account's options are a layer over the settings: it makes each account's Settings "
+        "(`settings_for`) and checks IDs against the settings' pattern"
+    ),
+}
+
+
+def _imports_settings(path: Path) -> bool:
+    """Whether `path` names `koss_rpa.settings.Settings`: `from koss_rpa.settings import
+    Settings` (for type checking too), or `Settings` of the module imported as a whole."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = {"koss_rpa.settings"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            if node.module == "koss_rpa.settings":
+                if any(alias.name in ("Settings", "*") for alias in node.names):
+                    return True
+            elif node.module == "koss_rpa":
+                modules.update(a.asname or a.name for a in node.names if a.name == "settings")
+        elif isinstance(node, ast.Import):
+            modules.update(
+                a.asname for a in node.names if a.name == "koss_rpa.settings" and a.asname
+            )
+    return any(
+        isinstance(node, ast.Attribute)
+        and node.attr == "Settings"
+        and ast.unparse(node.value) in modules
+        for node in ast.walk(tree)
+    )
+
+
+def _given_small_settings(name: str) -> bool:
+    inside = any(name == top or name.startswith(top + ".") for top in SMALL_SETTINGS)
+    return inside and name not in UNCHECKED
+
+
+SERVICES = [p for p in MODULES if _given_small_settings(_module_name(p))]
+
+
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: _module_name(p))
+def test_a_service_should_take_small_settings_not_settings(path: Path) -> None:
+    name = _module_name(path)
+    if name in TAKES_SETTINGS:
+        assert _imports_settings(path), f"{name} no longer takes Settings: take it off the list"
+    else:
+        assert not _imports_settings(path), f"{name} imports Settings: give it what it uses"
+
+
+def test_the_settings_check_should_catch_a_type_checking_import(tmp_path: Path) -> None:
+    """The check itself can fail, whichever way a service names `Settings`."""
+    service = tmp_path / "service.py"
+    service.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from koss_rpa.settings import Settings\n",
+        encoding="utf-8",
+    )
+    assert _imports_settings(service)
+    service.write_text("from koss_rpa import settings\nx: settings.Settings\n", encoding="utf-8")
+    assert _imports_settings(service)
+    service.write_text("from koss_rpa.settings import NotifyConfig\n", encoding="utf-8")
+    assert not _imports_settings(service)

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
-from koss_rpa import notify
+from koss_rpa.notify import delivery, messages
 
 
 def test_close_warning_should_be_a_drift_warning_naming_the_failure() -> None:
-    message = notify.close_warning_message("KNAB1234", "本店", ["終了 could not be done: x"], None)
+    message = messages.close_warning_message(
+        "KNAB1234", "本店", ["終了 could not be done: x"], None
+    )
 
     assert (message.event, message.warning, message.failure) == ("drift", True, False)
     assert message.problem == "close"
@@ -23,18 +25,18 @@ def test_close_warning_should_be_a_drift_warning_naming_the_failure() -> None:
 def test_notify_download_should_send_the_warning_only_when_there_is_one(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    sent: list[notify.Message] = []
+    sent: list[messages.Message] = []
 
-    def fake_send(settings: object, message: notify.Message, **kwargs: object) -> list[str]:
+    def fake_send(config: object, message: messages.Message, **kwargs: object) -> list[str]:
         sent.append(message)
         return []
 
-    monkeypatch.setattr(notify, "send", fake_send)
+    monkeypatch.setattr(delivery, "send", fake_send)
     base = {"rotated": False, "outcome": "downloaded", "path": tmp_path, "unchanged": False}
-    settings: Any = object()
-    notify.notify_download(settings, "KNAB1234", "", SimpleNamespace(**base, warnings=[]), None)
+    config: Any = object()
+    delivery.notify_download(config, "KNAB1234", "", SimpleNamespace(**base, warnings=[]), None)
     assert [m.event for m in sent] == ["saved"]
     sent.clear()
     result = SimpleNamespace(**base, warnings=["終了 could not be done: x"])
-    notify.notify_download(settings, "KNAB1234", "", result, None)
+    delivery.notify_download(config, "KNAB1234", "", result, None)
     assert [(m.event, m.warning) for m in sent] == [("saved", False), ("drift", True)]

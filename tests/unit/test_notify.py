@@ -11,10 +11,10 @@ from typing import Any
 import keyring
 import pytest
 
-from koss_rpa import notify
 from koss_rpa.cli.app import main
 from koss_rpa.errors import EXIT_NOTIFY_FAILED, LoginRejected, SettingsInvalid
-from koss_rpa.settings import Settings
+from koss_rpa.notify import delivery, messages, targets
+from koss_rpa.settings import NotifyConfig, Settings
 from koss_rpa.storage import JST
 from tests.support.receivers import JsonReceiver, MailReceiver, json_receiver, mail_receiver
 
@@ -42,17 +42,18 @@ def dead_url() -> str:
     return f"json://office:{TOKEN}@127.0.0.1:{port}/hook"
 
 
-def settings_for(tmp_path: Path, *urls: str, **more: Any) -> Settings:
-    return Settings(
+def config_for(tmp_path: Path, *urls: str, **more: Any) -> NotifyConfig:
+    settings = Settings(
         notify_urls=urls,
         run_dir=tmp_path / "state" / "runs",
         download_dir=tmp_path / "dl",
         **more,
     )
+    return settings.notify_config()
 
 
 def test_problem_message_should_say_who_what_to_do_and_where(tmp_path: Path) -> None:
-    message = notify.problem_message(
+    message = messages.problem_message(
         UID, "本店", "login_rejected", 10, "ID またはパスワードが違います", tmp_path / "run1"
     )
 
@@ -70,16 +71,16 @@ def test_problem_message_should_say_who_what_to_do_and_where(tmp_path: Path) -> 
     [(10, "needs_person"), (15, "needs_person"), (20, "failed"), (23, "failed"), (3, None)],
 )
 def test_event_of_should_map_exit_codes_to_events(exit_code: int, event: str | None) -> None:
-    assert notify.event_of(exit_code) == event
+    assert messages.event_of(exit_code) == event
 
 
 def test_send_should_deliver_to_a_json_webhook_and_a_mail_server(
     tmp_path: Path, hook: JsonReceiver, mail: MailReceiver
 ) -> None:
-    settings = settings_for(tmp_path, hook.url, mail.url)
+    config = config_for(tmp_path, hook.url, mail.url)
 
-    failures = notify.notify_problem(
-        settings, UID, "本店", LoginRejected("ID またはパスワードが違います"), tmp_path / "run"
+    failures = delivery.notify_problem(
+        config, UID, "本店", LoginRejected("ID またはパスワードが違います"), tmp_path / "run"
     )
 
     assert failures == []
@@ -93,16 +94,16 @@ def test_send_should_deliver_to_a_json_webhook_and_a_mail_server(
 
 
 def test_send_should_tell_a_problem_once_a_day(tmp_path: Path, hook: JsonReceiver) -> None:
-    settings = settings_for(tmp_path, hook.url)
+    config = config_for(tmp_path, hook.url)
     error = LoginRejected("wrong")
 
     for now in (NOON, NOON + timedelta(hours=5), NOON + timedelta(days=1)):
-        message = notify.problem_message(UID, "", error.code, 10, str(error), None)
+        message = messages.problem_message(UID, "", error.code, 10, str(error), None)
         assert message is not None
-        notify.send(settings, message, now=now)
-    other = notify.problem_message("KNCA6288", "", error.code, 10, str(error), None)
+        delivery.send(config, message, now=now)
+    other = messages.problem_message("KNCA6288", "", error.code, 10, str(error), None)
     assert other is not None
-    notify.send(settings, other, now=NOON)
+    delivery.send(config, other, now=NOON)
 
     titles = [r["title"] for r in hook.received]
     assert len(titles) == 3  # day 1, day 2, and the other account on day 1
@@ -110,21 +111,21 @@ def test_send_should_tell_a_problem_once_a_day(tmp_path: Path, hook: JsonReceive
 
 
 def test_send_should_try_again_tomorrow_only_if_nothing_was_delivered(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, dead_url())
-    message = notify.problem_message(UID, "", "account_locked", 11, "locked", None)
+    config = config_for(tmp_path, dead_url())
+    message = messages.problem_message(UID, "", "account_locked", 11, "locked", None)
     assert message is not None
 
-    first = notify.send(settings, message, now=NOON)
-    again = notify.send(settings, message, now=NOON + timedelta(minutes=1))
+    first = delivery.send(config, message, now=NOON)
+    again = delivery.send(config, message, now=NOON + timedelta(minutes=1))
 
     assert len(first) == 1
     assert len(again) == 1  # not remembered as told: nobody heard it
 
 
 def test_send_should_name_a_failed_target_without_its_token(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, dead_url())
+    config = config_for(tmp_path, dead_url())
 
-    failures = notify.send(settings, notify.rotated_message(UID))
+    failures = delivery.send(config, messages.rotated_message(UID))
 
     assert failures == [
         "notify_urls[1] (JSON): the notification was not delivered (the connection was refused)"
@@ -133,18 +134,18 @@ def test_send_should_name_a_failed_target_without_its_token(tmp_path: Path) -> N
 
 
 def test_send_should_skip_events_not_in_notify_on(tmp_path: Path, hook: JsonReceiver) -> None:
-    settings = settings_for(tmp_path, hook.url, notify_on=("needs_person",))
+    config = config_for(tmp_path, hook.url, notify_on=("needs_person",))
 
-    assert notify.send(settings, notify.rotated_message(UID)) == []
+    assert delivery.send(config, messages.rotated_message(UID)) == []
     assert hook.received == []
 
 
 def test_send_should_redact_the_runs_secrets(tmp_path: Path, hook: JsonReceiver) -> None:
-    settings = settings_for(tmp_path, hook.url)
-    message = notify.problem_message(UID, "", "internal", 1, "oops Keiji2019 oops", None)
+    config = config_for(tmp_path, hook.url)
+    message = messages.problem_message(UID, "", "internal", 1, "oops Keiji2019 oops", None)
     assert message is not None
 
-    notify.send(settings, message, redact=lambda text: text.replace("Keiji2019", "********"))
+    delivery.send(config, message, redact=lambda text: text.replace("Keiji2019", "********"))
 
     assert b"Keiji2019" not in b"".join(hook.raw)
     assert "********" in hook.received[0]["message"]
@@ -153,10 +154,10 @@ def test_send_should_redact_the_runs_secrets(tmp_path: Path, hook: JsonReceiver)
 def test_check_targets_should_refuse_an_unparseable_url_without_printing_it(
     tmp_path: Path,
 ) -> None:
-    settings = settings_for(tmp_path, "json://127.0.0.1/", f"nosuch://{TOKEN}@host")
+    config = config_for(tmp_path, "json://127.0.0.1/", f"nosuch://{TOKEN}@host")
 
     with pytest.raises(SettingsInvalid) as info:
-        notify.check_targets(settings)
+        targets.check_targets(config)
 
     assert info.value.exit_code == 3
     assert "notify_urls[2]" in str(info.value)
@@ -164,10 +165,10 @@ def test_check_targets_should_refuse_an_unparseable_url_without_printing_it(
 
 
 def test_target_urls_should_include_the_keyring_entry_and_the_webhook(tmp_path: Path) -> None:
-    keyring.set_password("koss-rpa", notify.KEYRING_ENTRY, f"ntfy://{TOKEN}@ntfy.sh/koss\n")
-    settings = settings_for(tmp_path, "json://a/", notify_webhook="https://hooks.example.jp/x")
+    keyring.set_password("koss-rpa", targets.KEYRING_ENTRY, f"ntfy://{TOKEN}@ntfy.sh/koss\n")
+    config = config_for(tmp_path, "json://a/", notify_webhook="https://hooks.example.jp/x")
 
-    assert notify.target_urls(settings) == [
+    assert targets.target_urls(config) == [
         "json://a/",
         f"ntfy://{TOKEN}@ntfy.sh/koss",
         "jsons://hooks.example.jp/x",
@@ -191,7 +192,7 @@ def test_batch_message_should_list_every_account() -> None:
         ],
     }
 
-    message = notify.batch_message(report, Path("/runs/x"))
+    message = messages.batch_message(report, Path("/runs/x"))
 
     assert message.event == "batch"
     assert "1 of 3 failed" in message.title
@@ -260,7 +261,7 @@ def test_problem_message_should_speak_the_users_language() -> None:
     from koss_rpa.i18n import set_language
 
     set_language("ja")
-    message = notify.problem_message(UID, "本店", "account_locked", 11, "locked", None)
+    message = messages.problem_message(UID, "本店", "account_locked", 11, "locked", None)
 
     assert message is not None
     assert message.title == "koss-rpa: KNAB1234 本店 の対応が必要です"  # words, no code
@@ -288,7 +289,7 @@ def test_problem_message_should_speak_the_users_language() -> None:
 def test_failure_reason_should_say_why_in_words_and_never_echo_the_log(
     logged: list[str], reason: str
 ) -> None:
-    said = notify.failure_reason(logged)
+    said = targets.failure_reason(logged)
 
     assert said == reason
     assert TOKEN not in said
