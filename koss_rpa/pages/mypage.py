@@ -14,7 +14,7 @@ from koss_rpa.i18n import _
 from koss_rpa.pages import between
 from koss_rpa.pages.lookups import Lookup, Root, counted
 from koss_rpa.pages.screen import Control, Screen
-from koss_rpa.pages.waiting import describe, shows_error_page, unexpected_screen
+from koss_rpa.pages.waiting import cancel, describe, shows_error_page, unexpected_screen
 from koss_rpa.pages.words import DECORATION_CHARS, DECORATION_WORDS
 from koss_rpa.portal_errors import tolerated
 
@@ -122,10 +122,7 @@ class MyPage(Screen):
                     left = None if deadline is None else max(deadline - loop.time(), 0.0)
                     done, _pending = await asyncio.wait({download}, timeout=left)
         finally:
-            for task in (download, navigated):
-                if not task.done():
-                    task.cancel()
-            await asyncio.gather(download, navigated, return_exceptions=True)
+            await cancel({download, navigated})
         if download in done and not download.cancelled() and download.exception() is None:
             result: Download = download.result()
             return result
@@ -210,10 +207,7 @@ class MyPage(Screen):
             await self.act(self.close_button, Locator.click)
             done, _pending = await asyncio.wait({navigated, closed}, return_when=FIRST_COMPLETED)
         finally:
-            for task in (navigated, closed):
-                if not task.done():
-                    task.cancel()
-            await asyncio.gather(navigated, closed, return_exceptions=True)
+            await cancel({navigated, closed})
         if closed in done and closed.exception() is None:
             return
         error = navigated.exception()

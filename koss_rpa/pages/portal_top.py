@@ -12,6 +12,7 @@ from playwright.async_api import Locator, Page
 from koss_rpa.pages.login import LoginPage
 from koss_rpa.pages.lookups import Lookup, Root, menu_entry
 from koss_rpa.pages.screen import Control, Screen
+from koss_rpa.pages.waiting import cancel
 
 log = logging.getLogger("koss_rpa.pages")
 
@@ -102,10 +103,7 @@ class PortalTopPage(Screen):
                 {opened, navigated}, return_when=asyncio.FIRST_COMPLETED
             )
         finally:
-            for task in (opened, navigated):
-                if not task.done():
-                    task.cancel()
-            await asyncio.gather(opened, navigated, return_exceptions=True)
+            await cancel({opened, navigated})
         window: Page = self.page
         if opened in done and opened.exception() is None:
             window = opened.result()
