@@ -1,4 +1,13 @@
-"""Playwright's errors in the project's terms, beside the error tree (`koss_rpa.errors`).
+"""Playwright's errors in the project's terms, beside the error tree (`koss_rpa.errors`): the
+one place that catches them.
+
+- `portal_errors()`: around a flow's steps, a time-out or a network error becomes
+  `PortalUnavailable`.
+- `translated(into)`: around a page's step, Playwright's error becomes the error the page makes
+  of it from what is on display (`into`), raised from Playwright's.
+- `tolerated()`, `said()`: what a page may fail to say (a page gone, a frame detached) ends the
+  step, nothing more, or gives a stated answer.
+- `ambiguous()`, `timed_out()`: what a Playwright error says, for the pages' decisions.
 
 Kept out of `errors.py` so that the CLI, which imports the tree at every start, does not pay
 for importing Playwright.
@@ -6,14 +15,20 @@ for importing Playwright.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import TypeVar
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from koss_rpa.errors import KossError, PortalUnavailable
 from koss_rpa.i18n import _
+
+T = TypeVar("T")
+
+#: Playwright's words for a locator that resolved to more than one element in strict mode.
+STRICT_VIOLATION = "strict mode violation"
 
 
 @contextmanager
@@ -31,6 +46,49 @@ def portal_errors() -> Iterator[None]:
         raise PortalUnavailable(
             _("The connection to the portal failed: {error}").format(error=first_line(exc))
         ) from exc
+
+
+@asynccontextmanager
+async def translated(
+    into: Callable[[PlaywrightError], Awaitable[KossError | None]],
+) -> AsyncIterator[None]:
+    """Playwright's error in the block raised as the project's error `into` makes of it (from
+    Playwright's); where `into` makes none, Playwright's own goes on."""
+    try:
+        yield
+    except PlaywrightError as exc:
+        error = await into(exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+@contextmanager
+def tolerated(note: Callable[[str], object] | None = None) -> Iterator[None]:
+    """Playwright's error in the block ends the block, nothing more (`note` hears its first
+    line): for a step a page may fail to take or to answer, a page gone or a frame detached."""
+    try:
+        yield
+    except PlaywrightError as exc:
+        if note is not None:
+            note(first_line(exc))
+
+
+async def said(step: Awaitable[T], otherwise: T) -> T:
+    """What `step` answers, or `otherwise` when the page cannot say (Playwright's error)."""
+    with tolerated():
+        return await step
+    return otherwise
+
+
+def ambiguous(exc: BaseException) -> bool:
+    """Whether Playwright refused a locator that found more than one element (strict mode)."""
+    return STRICT_VIOLATION in str(exc)
+
+
+def timed_out(exc: BaseException | None) -> bool:
+    """Whether `exc` is Playwright's time-out."""
+    return isinstance(exc, PlaywrightTimeoutError)
 
 
 def first_line(exc: BaseException) -> str:

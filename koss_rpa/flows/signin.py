@@ -27,8 +27,8 @@ from koss_rpa.flows.session import AccountSession
 from koss_rpa.i18n import _
 from koss_rpa.notify.delivery import notify_rotation
 from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PasswordResultPage, PortalTopPage
-from koss_rpa.pages.base import describe
 from koss_rpa.pages.password_result import SUCCESS_MESSAGE
+from koss_rpa.pages.waiting import describe
 
 
 @dataclass

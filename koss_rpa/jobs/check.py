@@ -21,8 +21,9 @@ from koss_rpa.flows.session import AccountSession
 from koss_rpa.flows.signin import sign_in
 from koss_rpa.i18n import _
 from koss_rpa.pages import LoginPage, PortalTopPage, overrides
-from koss_rpa.pages.base import Probe, Screen
 from koss_rpa.pages.candidates import Candidate, candidates
+from koss_rpa.pages.lookups import Probe
+from koss_rpa.pages.screen import Screen
 
 FOUND = "found"
 #: The way of a menu item that was hidden until its drop-down opened, and that the walk used.

@@ -14,7 +14,8 @@ from typing import Any
 
 from playwright.async_api import Locator
 
-from koss_rpa.pages.base import Root, normalize
+from koss_rpa.pages.lookups import Root
+from koss_rpa.pages.words import normalize
 
 #: CSS, not words: the words of a page nobody named are unknown; what makes these controls is
 #: their kind.

@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from playwright.async_api import Error as PlaywrightError
-
-from koss_rpa.pages.base import Root, normalize
+from koss_rpa.pages.lookups import Root
+from koss_rpa.pages.words import normalize
+from koss_rpa.portal_errors import said
 
 #: How many candidates are shown for one missing thing.
 MAX_CANDIDATES = 3
@@ -99,10 +99,7 @@ async def candidates(root: Root, kind: str, words: str) -> list[Candidate]:
     "screen", "text") nearest in words to `words`, each with the first selector that finds
     it alone. Never raises: a page that cannot say gives none."""
     js_kind = {"menu": "control", "text": "screen"}.get(kind, kind)
-    try:
-        items: list[dict[str, Any]] = await root.evaluate(_CANDIDATES_JS, js_kind)
-    except PlaywrightError:
-        return []
+    items: list[dict[str, Any]] = await said(root.evaluate(_CANDIDATES_JS, js_kind), [])
     wanted = normalize(words)
 
     def nearness(item: dict[str, Any]) -> float:
@@ -113,11 +110,8 @@ async def candidates(root: Root, kind: str, words: str) -> list[Candidate]:
     for item in ranked:
         selector = ""
         for way in _selectors(item):
-            try:
-                if await root.locator(way).count() == 1:
-                    selector = way
-                    break
-            except PlaywrightError:
-                continue
+            if await said(root.locator(way).count(), 0) == 1:
+                selector = way
+                break
         found.append(Candidate(item["text"], item["html"], selector))
     return found

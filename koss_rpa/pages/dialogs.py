@@ -20,7 +20,8 @@ import weakref
 from asyncio import Future
 
 from playwright.async_api import BrowserContext, Dialog, Page
-from playwright.async_api import Error as PlaywrightError
+
+from koss_rpa.portal_errors import tolerated
 
 log = logging.getLogger("koss_rpa.pages")
 
@@ -96,14 +97,17 @@ class Dialogs:
         task.add_done_callback(self._answering.discard)
 
 
+def _unanswered(error: str) -> None:
+    log.info("a dialog could not be answered: %s", error)
+
+
 async def _respond(dialog: Dialog, accept: bool) -> None:
-    try:
+    # A failure: the page went away meanwhile, nothing waits any more.
+    with tolerated(_unanswered):
         if accept:
             await dialog.accept()
         else:
             await dialog.dismiss()
-    except PlaywrightError as exc:  # the page went away meanwhile: nothing waits any more
-        log.info("a dialog could not be answered: %s", str(exc).splitlines()[0])
 
 
 _WATCHED: weakref.WeakKeyDictionary[BrowserContext, Dialogs] = weakref.WeakKeyDictionary()

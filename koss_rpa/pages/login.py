@@ -9,17 +9,9 @@ from playwright.async_api import Locator
 from pydantic import SecretStr
 
 from koss_rpa.errors import LoginRejected
-from koss_rpa.pages.base import (
-    Control,
-    Field,
-    Lookup,
-    Root,
-    Screen,
-    answer_of,
-    answer_to,
-    refusal,
-    unknown_answer,
-)
+from koss_rpa.pages.answers import answer_of, answer_to, refusal, unknown_answer
+from koss_rpa.pages.lookups import Lookup, Root
+from koss_rpa.pages.screen import Control, Field, Screen
 
 if TYPE_CHECKING:
     from koss_rpa.pages.mypage import MyPage

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from asyncio import FIRST_COMPLETED
 from typing import Any
 
 from playwright.async_api import Download, Frame, Locator
-from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa.errors import DownloadIncomplete, ScreenNotReached
 from koss_rpa.i18n import _
 from koss_rpa.pages import between
-from koss_rpa.pages.base import (
-    DECORATION_CHARS,
-    DECORATION_WORDS,
-    Control,
-    Lookup,
-    Root,
-    Screen,
-    _counted,
-    describe,
-    shows_error_page,
-    unexpected_screen,
-)
+from koss_rpa.pages.lookups import Lookup, Root, counted
+from koss_rpa.pages.screen import Control, Screen
+from koss_rpa.pages.waiting import cancel, describe, shows_error_page, unexpected_screen
+from koss_rpa.pages.words import DECORATION_CHARS, DECORATION_WORDS
+from koss_rpa.portal_errors import tolerated
 
 log = logging.getLogger("koss_rpa.pages")
 
@@ -48,7 +39,7 @@ DIRECT_ACCOUNT_COLUMNS = ("口座ID", "口座名義（フリガナ）", "金融�
 SUMMARY_FILE = "まとめ納付管理ファイル"
 
 # Tables read by their words, whatever their markup: a label cell and the cell after it, and
-# a header row found by its first column's name. Texts are compared as `base.normalize` does.
+# a header row found by its first column's name. Texts are compared as `words.normalize` does.
 _READ_TABLES_JS = """([labels, columns, drop]) => {
   const norm = (s) => [...(s || '').normalize('NFKC')].filter((c) => !drop.includes(c)).join('');
   const cells = [...document.querySelectorAll('th, td, dt, dd')];
@@ -131,10 +122,7 @@ class MyPage(Screen):
                     left = None if deadline is None else max(deadline - loop.time(), 0.0)
                     done, _pending = await asyncio.wait({download}, timeout=left)
         finally:
-            for task in (download, navigated):
-                if not task.done():
-                    task.cancel()
-            await asyncio.gather(download, navigated, return_exceptions=True)
+            await cancel({download, navigated})
         if download in done and not download.cancelled() and download.exception() is None:
             result: Download = download.result()
             return result
@@ -146,7 +134,7 @@ class MyPage(Screen):
     async def _page_between(self, frame: Frame) -> None:
         """What showed after the click: an error page or a screen of the job raises what it
         means; any other page may be a page between."""
-        with contextlib.suppress(PlaywrightError):
+        with tolerated():
             await frame.wait_for_load_state()
         shown = await unexpected_screen(self.page, SUMMARY_FILE)
         if not isinstance(shown, ScreenNotReached):
@@ -207,7 +195,7 @@ class MyPage(Screen):
             KossError: an error page answered 終了, or no マイページ could be returned to.
             PlaywrightError: nothing answered in time.
         """
-        here = await _counted(self.close_button.visible)
+        here = await counted(self.close_button.visible)
         if not here and not await self.is_displayed():
             await self._return(timeout_ms)
         frames = {self.page.main_frame, self.root if self.root is not self.page else None}
@@ -219,16 +207,13 @@ class MyPage(Screen):
             await self.act(self.close_button, Locator.click)
             done, _pending = await asyncio.wait({navigated, closed}, return_when=FIRST_COMPLETED)
         finally:
-            for task in (navigated, closed):
-                if not task.done():
-                    task.cancel()
-            await asyncio.gather(navigated, closed, return_exceptions=True)
+            await cancel({navigated, closed})
         if closed in done and closed.exception() is None:
             return
         error = navigated.exception()
         if error is not None:
             raise error
-        with contextlib.suppress(PlaywrightError):
+        with tolerated():
             await self.page.wait_for_load_state()
         if not self.page.is_closed() and await shows_error_page(self.page):
             raise await unexpected_screen(self.page, "終了")

@@ -12,6 +12,7 @@ One mapping per browser context (`use`), found by any page or frame of it (`sele
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Mapping
 
@@ -20,6 +21,8 @@ from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa.errors import SettingsInvalid
 from koss_rpa.i18n import _
+from koss_rpa.pages.words import normalize
+from koss_rpa.portal_errors import translated
 
 #: Between a screen's name and the words of one of its parts, in a key.
 SEPARATOR = "/"
@@ -35,8 +38,8 @@ def manual_words() -> dict[str, set[str]]:
     """Every screen's name and the words of each part the robot looks up on it:
     {screen name: {words}} (the screen's own name among them)."""
     import koss_rpa.pages  # noqa: F401  (every screen class defined)
-    from koss_rpa.pages.base import Part, Screen
     from koss_rpa.pages.portal_top import MENU_PATH, PortalTopPage
+    from koss_rpa.pages.screen import Part, Screen
 
     found: dict[str, set[str]] = {}
     pending: list[type[Screen]] = list(Screen.__subclasses__())
@@ -64,8 +67,6 @@ def checked(locators: Mapping[str, str]) -> dict[Key, str]:
         SettingsInvalid: a key that is none of the manual's words the robot uses, or that
             names a screen and a part at once (one line naming it).
     """
-    from koss_rpa.pages.base import normalize
-
     words = manual_words()
     screens = {normalize(s): s for s in words}
     parts = {normalize(w): w for screen, ws in words.items() for w in ws if w != screen}
@@ -133,24 +134,24 @@ async def check_selectors(page: Page, locators: Mapping[str, str]) -> None:
     for key, selector in locators.items():
         if selector in _READABLE:
             continue
-        try:
+        async with translated(functools.partial(_unreadable, key, selector)):
             await page.locator(selector).count()
-        except PlaywrightError as exc:
-            reason = str(exc).splitlines()[0].removeprefix("Locator.count: ")
-            raise SettingsInvalid(
-                _(
-                    "Setting 'locators': the selector of 「{key}」 ({selector}) is not one "
-                    "Playwright can read: {reason}"
-                ).format(key=key, selector=selector, reason=reason)
-            ) from exc
         _READABLE.add(selector)
+
+
+async def _unreadable(key: str, selector: str, exc: PlaywrightError) -> SettingsInvalid:
+    reason = str(exc).splitlines()[0].removeprefix("Locator.count: ")
+    return SettingsInvalid(
+        _(
+            "Setting 'locators': the selector of 「{key}」 ({selector}) is not one "
+            "Playwright can read: {reason}"
+        ).format(key=key, selector=selector, reason=reason)
+    )
 
 
 def key_for(screen: str, words: str) -> str:
     """The `[locators]` key for `words` on `screen`: the words alone, unless they also name
     another screen or a part of one (then with the screen's name)."""
-    from koss_rpa.pages.base import normalize
-
     every = manual_words()
     screens = {normalize(s) for s in every}
     parts = {normalize(w) for s, ws in every.items() for w in ws if w != s}

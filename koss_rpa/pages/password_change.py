@@ -12,18 +12,10 @@ from koss_rpa.errors import (
     LoginRejected,
     PasswordRejected,
 )
-from koss_rpa.pages.base import (
-    Control,
-    Field,
-    Lookup,
-    Root,
-    Screen,
-    answer_of,
-    answer_to,
-    refusal,
-    unknown_answer,
-)
+from koss_rpa.pages.answers import answer_of, answer_to, refusal, unknown_answer
+from koss_rpa.pages.lookups import Lookup, Root
 from koss_rpa.pages.password_result import PasswordResultPage
+from koss_rpa.pages.screen import Control, Field, Screen
 
 #: A refusal of the ID or current password names 現在のパスワード and says 正しくありません.
 CURRENT_PASSWORD_WRONG = ("現在のパスワード", "正しくありません")

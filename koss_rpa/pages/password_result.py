@@ -6,14 +6,9 @@ from typing import TYPE_CHECKING
 
 from playwright.async_api import Locator
 
-from koss_rpa.pages.base import (
-    Control,
-    Lookup,
-    Root,
-    Screen,
-    Sentence,
-    answer_of,
-)
+from koss_rpa.pages.answers import answer_of
+from koss_rpa.pages.lookups import Lookup, Root
+from koss_rpa.pages.screen import Control, Screen, Sentence
 
 if TYPE_CHECKING:
     from koss_rpa.pages.login import LoginPage

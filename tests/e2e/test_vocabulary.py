@@ -22,7 +22,8 @@ from koss_rpa.errors import (
     Maintenance,
 )
 from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PortalTopPage
-from koss_rpa.pages.base import Lookup, control, field, normalize, screen_name, words_pattern
+from koss_rpa.pages.lookups import Lookup, control, field, screen_name
+from koss_rpa.pages.words import normalize, words_pattern
 from tests.support.sharedbrowser import SharedBrowser
 
 pytestmark = pytest.mark.e2e

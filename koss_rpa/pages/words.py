@@ -1,0 +1,95 @@
+"""Matching the manual's words: the form both sides of a comparison are brought to, in Python
+(`normalize`, `words_pattern`) and in XPath (`xpath_normalized`, `xpath_equals`), so that the
+browser and Python agree on what matches.
+
+Matching ignores character width (NFKC, half-width katakana), spacing and the decorations a
+form puts beside a label or a control's name (必須, ※, ＊, ？, a colon).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+#: Marks a form puts beside a label or a control's name, never part of the manual's words.
+DECORATION_CHARS = "※*?:«»<>▶►▸・[]【】〔〕"
+DECORATION_WORDS = ("必須", "任意")
+_SPACES = " \t\r\n\u3000\u00a0"
+
+#: Full-width ASCII and the ideographic space, for XPath's translate() (its quotes left out:
+#: they could not stand in an XPath literal).
+_WIDE = "".join(chr(c) for c in range(0xFF01, 0xFF5F) if chr(c) not in "＂＇")
+_NARROW = "".join(unicodedata.normalize("NFKC", c) for c in _WIDE)
+#: Half-width katakana that NFKC maps to one full-width character.
+_HALF_KANA = "".join(
+    chr(c) for c in range(0xFF61, 0xFFA0) if len(unicodedata.normalize("NFKC", chr(c))) == 1
+)
+_FULL_KANA = "".join(unicodedata.normalize("NFKC", c) for c in _HALF_KANA)
+_XPATH_FROM = _WIDE + _HALF_KANA
+_XPATH_TO = _NARROW + _FULL_KANA
+_XPATH_DROP = _SPACES + DECORATION_CHARS + "".join(DECORATION_WORDS)
+
+
+def normalize(text: str) -> str:
+    """The form of a text that matching compares: NFKC, no spaces, no decorations.
+
+    Both sides of every comparison go through the same steps as `xpath_normalized` (so that
+    Python and the browser agree on what matches).
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    # A decoration in brackets, （必須）, leaves an empty pair behind.
+    return "".join(c for c in folded if c not in _XPATH_DROP).replace("()", "")
+
+
+def xpath_literal(text: str) -> str:
+    """`text` as an XPath 1.0 string literal."""
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    parts = text.split("'")
+    return "concat(" + ', "\'", '.join(f"'{p}'" for p in parts) + ")"
+
+
+@functools.cache  # the manual's words are few; each screen asks for them anew
+def xpath_normalized(expr: str) -> str:
+    """An XPath expression for `normalize(expr)` (as far as XPath 1.0's translate() can)."""
+    mapped = f"translate({expr}, {xpath_literal(_XPATH_FROM)}, {xpath_literal(_XPATH_TO)})"
+    return f"translate({mapped}, {xpath_literal(_XPATH_DROP)}, '')"
+
+
+def _char_class(char: str) -> str:
+    variants = {char}
+    variants.update(w for w, n in zip(_WIDE, _NARROW, strict=True) if n == char)
+    variants.update(h for h, f in zip(_HALF_KANA, _FULL_KANA, strict=True) if f == char)
+    if len(variants) == 1:
+        return re.escape(char)
+    return "[" + "".join(re.escape(v) for v in sorted(variants)) + "]"
+
+
+_DECORATION_RE = (
+    r"(?:[\s"
+    + re.escape(DECORATION_CHARS + "＊？：＜＞［］")
+    + "]|"
+    + "|".join(DECORATION_WORDS)
+    + r"|[(（](?:"
+    + "|".join(DECORATION_WORDS)
+    + r")[)）])*"
+)
+
+
+@functools.cache  # the manual's words are few; each screen asks for them anew
+def words_pattern(words: str) -> re.Pattern[str]:
+    """A regular expression for an accessible name that is `words` and nothing else, whatever
+    the width of its characters, its spacing and the decorations around it."""
+    core = normalize(words)
+    body = r"\s*".join(_char_class(c) for c in core)
+    return re.compile(rf"^{_DECORATION_RE}{body}{_DECORATION_RE}$")
+
+
+@functools.cache  # the manual's words are few; each screen asks for them anew
+def xpath_equals(expr: str, words: str) -> str:
+    """XPath: `expr` is `words` (as `normalize` compares; an emptied （必須） may follow)."""
+    folded, wanted = xpath_normalized(expr), xpath_literal(normalize(words))
+    return f"({folded} = {wanted} or {folded} = concat({wanted}, '()'))"
