@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             return _main(argv)
     finally:
         # The interpreter's last collection would walk every object that pydantic, Playwright
-        # and rich created at import (≈0.13 s of a 3 s run); the process's exit frees them
+        # and rich created at import (a noticeable part of a short run); exit frees them
         # anyway, and everything is written and closed by now.
         gc.freeze()
 

@@ -60,7 +60,7 @@ def main() -> int:
 
 def use_node_compile_cache() -> None:
     """Have Playwright's driver keep its compiled code on disk (Node.js ≥ 22.1 does when
-    `NODE_COMPILE_CACHE` names a folder): it then starts in about 0.16 s instead of 0.22 s here.
+    `NODE_COMPILE_CACHE` names a folder): it then starts faster.
     The driver inherits this process's environment; a folder the user chose is kept, and
     `NODE_DISABLE_COMPILE_CACHE=1` turns the cache off. Node.js says nothing when it cannot
     write there, and an older one ignores the variable."""

@@ -46,8 +46,8 @@ CLOSED_NETWORK_ARGS: tuple[str, ...] = (
 
 #: Parts of Chrome's own window that a robot never shows. Headless Chrome builds the address
 #: bar's pop-up (a WebUI page with its scripts and styles) in every new window — every browser
-#: context, and every window the portal opens: about 0.6 s of CPU each, most of what a fresh
-#: context costs on two cores.
+#: context, and every window the portal opens: most of the CPU a fresh context costs
+#: (bench/page_phases.py measures it).
 QUIET_FEATURES: tuple[str, ...] = (
     "PreloadTopChromeWebUI",
     "WebUIOmniboxPopup",
@@ -95,7 +95,7 @@ class BrowserChoice:
 def playwright_chromium_path(pw: Any = None) -> Path | None:
     """Playwright's own Chromium, if `playwright install chromium` has put it on disk.
 
-    `pw` is a running Playwright; without one, a driver is started just to ask (about 0.3 s).
+    `pw` is a running Playwright; without one, a driver is started just to ask.
     """
     if pw is not None:
         path = Path(pw.chromium.executable_path)
@@ -232,7 +232,7 @@ def chromium_args(args: Iterable[str]) -> list[str]:
 
 
 class Driver:
-    """Playwright's driver (a Node.js process, about 0.3 s to start), started ahead of need so
+    """Playwright's driver (a Node.js process, slow to start), started ahead of need so
     that it boots while Python still reads the settings. `launched` takes it; a run that stops
     before the browser calls `discard`, which stops it unused."""
 

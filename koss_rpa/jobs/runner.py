@@ -183,7 +183,7 @@ def run_account_job(
 ) -> tuple[R, Output]:
     """Settings, checks before any login, the account's lock, the runtime, the job.
 
-    Playwright's driver (a Node.js process that takes about 0.3 s to start) is started first
+    Playwright's driver (a Node.js process, slow to start) is started first
     (by `koss_rpa.cli.entry`, before the CLI was even imported, when run as `koss-rpa`) and boots
     while a worker thread reads and checks the settings, takes the account's lock and imports
     the flow; a run that stops before the browser stops the driver again, unused.
