@@ -8,6 +8,8 @@ one place that catches them.
 - `tolerated()`, `said()`: what a page may fail to say (a page gone, a frame detached) ends the
   step, nothing more, or gives a stated answer.
 - `ambiguous()`, `timed_out()`: what a Playwright error says, for the pages' decisions.
+- `written_by_driver()`: a file the driver writes (a download's `save_as`) that the disk or
+  the system refused is the `OSError` it stands for, as if Python had written it.
 
 Kept out of `errors.py` so that the CLI, which imports the tree at every start, does not pay
 for importing Playwright.
@@ -15,6 +17,9 @@ for importing Playwright.
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import TypeVar
@@ -95,3 +100,26 @@ def first_line(exc: BaseException) -> str:
     """The first line of an error's text (Playwright's run to a call log), or its type."""
     lines = [line for line in str(exc).strip().splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+#: The driver's (Node's) codes of a write the disk or the system refused: the same again would
+#: fail the same way, so it is exit 6 (`storage.not_written`), not a transient fault.
+_WRITE_ERRNOS = {
+    name: getattr(errno, name)
+    for name in ("ENOSPC", "EFBIG", "EDQUOT", "EROFS", "EACCES", "EPERM", "EISDIR")
+    if hasattr(errno, name)
+}
+
+
+@contextmanager
+def written_by_driver() -> Iterator[None]:
+    """A write the driver made (its errno is in words) and the disk or the system refused,
+    raised as the `OSError` it stands for; any other error of Playwright's goes on."""
+    try:
+        yield
+    except PlaywrightError as exc:
+        found = re.search(r"\b(E[A-Z]+)\b", exc.message)
+        if found and found.group(1) in _WRITE_ERRNOS:
+            code = _WRITE_ERRNOS[found.group(1)]
+            raise OSError(code, os.strerror(code)) from exc
+        raise

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import errno
 import logging
-import os
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Download
-from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa import storage
 from koss_rpa.errors import DownloadIncomplete
@@ -21,6 +17,7 @@ from koss_rpa.flows.retry import attempts
 from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.flows.signin import rotate_if_due, sign_in
 from koss_rpa.i18n import _
+from koss_rpa.portal_errors import written_by_driver
 from koss_rpa.storage import SavedFile
 
 log = logging.getLogger("koss_rpa.flows")
@@ -78,10 +75,8 @@ async def save_download(rt: Runtime, download: Download, user_id: str, month: st
         failure = await download.failure()
         if failure:
             raise DownloadIncomplete(_("The download broke off: {error}").format(error=failure))
-        try:
+        with written_by_driver():  # the driver copies the file: a refused write is an OSError
             await download.save_as(partial)
-        except PlaywrightError as exc:  # the driver copies the file: its errno is in words
-            raise _os_error(exc) from exc
 
     return await storage.save_download(
         rt.settings.download_dir,
@@ -91,24 +86,6 @@ async def save_download(rt: Runtime, download: Download, user_id: str, month: st
         download.suggested_filename,
         write,
     )
-
-
-#: The driver's (Node's) codes of a write the disk or the system refused: the same again would
-#: fail the same way, so it is exit 6 (`storage.not_written`), not a transient fault.
-_WRITE_ERRNOS = {
-    name: getattr(errno, name)
-    for name in ("ENOSPC", "EFBIG", "EDQUOT", "EROFS", "EACCES", "EPERM", "EISDIR")
-    if hasattr(errno, name)
-}
-
-
-def _os_error(exc: PlaywrightError) -> Exception:
-    """The OSError a failed `save_as` stands for, or the error itself if it is none."""
-    found = re.search(r"\b(E[A-Z]+)\b", exc.message)
-    if found and found.group(1) in _WRITE_ERRNOS:
-        code = _WRITE_ERRNOS[found.group(1)]
-        return OSError(code, os.strerror(code))
-    return exc
 
 
 async def download(rt: Runtime, user_id: str, *, now: datetime | None = None) -> DownloadResult:

@@ -16,7 +16,7 @@ from koss_rpa.evidence import scratch
 from koss_rpa.evidence.runs import UNSCRUBBED_SUFFIX
 from koss_rpa.flows.runtime import AccountRun, Runtime
 from koss_rpa.pages import dialogs, overrides
-from koss_rpa.portal_errors import first_line, portal_errors
+from koss_rpa.portal_errors import first_line, portal_errors, tolerated
 
 log = logging.getLogger("koss_rpa.flows")
 
@@ -133,15 +133,13 @@ class AccountSession:
 
     async def finish(self, failed: bool) -> None:
         keep = failed or self.rt.settings.keep_success_artifacts
-        try:
+        with tolerated(lambda error: log.warning("could not save the trace: %s", error)):
             if self._tracing and keep:
                 await self._save_chunk()
             else:
                 await self.traced()
             self._tracing = False
             await self.context.tracing.stop()  # a chunk not saved is dropped
-        except PlaywrightError as exc:
-            log.warning("could not save the trace: %s", first_line(exc))
         # Shielded: an interrupted run still leaves no unscrubbed chunk behind.
         scrubbed = asyncio.gather(*self._scrubbing, return_exceptions=True)
         for error in await asyncio.shield(scrubbed):
@@ -158,15 +156,13 @@ class AccountSession:
             return
         await _stop_loading(page)
         label = f"{self.run.user_id}-{self.run.attempts}"
-        try:
+        with tolerated(lambda error: log.warning("could not take a screenshot: %s", error)):
             await page.screenshot(
                 path=self.rt.folder.evidence_path("screenshot.png", label),
                 full_page=True,
                 mask=[page.locator(SECRET_INPUTS)],
                 timeout=self.rt.timeout_ms,
             )
-        except PlaywrightError as exc:
-            log.warning("could not take a screenshot: %s", first_line(exc))
         try:
             # `evaluate` has no time-out of its own; a page that hangs must not hang the run.
             html = await asyncio.wait_for(
@@ -187,12 +183,11 @@ async def _stop_loading(page: Page) -> None:
     and the HTML wait for the page too, and an answer that comes meanwhile (a 変更 the portal
     took late) changes the page under the evidence, or lands while the next attempt runs.
     """
-    try:
+    # Not Chromium, or the page is gone: nothing to stop.
+    with tolerated(lambda error: log.info("could not stop the page's loading: %s", error)):
         cdp = await page.context.new_cdp_session(page)
         await cdp.send("Page.stopLoading")
         await cdp.detach()
-    except PlaywrightError as exc:  # not Chromium, or the page is gone: nothing to stop
-        log.info("could not stop the page's loading: %s", first_line(exc))
 
 
 @asynccontextmanager

@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 from playwright.async_api import BrowserContext
-from playwright.async_api import Error as PlaywrightError
 
 from koss_rpa.errors import CaptureDirNotEmpty, FolderNotWritable
 from koss_rpa.evidence.sanitise import Known, leaks, learn, normalise, sanitise, sanitise_text
 from koss_rpa.i18n import _
+from koss_rpa.portal_errors import tolerated
 
 if TYPE_CHECKING:
     from koss_rpa.flows.runtime import Runtime
@@ -127,13 +127,11 @@ class Capturer:
                     at=datetime.now(UTC),
                 )
             )
-            try:
+            with tolerated():  # the context is closing: its cookies are of no use then
                 for cookie in await context.cookies():
                     value = cookie.get("value", "")
                     if len(value) >= COOKIE_MIN_LENGTH:  # a session id, not a "1" or a "ja"
                         self.known.add_secret(value)
-            except PlaywrightError:
-                pass  # the context is closing; its cookies are of no use to a capture then
 
         await context.expose_binding(_BINDING, receive)
         await context.add_init_script(_INIT_SCRIPT)

@@ -27,11 +27,11 @@ _PLAYWRIGHT_ERRORS = {"Error", "TimeoutError"}
 _BROAD = {"Exception", "BaseException"}
 
 
-def _catches(source: str) -> list[tuple[str, int]]:
+def _catches(source: str, *, broad: bool = True) -> list[tuple[str, int]]:
     """(function, line) of each handler or `suppress` in `source` that catches Playwright's
-    errors: by the names they are imported as, or by catching everything."""
+    errors: by the names they are imported as, or (`broad`) by catching everything."""
     tree = ast.parse(source)
-    names = set(_BROAD)  # the names Playwright's error classes go by here
+    names = set(_BROAD) if broad else set()  # the names Playwright's error classes go by here
     modules: set[str] = set()  # the names Playwright's modules go by here
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("playwright"):
@@ -45,7 +45,7 @@ def _catches(source: str) -> list[tuple[str, int]]:
 
     def names_error(expr: ast.expr | None) -> bool:
         if expr is None:  # a bare `except:`
-            return True
+            return broad
         return any(
             (isinstance(n, ast.Name) and n.id in names)
             or (
@@ -94,6 +94,39 @@ def test_a_page_should_leave_catching_playwright_errors_to_portal_errors(path: P
 def test_every_allowed_catch_should_still_be_there() -> None:
     for module, function in DECIDING:
         catches = _catches((PAGES / module).read_text(encoding="utf-8"))
+        assert function in {f for f, _line in catches}, f"{module}: {function} no longer catches"
+
+
+FLOWS_AND_JOBS = sorted(
+    p for folder in ("flows", "jobs") for p in (PAGES.parent / folder).rglob("*.py")
+)
+
+#: Where a flow or a job names Playwright's errors itself, and why it is not a translation of
+#: the portal's behaviour: (folder/module, function).
+NOT_THE_PORTAL = {
+    # A browser that cannot start (no display for a window, a missing binary) is BrowserNotFound.
+    ("flows/browser.py", "launched"),
+    # 終了 that fails after the work is done: a warning, whatever failed.
+    ("flows/closing.py", "close_quietly"),
+    # The evidence's HTML: Playwright's error and `evaluate`'s own time-out, one log line.
+    ("flows/session.py", "capture_evidence"),
+}
+
+
+@pytest.mark.parametrize("path", FLOWS_AND_JOBS, ids=lambda p: p.name)
+def test_a_flow_or_job_should_leave_playwright_errors_to_portal_errors(path: Path) -> None:
+    name = path.relative_to(PAGES.parent).as_posix()
+    catches = _catches(path.read_text(encoding="utf-8"), broad=False)
+    own = [(f, line) for f, line in catches if (name, f) not in NOT_THE_PORTAL]
+    assert not own, (
+        f"{name} catches Playwright's errors itself at {own}: use koss_rpa.portal_errors "
+        "(portal_errors, tolerated, written_by_driver) or say why in NOT_THE_PORTAL"
+    )
+
+
+def test_every_flow_catch_allowed_should_still_be_there() -> None:
+    for module, function in NOT_THE_PORTAL:
+        catches = _catches((PAGES.parent / module).read_text(encoding="utf-8"), broad=False)
         assert function in {f for f, _line in catches}, f"{module}: {function} no longer catches"
 
 
