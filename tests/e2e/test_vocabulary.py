@@ -23,7 +23,7 @@ from koss_rpa.errors import (
 )
 from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PortalTopPage
 from koss_rpa.pages.base import Lookup, control, field, normalize, screen_name, words_pattern
-from tests.support.sharedbrowser import SharedBrowser
+from testkit.sharedbrowser import SharedBrowser
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""Every bad input of `tests/support/badinputs.py`: one line naming the problem and the remedy,
+"""Every bad input of `testkit/badinputs.py`: one line naming the problem and the remedy,
 the documented exit code, one JSON object with --json, no browser, nothing lost or leaked."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.badinputs import CASES, BadInput, run_case
+from testkit.badinputs import CASES, BadInput, run_case
 
 
 def test_the_catalogue_should_hold_at_least_fifty_distinct_bad_inputs() -> None:

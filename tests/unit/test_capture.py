@@ -14,7 +14,7 @@ from koss_rpa.cli.app import main
 from koss_rpa.errors import CaptureDirNotEmpty, FolderNotWritable
 from koss_rpa.evidence.sanitise import Known, learn, sanitise
 from koss_rpa.jobs.capture import Capturer, RawScreen, classify, prepare_folder
-from tests.support.leaks import every_encoding
+from testkit.leaks import every_encoding
 
 PASSWORD = "Canary7Pass9"
 TOKEN = "tok3nCanaryAbCdEf0123456789"

@@ -1,5 +1,5 @@
 """No password in any artifact, whatever its characters: the redactor against every encoding
-the leak canary knows (`tests/support/leaks.py`, written independently of the redactor), over
+the leak canary knows (`testkit/leaks.py`, written independently of the redactor), over
 passwords drawn from printable ASCII, full-width and kana characters."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from koss_rpa.evidence.runs import MASK, UNSCRUBBED_SUFFIX, Redactor
-from tests.support.leaks import encodings, scan_bytes, whatwg_form
+from testkit.leaks import encodings, scan_bytes, whatwg_form
 
 ASCII = st.characters(min_codepoint=0x21, max_codepoint=0x7E) | st.just(" ")
 FULL_WIDTH = st.characters(min_codepoint=0xFF01, max_codepoint=0xFF5E)

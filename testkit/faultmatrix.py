@@ -34,7 +34,7 @@ from koss_rpa.errors import (
 )
 from koss_rpa.evidence.runs import RUN_MARKER
 from mock_portal.testing import ControlClient, PortalServer
-from tests.support.leaks import Leak, RecordingKeyring, scan_paths, scan_text
+from testkit.leaks import Leak, RecordingKeyring, scan_paths, scan_text
 
 USER_ID = "KNAB1234"
 #: The leak canary: the account's password at the start of every case.

@@ -47,7 +47,7 @@ from koss_rpa.errors import (
     KeyringUnavailable,
     SettingsInvalid,
 )
-from tests.support.leaks import scan_text
+from testkit.leaks import scan_text
 
 USER_ID = "KNAB1234"
 OTHER_ID = "KNCA6288"

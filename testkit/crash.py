@@ -1,7 +1,7 @@
 """Killing koss-rpa (SIGKILL) at each point of a forced password rotation, then running it again.
 
 Shared by `tests/e2e/test_crash.py` and `scripts/reliability_report.py`. koss-rpa runs as a real
-process with the JSON-file keyring (`tests/support/filekeyring.py`), against the mock portal of
+process with the JSON-file keyring (`testkit/filekeyring.py`), against the mock portal of
 the calling process; its process group and every descendant (Playwright's driver, Chromium) are
 killed, as a power cut or the OOM killer would.
 """
@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from mock_portal.testing import ControlClient, PortalServer
-from tests.support import filekeyring
-from tests.support.faultmatrix import CANARY, USER_ID, wait_until_idle
-from tests.support.leaks import Leak, scan_paths, scan_text
+from testkit import filekeyring
+from testkit.faultmatrix import CANARY, USER_ID, wait_until_idle
+from testkit.leaks import Leak, scan_paths, scan_text
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 #: Long enough for any step on a busy machine: these runs are killed, not timed out.
 SETTINGS: dict[str, Any] = {
     "retry": {"attempts": 2, "initial_wait_seconds": 0, "max_wait_seconds": 0, "jitter_seconds": 0},
@@ -129,7 +129,7 @@ def process_env(keyring_file: Path, **extra: str) -> dict[str, str]:
     and no KOSS_ setting of the calling process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOSS_")}
     env.update(
-        PYTHON_KEYRING_BACKEND="tests.support.filekeyring.FileKeyring",
+        PYTHON_KEYRING_BACKEND="testkit.filekeyring.FileKeyring",
         KOSS_TEST_KEYRING_FILE=str(keyring_file),
         PYTHONPATH=str(REPO),
         **extra,

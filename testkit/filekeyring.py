@@ -1,6 +1,6 @@
 """A keyring kept in a JSON file, for tests and benchmarks that run koss-rpa as a subprocess.
 
-Select it with `PYTHON_KEYRING_BACKEND=tests.support.filekeyring.FileKeyring` and point
+Select it with `PYTHON_KEYRING_BACKEND=testkit.filekeyring.FileKeyring` and point
 `KOSS_TEST_KEYRING_FILE` at the file. Writes are atomic (temporary file + rename) and locked,
 so a process killed mid-write leaves the previous content.
 
