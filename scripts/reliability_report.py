@@ -1,6 +1,7 @@
 """Run the fault campaign and the crash points against the mock portal; write docs/reliability.md.
 
     .venv/bin/python scripts/reliability_report.py [--jobs N] [--output FILE] [--only TEXT]
+    .venv/bin/python scripts/reliability_report.py --check [--output FILE]
 
 The fault campaign is the matrix of `testkit/faultmatrix.py` (every fault kind of the mock
 on every screen of the job, once and persistently), the crash points those of
@@ -10,6 +11,10 @@ types, each with its documented exit code) — the same cases the tests assert, 
 Each worker process serves its own mock portal in a thread and runs koss-rpa in-process with an
 in-memory keyring; the crash points run koss-rpa as real processes with a file keyring; the bad
 inputs run in-process with no browser at all. Nothing is typed by hand into the report.
+
+The cases and their expected exit codes come from the catalogues through
+`testkit/reliability_catalogue.py`; `--check` (and tests/unit/test_reliability_doc.py) compares
+them with the written report without running anything.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, resolve_browser  # noqa:
 from koss_rpa.storage import JST  # noqa: E402
 from mock_portal.testing import ControlClient, PortalServer, serve_in_thread  # noqa: E402
 from testkit import badinputs, crash, faultmatrix  # noqa: E402
+from testkit import reliability_catalogue as catalogue  # noqa: E402
 from testkit.config import write_config  # noqa: E402
 from testkit.faultmatrix import USER_ID, CaseEnv, CliOutcome, FaultCase  # noqa: E402
 from testkit.sharedbrowser import SharedBrowser  # noqa: E402
@@ -366,52 +372,49 @@ def render(
         "",
         *LOCK_LIMITS,
         "",
-        "## Fault runs",
+        catalogue.FAULT_RUNS,
         "",
         "| case | fault fires | expected exit | exit | attempts | failed logins | changes "
         "| locked | lost | leaks | s | survived |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in faults:
-        mode = "persistent" if r["persistent"] else "once"
-        lines.append(
-            f"| `{r['case']}` | {mode} | {r['expected_exit']} | {r['exit_code']} "
-            f"| {r['attempts']} | {r['login_failed']} | {r['changes']} "
-            f"| {_yes(r['locked'])} | {_yes(r['password_lost'])} | {r['leaks']} "
-            f"| {r['seconds']} | {_ok(r['survived'])} |"
-        )
+        cells = catalogue.fault_cells(r["case"], r["persistent"], r["expected_exit"])
+        cells += [
+            *map(str, (r["exit_code"], r["attempts"], r["login_failed"], r["changes"])),
+            _yes(r["locked"]),
+            _yes(r["password_lost"]),
+            str(r["leaks"]),
+            str(r["seconds"]),
+            _ok(r["survived"]),
+        ]
+        lines.append(catalogue.row(cells))
     lines += [
         "",
-        "Cases not run, because the fault cannot happen there:",
+        *catalogue.matrix_notes(),
         "",
-        *(f"- `{screen}-{kind}`: {why}" for (screen, kind), why in faultmatrix.EXCLUDED.items()),
-        "",
-        "Faults the robot does not even notice (it must not spend an attempt on them):",
-        "",
-        *(f"- `{screen}-{kind}`: {why}" for (screen, kind), why in faultmatrix.HARMLESS.items()),
-        "",
-        "Cases run persistently only — the portal had done its work before the fault (the "
-        "second attempt never comes back to the faulted screen), or the robot does not notice "
-        "the fault: there a fault that fires once cannot differ from one that persists: "
-        + ", ".join(f"`{c.id}`" for c in faultmatrix.cases() if c.modes == (True,))
-        + ".",
-        "",
-        "## Crash points",
+        catalogue.CRASH_POINTS,
         "",
         "| point | killed while | portal had the new password | recovery exit "
         "| recovery logins | keyring = portal | locked | leaks | s | survived |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in crashes:
-        lines.append(
-            f"| `{r['point']}` | {r['description']} | {_yes(r['portal_changed'])} "
-            f"| {r['recovery_exit']} | {', '.join(r['recovery_logins'])} "
-            f"| {_yes(r['keyring_current_matches'])} | {_yes(r['locked'])} | {r['leaks']} "
-            f"| {r['seconds']} | {_ok(r['survived'])} |"
-        )
+        cells = catalogue.crash_cells(r["point"], r["description"])
+        cells += [
+            _yes(r["portal_changed"]),
+            str(r["recovery_exit"]),
+            ", ".join(r["recovery_logins"]),
+            _yes(r["keyring_current_matches"]),
+            _yes(r["locked"]),
+            str(r["leaks"]),
+            str(r["seconds"]),
+            _ok(r["survived"]),
+        ]
+        lines.append(catalogue.row(cells))
     lines += [
         "",
-        "## Bad input",
+        catalogue.BAD_INPUT,
         "",
         "What a hostile or careless user gives koss-rpa, each in a folder of its own (a config, "
         "an earlier month's file and its manifest, a keyring holding the account's password), "
@@ -429,12 +432,16 @@ def render(
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in bad:
-        said = r["message"].replace("|", "\\|")
-        lines.append(
-            f"| `{r['case']}` | {r['description'].replace('|', '/')} | {r['expected_exit']} "
-            f"| {r['exit_code']} | {said} | {_yes(r['browser_started'])} | {r['lost']} "
-            f"| {r['leaks']} | {_ok(r['passed'])} |"
-        )
+        cells = catalogue.bad_input_cells(r["case"], r["description"], r["expected_exit"])
+        cells += [
+            str(r["exit_code"]),
+            r["message"].replace("|", "\\|"),
+            _yes(r["browser_started"]),
+            str(r["lost"]),
+            str(r["leaks"]),
+            _ok(r["passed"]),
+        ]
+        lines.append(catalogue.row(cells))
     problems = [r for r in faults + crashes if not r["survived"]]
     problems += [r for r in bad if not r["passed"]]
     if problems:
@@ -458,7 +465,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--only", default="", help="run only the fault cases whose id has TEXT")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="run nothing: say where FILE lists other cases or exit codes than the catalogues",
+    )
     args = parser.parse_args(argv)
+    if args.check:
+        problems = catalogue.differences(args.output.read_text(encoding="utf-8"))
+        print("\n".join(problems) or f"{args.output} lists the catalogues as they are")
+        return 1 if problems else 0
     started = datetime.now(JST)
     where = machine()
     cases = [c for c in faultmatrix.cases() if args.only in c.id]

@@ -2,7 +2,8 @@
 
 Not a re-run (that takes minutes): the document must carry the script's marker and totals, list
 every case of the current fault matrix and every crash point, and show nothing locked, lost or
-leaked.
+leaked. The part the catalogues decide (the cases, their expected exit codes, the notes on the
+matrix) is made again from them (testkit/reliability_catalogue.py) and compared with the document.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from pathlib import Path
 
 from testkit import badinputs, crash, faultmatrix
+from testkit.reliability_catalogue import differences
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "reliability.md"
@@ -72,3 +74,22 @@ def test_reliability_doc_should_list_every_bad_input_with_its_exit_code() -> Non
         cells = [cell.strip() for cell in row.split(" | ")]
         assert cells[2] == cells[3] == str(case.expected_exit), row
         assert row.endswith("| 0 | 0 | ✓ |"), row
+
+
+def test_reliability_doc_should_list_the_catalogues_as_they_are_now() -> None:
+    """Made again from the catalogues (no run): a case added or removed, or another expected
+    exit code, fails here until `scripts/reliability_report.py` has written the document."""
+    assert differences(DOC.read_text(encoding="utf-8")) == []
+
+
+def test_the_catalogue_check_should_see_a_row_missing_or_another_exit_code() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    first = f"| `{badinputs.cases()[0].id}` |"
+    bad_row = next(line for line in text.splitlines() if line.startswith(first))
+    cells = bad_row.split(" | ")
+    other_exit = " | ".join([*cells[:2], "99", *cells[3:]])
+
+    assert differences(text.replace(bad_row + "\n", "")) == [
+        f"## Bad input: not in the document: {' | '.join(cells[:3])} |"
+    ]
+    assert len(differences(text.replace(bad_row, other_exit))) == 2
