@@ -13,8 +13,8 @@ in-memory keyring; the crash points run koss-rpa as real processes with a file k
 inputs run in-process with no browser at all. Nothing is typed by hand into the report.
 
 The cases and their expected exit codes come from the catalogues through
-`testkit/reliability_catalogue.py`; `--check` (and tests/unit/test_reliability_doc.py) compares
-them with the written report without running anything.
+`testkit/reliability_catalogue.py`; `--check` (and tests/unit/project/test_reliability_doc.py)
+compares them with the written report without running anything.
 """
 
 from __future__ import annotations
@@ -258,8 +258,8 @@ def machine() -> str:
     )
 
 
-#: What the login budget cannot decide alone (account/budget.py; tests/unit/test_budget_year.py
-#: and tests/e2e/test_account_safety.py prove the rest).
+#: What the login budget cannot decide alone (account/budget.py;
+#: tests/unit/account/test_budget_year.py and tests/e2e/test_account_safety.py prove the rest).
 LOCK_LIMITS = [
     "## What could still lock an account, and what needs a person",
     "",
@@ -330,8 +330,8 @@ def render(
         "against the bundled mock portal (`mock_portal/`). The fault runs are the cases of "
         "`testkit/faultmatrix.py`, the crash points those of `testkit/crash.py`, "
         "the bad inputs those of `testkit/badinputs.py`; `tests/e2e/test_faults.py`, "
-        "`tests/e2e/test_crash.py` and `tests/unit/test_bad_inputs.py` assert the same cases "
-        "one by one. This file is written by the script; run it again to refresh it.",
+        "`tests/e2e/test_crash.py` and `tests/unit/project/test_bad_inputs.py` assert the same "
+        "cases one by one. This file is written by the script; run it again to refresh it.",
         "",
         "## Summary",
         "",

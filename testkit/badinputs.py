@@ -12,7 +12,8 @@ for: no bad input may cost a browser, let alone a login. A case passes when koss
 - loses nothing: the download folder's files and the keyring are as they were (unless the case
   is about changing them), and no password appears in any output.
 
-`tests/unit/test_bad_inputs.py` asserts every case; `scripts/reliability_report.py` lists them.
+`tests/unit/project/test_bad_inputs.py` asserts every case; `scripts/reliability_report.py` lists
+them.
 """
 
 from __future__ import annotations
