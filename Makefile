@@ -45,7 +45,7 @@ test: lint typecheck pytest
 # The inner loop: ruff and the unit and mock-portal tests, without the browser E2E (< 1 min).
 test-fast: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 -q tests/unit tests/portal
+	$(BIN)/pytest -n 2 -q tests/unit tests/mock_portal/server
 
 demo: $(VENV)/.installed-mock browser
 	$(BIN)/koss-rpa demo

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS
-from tests.support import filekeyring
+from testkit import filekeyring
 
 ROOT = Path(__file__).resolve().parent.parent
 USER_ID, PASSWORD = "KNAB1234", "Keiji2019"
@@ -40,7 +40,7 @@ def download_tool(python: str, portal_url: str, browser: str) -> Tool:
     )
     env = {
         **os.environ,
-        "PYTHON_KEYRING_BACKEND": "tests.support.filekeyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "testkit.filekeyring.FileKeyring",
         "KOSS_TEST_KEYRING_FILE": str(keyring_file),
         "PYTHONPATH": str(ROOT),
     }

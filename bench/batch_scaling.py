@@ -30,7 +30,7 @@ from bench._measure import mib, peak_memory, run_timed  # noqa: E402
 from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
 from koss_rpa.settings import Settings  # noqa: E402
 from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
-from tests.support import filekeyring  # noqa: E402
+from testkit import filekeyring  # noqa: E402
 
 MANUAL_FLOOR = """
 import asyncio, json, sys
@@ -83,7 +83,7 @@ def main() -> int:
     filekeyring.write(keyring_file, passwords)
     env = {
         **os.environ,
-        "PYTHON_KEYRING_BACKEND": "tests.support.filekeyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "testkit.filekeyring.FileKeyring",
         "KOSS_TEST_KEYRING_FILE": str(keyring_file),
         "PYTHONPATH": str(ROOT),
     }

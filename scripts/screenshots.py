@@ -6,8 +6,8 @@ pick: `koss_rpa.flows.browser.resolve_browser("auto")`) once per markup variant 
 `docs/screens/<variant>/<name>.png` plus `docs/screens/manifest.json`. For each variant and
 screen the manifest keeps a SHA-256 of the HTML the mock sends for it (the mock clock frozen at
 FIXED_NOW, the port removed) and of the PNG, and one of the static files (CSS, JS, images).
-tests/plugin/test_screenshots.py renders the same screens over HTTP and compares the HTML
-hashes, so a changed template fails the tests until this script runs again; it never compares
+tests/mock_portal/plugin/test_screenshots.py renders the same screens over HTTP and compares the
+HTML hashes, so a changed template fails the tests until this script runs again; it never compares
 pixels (fonts differ between machines).
 
 The walk fills fields by their form names and submits forms by script: it photographs the

@@ -19,8 +19,8 @@ Usage (from the repository root, with the test extra installed, which brings Bab
     .venv/bin/python scripts/update_catalogs.py --check    # change nothing; exit 1 on any gap
 
 Then translate the listed entries in the `.po` files (the `msgstr` lines) and run `--check`
-again. `tests/unit/test_i18n.py` makes the same checks. The `.mo` files are not needed: koss_rpa
-reads the `.po` files directly.
+again. `tests/unit/foundation/test_i18n.py` makes the same checks. The `.mo` files are not
+needed: koss_rpa reads the `.po` files directly.
 
 Exit status: 0 when every message id has a Japanese and an English translation with the same
 placeholders and no catalog holds an obsolete entry; 1 otherwise; 2 on a usage error.

@@ -2,7 +2,8 @@
 
 The help texts stay in English in the command modules (`koss_rpa/cli/*.py`: docstrings and
 `help=`); each paragraph of them is a message id of the catalogs (`scripts/update_catalogs.py`
-collects them with `help_msgids()`, `tests/unit/test_i18n.py` checks that each is translated).
+collects them with `help_msgids()`; `tests/unit/foundation/test_i18n.py` checks each is
+translated).
 `localized(app)` builds the click command of the Typer app and replaces every text by its
 translation in the language chosen by `set_language` — which `cli.app.main` calls before
 anything is parsed, so that `--lang ja --help` (or a Japanese locale) shows Japanese help. The

@@ -74,9 +74,10 @@ class PortalTopPage(Screen):
         try:  # a menu that opens a moment after the click
             await self.target(link).wait_for(state="visible", timeout=HIDDEN_LINK_WAIT_MS)
         except PlaywrightError as exc:
-            # Caught to decide, not to translate (the one catch tests/unit/test_portal_errors.py
-            # allows a page): the link in the page, once, that no pointing showed is hidden, and
-            # activated by script; anything else is the screen's error, as `Screen.one` raises.
+            # Caught to decide, not to translate (the one catch that
+            # tests/unit/foundation/test_portal_errors.py allows a page): the link in the page,
+            # once, that no pointing showed is hidden, and activated by script; anything else
+            # is the screen's error, as `Screen.one` raises.
             if await link.locator.count() != 1:
                 raise await self.unusable(link, exc) from exc
             self.walked[link.words] = "activated by script: no pointing showed it"

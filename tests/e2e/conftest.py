@@ -15,7 +15,8 @@ from koss_rpa.account.store import CredentialStore
 from koss_rpa.cli.app import main
 from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS
 from mock_portal.testing import PortalServer
-from tests.support.sharedbrowser import SharedBrowser
+from testkit.config import write_config
+from testkit.sharedbrowser import SharedBrowser
 
 USER_ID = "KNAB1234"
 PASSWORD = "Keiji2019"
@@ -55,24 +56,6 @@ class KossEnv:
 
     def workbooks(self) -> list[Path]:
         return [p for p in self.files() if p.suffix == ".xlsm"]
-
-
-def _toml_value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def write_config(path: Path, values: dict[str, Any]) -> None:
-    lines: list[str] = []
-    tables: dict[str, dict[str, Any]] = {}
-    for key, value in values.items():
-        if isinstance(value, dict):
-            tables[key] = value
-        else:
-            lines.append(f"{key} = {_toml_value(value)}")
-    for name, table in tables.items():
-        lines.append(f"[{name}]")
-        lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items())
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @pytest.fixture
@@ -146,7 +129,7 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
 
 @pytest.fixture(scope="module")
 def module_browser(browser_type_launch_args: dict[str, Any]) -> Iterator[SharedBrowser]:
-    """One Chromium for a module's in-process runs (see `tests/support/sharedbrowser.py`)."""
+    """One Chromium for a module's in-process runs (see `testkit/sharedbrowser.py`)."""
     shared = SharedBrowser.like(browser_type_launch_args)
     yield shared
     shared.close()

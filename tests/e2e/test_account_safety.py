@@ -18,10 +18,10 @@ from koss_rpa.account.locks import account_lock_file
 from koss_rpa.errors import AccountLocked, LoginBudgetSpent, RunLocked
 from koss_rpa.settings import load_settings
 from mock_portal.testing import ControlClient, PortalServer
+from testkit import crash, filekeyring
+from testkit.faultmatrix import CANARY, wait_until_idle
+from testkit.leaks import scan_paths
 from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv
-from tests.support import crash, filekeyring
-from tests.support.faultmatrix import CANARY, wait_until_idle
-from tests.support.leaks import scan_paths
 from tests.support.receivers import json_receiver
 
 pytestmark = pytest.mark.e2e

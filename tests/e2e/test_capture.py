@@ -16,8 +16,8 @@ from pydantic import SecretStr
 
 from koss_rpa.errors import LoginRejected
 from mock_portal.testing import ControlClient, PortalServer
+from testkit.leaks import scan_capture
 from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv, reveal
-from tests.support.leaks import scan_capture
 
 pytestmark = pytest.mark.e2e
 

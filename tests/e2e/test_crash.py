@@ -3,7 +3,7 @@
 Each test kills a real koss-rpa process (and its Chromium) at one point, then runs koss-rpa
 again as a scheduler would, without any help: it must find out what the portal did, end with
 the keyring's current password equal to the portal's, and save the file. The points and the
-checks are in `tests/support/crash.py`, shared with `scripts/reliability_report.py`.
+checks are in `testkit/crash.py`, shared with `scripts/reliability_report.py`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Callable
 import pytest
 
 from mock_portal.testing import ControlClient, PortalServer
+from testkit import crash
+from testkit.crash import CrashPoint
 from tests.e2e.conftest import KossEnv
-from tests.support import crash
-from tests.support.crash import CrashPoint
 
 pytestmark = pytest.mark.e2e
 

@@ -1,6 +1,6 @@
 """The fault matrix: each fault kind of the mock on each screen of the job, once and for good.
 
-The cases, and what each must end with, are in `tests/support/faultmatrix.py`, shared with
+The cases, and what each must end with, are in `testkit/faultmatrix.py`, shared with
 `scripts/reliability_report.py` (docs/reliability.md). Every run's result is also recorded as a
 JUnit property (`--junitxml`), for whoever wants the numbers of a test run.
 """
@@ -19,10 +19,10 @@ from pydantic import SecretStr
 
 from koss_rpa.errors import EXIT_OK, PortalUnavailable, ScreenNotReached
 from mock_portal.testing import ControlClient, PortalServer
+from testkit import faultmatrix
+from testkit.faultmatrix import CaseEnv, CaseResult, CliOutcome, FaultCase, wait_until_idle
+from testkit.sharedbrowser import SharedBrowser
 from tests.e2e.conftest import PASSWORD, USER_ID, CliResult, KossEnv
-from tests.support import faultmatrix
-from tests.support.faultmatrix import CaseEnv, CaseResult, CliOutcome, FaultCase, wait_until_idle
-from tests.support.sharedbrowser import SharedBrowser
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +32,7 @@ ONCE = [c for c in CASES if False in c.modes]
 
 @pytest.fixture(scope="module")
 def shared_browser(browser_type_launch_args: dict[str, Any]) -> Iterator[SharedBrowser]:
-    """One Chromium for the module's runs (see `tests/support/sharedbrowser.py`)."""
+    """One Chromium for the module's runs (see `testkit/sharedbrowser.py`)."""
     shared = SharedBrowser.like(browser_type_launch_args)
     yield shared
     shared.close()

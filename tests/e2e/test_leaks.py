@@ -23,10 +23,10 @@ from koss_rpa.errors import (
 )
 from koss_rpa.evidence.runs import RUN_MARKER
 from mock_portal.testing import ControlClient, PortalServer
+from testkit.faultmatrix import wait_until_idle
+from testkit.leaks import RecordingKeyring, scan_paths, scan_text
+from testkit.sharedbrowser import SharedBrowser
 from tests.e2e.conftest import CliResult, KossEnv
-from tests.support.faultmatrix import wait_until_idle
-from tests.support.leaks import RecordingKeyring, scan_paths, scan_text
-from tests.support.sharedbrowser import SharedBrowser
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +64,7 @@ def accounts(portal: ControlClient, keyring: RecordingKeyring) -> None:
 
 @pytest.fixture(scope="module")
 def shared_browser(browser_type_launch_args: dict[str, Any]) -> Iterator[SharedBrowser]:
-    """One Chromium for the module's runs (see `tests/support/sharedbrowser.py`)."""
+    """One Chromium for the module's runs (see `testkit/sharedbrowser.py`)."""
     shared = SharedBrowser.like(browser_type_launch_args)
     yield shared
     shared.close()

@@ -13,10 +13,10 @@ import pytest
 from koss_rpa import storage
 from koss_rpa.errors import RunLocked
 from mock_portal.testing import ControlClient, PortalServer
+from testkit import crash, filekeyring
+from testkit.crash import KOSS_RPA, kill_hard, process_env, start, wait_until
+from testkit.faultmatrix import CANARY, USER_ID, wait_until_idle
 from tests.e2e.conftest import KossEnv
-from tests.support import crash, filekeyring
-from tests.support.crash import KOSS_RPA, kill_hard, process_env, start, wait_until
-from tests.support.faultmatrix import CANARY, USER_ID, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 

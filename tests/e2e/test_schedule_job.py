@@ -27,7 +27,7 @@ from tests.support.cron import run_as_cron
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-BACKEND = "tests.support.filekeyring.FileKeyring"
+BACKEND = "testkit.filekeyring.FileKeyring"
 
 
 def test_installed_cron_line_should_run_with_the_settings_of_the_folder_it_was_installed_in(

@@ -18,7 +18,8 @@ import pytest
 
 from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS
 from mock_portal.testing import ControlClient
-from tests.e2e.conftest import PASSWORD, USER_ID, write_config
+from testkit.config import write_config
+from tests.e2e.conftest import PASSWORD, USER_ID
 
 pytestmark = pytest.mark.e2e
 

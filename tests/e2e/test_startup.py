@@ -20,10 +20,11 @@ import playwright
 import pytest
 
 from mock_portal.testing import ControlClient, PortalServer
-from tests.e2e.conftest import PASSWORD, USER_ID, KossEnv, write_config
-from tests.support import crash, filekeyring
-from tests.support.crash import KOSS_RPA, kill_hard, process_env, wait_until
-from tests.support.faultmatrix import wait_until_idle
+from testkit import crash, filekeyring
+from testkit.config import write_config
+from testkit.crash import KOSS_RPA, kill_hard, process_env, wait_until
+from testkit.faultmatrix import wait_until_idle
+from tests.e2e.conftest import PASSWORD, USER_ID, KossEnv
 
 pytestmark = [
     pytest.mark.e2e,

@@ -24,7 +24,7 @@ from koss_rpa.errors import (
 from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PortalTopPage
 from koss_rpa.pages.lookups import Lookup, control, field, screen_name
 from koss_rpa.pages.words import normalize, words_pattern
-from tests.support.sharedbrowser import SharedBrowser
+from testkit.sharedbrowser import SharedBrowser
 
 pytestmark = pytest.mark.e2e
 
