@@ -1,4 +1,5 @@
-"""Jinja2 rendering shared by the screens and the fault layer, in the request's markup variant."""
+"""Jinja2 rendering shared by the screens and the fault layer, in the request's markup variant;
+a page whose context is plain text is rendered once per variant and kept."""
 
 from __future__ import annotations
 
