@@ -76,13 +76,22 @@ def create_app(
     if variant is not None:
         config = config.merged({"variant": variants.get(variant).name})
     state = PortalState(config, load_seeds(accounts_file))
-    app = PortalApp(title="K-OSS mock portal", docs_url=None, redoc_url=None, openapi_url=None)
+    app = PortalApp(
+        title="K-OSS mock portal",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        # No OpenTelemetry: FastAPI would otherwise ask on every request whether any is set up.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.portal = state
     app.state.portal = state
-    app.include_router(public.router())
-    app.include_router(login.router(state))
-    app.include_router(password_change.router(state))
-    app.include_router(mypage.router(state))
+    # The screens' routes straight on the app's router, in this order: an included router is
+    # matched one nesting level at a time, which every request of the portal paid.
+    public.router(app.router)
+    login.router(state, app.router)
+    password_change.router(state, app.router)
+    mypage.router(state, app.router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.mount("/_control", build_control_app(state), name="control")
 

@@ -31,9 +31,9 @@ def content_disposition(file_name: str, fallback: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
 
 
-def router(state: PortalState) -> APIRouter:
-    """Routes behind the login."""
-    api = APIRouter()
+def router(state: PortalState, api: APIRouter | None = None) -> APIRouter:
+    """Routes behind the login (on `api` if given)."""
+    api = api if api is not None else APIRouter()
 
     @api.get("/mypage", response_class=HTMLResponse)
     async def mypage(request: Request) -> Response:

@@ -75,9 +75,9 @@ def _refusal(state: PortalState, detail: str) -> str:
     return config.text("password_refused", reason)
 
 
-def router(state: PortalState) -> APIRouter:
-    """Routes of the password screens."""
-    api = APIRouter()
+def router(state: PortalState, api: APIRouter | None = None) -> APIRouter:
+    """Routes of the password screens (on `api` if given)."""
+    api = api if api is not None else APIRouter()
 
     def forced_notice(request: Request) -> list[str]:
         # Only on the forced screen, and only while its session lasts.

@@ -34,9 +34,9 @@ OTHER_ITEMS = {
 INFO_PAGES = {**FIRST_ITEMS, **SCREEN_ITEMS, **OTHER_ITEMS}
 
 
-def router() -> APIRouter:
-    """Routes that need no session."""
-    api = APIRouter()
+def router(api: APIRouter | None = None) -> APIRouter:
+    """Routes that need no session (on `api` if given)."""
+    api = api if api is not None else APIRouter()
 
     @api.get("/", response_class=HTMLResponse)
     async def top() -> HTMLResponse:

@@ -1,9 +1,10 @@
-"""Jinja2 rendering shared by the screens and the fault layer, in the request's markup variant."""
+"""Jinja2 rendering shared by the screens and the fault layer, in the request's markup variant;
+a page whose context is plain text is rendered once per variant and kept."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import (
@@ -40,6 +41,8 @@ def environment(variant: Variant) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates are package data: no file system check on every render.
+        auto_reload=False,
     )
     # `tojson` (the dialogs variant's alert texts) keeps the words readable in the page's source.
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
@@ -65,11 +68,47 @@ def encode_page(html: str) -> tuple[bytes, str]:
     return body, f"text/html; charset={variant.charset}"
 
 
+_Plain = tuple[tuple[str, type, Any], ...]
+_PLAIN_KINDS = frozenset({str, int, bool, type(None)})
+
+
+def _plain(context: dict[str, Any]) -> _Plain | None:
+    """The context as a key, when it holds only texts, numbers, None and lists of texts (what
+    the login, reset and message screens get); None when it holds anything else."""
+    items = []
+    for name, value in context.items():
+        kind = type(value)
+        if kind is list or kind is tuple:
+            if not all(type(each) is str for each in value):
+                return None
+            items.append((name, kind, tuple(value)))
+        elif kind in _PLAIN_KINDS:
+            items.append((name, kind, value))
+        else:
+            return None
+    return tuple(items)
+
+
+@lru_cache(maxsize=512)
+def _plain_page(variant: Variant, name: str, plain: _Plain) -> tuple[bytes, str]:
+    context = {key: list(value) if kind is list else value for key, kind, value in plain}
+    return encode_page(render_text(name, **context))
+
+
+def render_page(name: str, **context: Any) -> tuple[bytes, str]:
+    """`encode_page(render_text(name, **context))`; a page of a plain context is rendered once
+    per variant (the templates read nothing but their context and constants)."""
+    plain = _plain(context)
+    if plain is None:
+        return encode_page(render_text(name, **context))
+    return _plain_page(variants.current(), name, plain)
+
+
 def render(name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a template as an HTML response, in the request's markup variant (or the captured
     screen served instead of it, with `--screens DIR`: mock_portal/playback.py, always UTF-8)."""
     captured = captured_page(name, context)
     if captured is not None:
         return HTMLResponse(captured, status_code=status_code)
-    body, content_type = encode_page(render_text(name, **context))
+    body, content_type = render_page(name, **context)
     return HTMLResponse(body, status_code=status_code, headers={"content-type": content_type})

@@ -36,6 +36,7 @@ NOT_BLANK = r"[^ \t\n\r\f\v]"
 
 #: Years the mock accepts in dates (further out, time-zone arithmetic would overflow).
 YEAR_PATTERN = r"^(19[7-9][0-9]|20[0-9]{2}|21[0-9]{2}|2200)-"
+_YEAR = re.compile(YEAR_PATTERN)
 
 
 def local_path_pattern(name_max: int = 255) -> str:
@@ -48,7 +49,9 @@ def local_path_pattern(name_max: int = 255) -> str:
 
 def _date_text(value: Any) -> Any:
     # TOML files give dates and date-times as objects; JSON gives text. Nothing else is a date.
-    if isinstance(value, str | date):
+    # A text must begin as the schema's pattern says: pydantic alone would read "0" or "1970"
+    # as seconds since 1970, which the schema refuses.
+    if isinstance(value, date) or (isinstance(value, str) and _YEAR.match(value)):
         return value
     raise ValueError("expected a date-time text such as 2026-11-01T09:00:00+09:00")
 
