@@ -4,13 +4,13 @@ and no page object catching Playwright's errors itself."""
 from __future__ import annotations
 
 import ast
-import asyncio
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from koss_rpa import asyncrun
 from koss_rpa.errors import KossError, PortalUnavailable, ScreenNotReached
 from koss_rpa.portal_errors import ambiguous, said, timed_out, tolerated, translated
 
@@ -201,7 +201,7 @@ def test_translated_should_raise_the_projects_error_from_playwrights() -> None:
             await _fail(PlaywrightTimeoutError("Timeout 30000ms exceeded."))
 
     with pytest.raises(ScreenNotReached) as raised:
-        asyncio.run(run())
+        asyncrun.run(run())
     assert isinstance(raised.value.__cause__, PlaywrightTimeoutError)
 
 
@@ -214,7 +214,7 @@ def test_translated_should_let_playwrights_error_through_where_into_makes_none()
             await _fail(PlaywrightError("Target closed"))
 
     with pytest.raises(PlaywrightError, match="Target closed"):
-        asyncio.run(run())
+        asyncrun.run(run())
 
 
 def test_translated_should_leave_other_errors_alone() -> None:
@@ -226,7 +226,7 @@ def test_translated_should_leave_other_errors_alone() -> None:
             await _fail(PortalUnavailable("down"))
 
     with pytest.raises(PortalUnavailable):
-        asyncio.run(run())
+        asyncrun.run(run())
 
 
 def test_tolerated_should_end_the_block_and_tell_the_first_line() -> None:
@@ -245,8 +245,8 @@ def test_said_should_give_the_stated_answer_when_the_page_cannot_say() -> None:
     async def three() -> int:
         return 3
 
-    assert asyncio.run(said(count(), 0)) == 0
-    assert asyncio.run(said(three(), 0)) == 3
+    assert asyncrun.run(said(count(), 0)) == 0
+    assert asyncrun.run(said(three(), 0)) == 3
 
 
 def test_ambiguous_and_timed_out_should_read_playwrights_errors() -> None:
