@@ -57,6 +57,20 @@ class Dist:
     wheel: Path
 
 
+def checkout_copy(dest: Path) -> Path:
+    """The files git tracks in this checkout, as they are in the working tree, copied to `dest`:
+    what a clone has. The build then reads no local leftovers (an old `*.egg-info`), and its
+    release tree is in `dest`, not in the checkout that the other tests read meanwhile."""
+    tracked = ok(run("git", "ls-files", "-z", cwd=ROOT)).stdout.split("\0")
+    for name in filter(None, tracked):
+        source = ROOT / name
+        if source.is_file():  # a file deleted but not yet committed is not in a clone's future
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest
+
+
 @pytest.fixture(scope="session")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
     """The sdist, and the wheel built from it, as `python -m build` makes them.
@@ -65,7 +79,8 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
     the build needs no download.
     """
     out = tmp_path_factory.mktemp("dist")
-    ok(run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT, cwd=ROOT))
+    source = checkout_copy(tmp_path_factory.mktemp("source"))
+    ok(run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, source, cwd=source))
     [sdist] = out.glob("*.tar.gz")
     [wheel] = out.glob("*.whl")
     return Dist(sdist, wheel)
