@@ -286,7 +286,6 @@ def run_case(case: BadInput, root: Path) -> Result:
         if box.fresh_keyring:  # as a new process: the backend comes from the environment
             stack.enter_context(mock.patch.object(keyring.core, "_keyring_backend", None))
         for target in (
-            "koss_rpa.flows.browser_for",
             "koss_rpa.flows.runtime.browser_for",
             "koss_rpa.flows.batch.browser_for",
         ):

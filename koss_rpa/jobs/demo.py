@@ -15,9 +15,9 @@ from pydantic import SecretStr
 from koss_rpa import asyncrun
 from koss_rpa.account.store import CredentialStore, MemoryKeyring, use_keyring
 from koss_rpa.errors import ComponentMissing, ConfigError
-from koss_rpa.flows import open_runtime
 from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS
 from koss_rpa.flows.download import download
+from koss_rpa.flows.runtime import open_runtime
 from koss_rpa.i18n import _
 from koss_rpa.settings import Settings
 from mock_portal.extra import fit_hints, is_extra_module

@@ -196,8 +196,8 @@ def run_account_job(
             return done, output()
 
     def prepare() -> tuple[Settings, str, Job[R], Output, Any]:
+        from koss_rpa.account.locks import account_lock_file, acquire_account_lock
         from koss_rpa.account.preflight import preflight
-        from koss_rpa.flows import account_lock_file, acquire_account_lock
 
         settings, user_id = account()
         month = storage.month_of(datetime.now(UTC)) if job.saves_file else None
@@ -216,7 +216,7 @@ def run_account_job(
         driver = browser.start_driver()
         try:
             settings, user_id, flow, out, lock = await asyncio.to_thread(prepare)
-            from koss_rpa.flows import open_runtime  # loaded by `prepare`
+            from koss_rpa.flows.runtime import open_runtime  # loaded by `prepare`
 
             try:
                 async with open_runtime(settings, job.command, user_id, out.progress, driver) as rt:
@@ -326,7 +326,7 @@ def run_portal_job(
         driver = browser.start_driver()
         try:
             settings, out = await asyncio.to_thread(prepare)
-            from koss_rpa.flows import open_runtime
+            from koss_rpa.flows.runtime import open_runtime
 
             async with open_runtime(settings, command, user_id or "", out.progress, driver) as rt:
                 return await job(rt, user_id or settings.user_id or "-"), out

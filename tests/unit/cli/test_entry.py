@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -184,3 +185,18 @@ def test_use_node_compile_cache_should_keep_the_users_own(monkeypatch: pytest.Mo
     monkeypatch.setenv("NODE_COMPILE_CACHE", "/somewhere/else")
     entry.use_node_compile_cache()
     assert os.environ["NODE_COMPILE_CACHE"] == "/somewhere/else"
+
+
+def test_what_starts_the_driver_should_import_no_flow_account_or_keyring() -> None:
+    """`entry` imports `flows.browser` to start Playwright's driver before anything else: were
+    the flows, the account protocol or the keyring loaded with it, the driver would start that
+    much later, every run (a fresh interpreter, as the program has it)."""
+    heavy = ("keyring", "koss_rpa.account.protocol", "koss_rpa.flows.runtime", "typer", "rich")
+    code = (
+        "import sys, koss_rpa.flows.browser, koss_rpa.evidence.scratch, koss_rpa.asyncrun\n"
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == ""
