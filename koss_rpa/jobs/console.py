@@ -14,12 +14,6 @@ from koss_rpa.flows.runtime import Step
 from koss_rpa.i18n import _
 
 
-def error_payload(command: str, code: str, exit_code: int, message: str) -> dict[str, Any]:
-    """A failed command's JSON object (its result, if any, is added by `JsonObject.fail`)."""
-    error = {"code": code, "exit_code": exit_code, "message": message}
-    return {"ok": False, "command": command, "exit_code": exit_code, "error": error}
-
-
 class JsonObject:
     """The one JSON object that a command prints with `--json`, and the only place that prints
     it: "ok" true exactly when the exit code is 0, that code in it, an "error" when it is not,
@@ -39,7 +33,8 @@ class JsonObject:
         the object was printed already."""
         if self.written:
             return
-        payload = error_payload(command, code, exit_code, message)
+        error = {"code": code, "exit_code": exit_code, "message": message}
+        payload = {"ok": False, "command": command, "exit_code": exit_code, "error": error}
         if self.pending is not None:
             payload["command"], payload["result"] = self.pending
             self.pending = None
