@@ -34,19 +34,20 @@ _MASKED_HTML_JS = """(selector) => {
 class AccountSession:
     """A fresh, isolated browser context for one attempt of one account's job.
 
-    Tracing runs in chunks and is paused while credentials are typed, and every chunk is
-    scrubbed of the run's secrets as it is saved, so that no trace holds a password; on failure
-    the evidence (screenshot, HTML, trace) is written to the run folder.
+    Tracing runs in chunks and is paused while credentials are typed; the chunks wait in the
+    run's private scratch folder, and only when the attempt's evidence is kept are they scrubbed
+    of the run's secrets into the run folder, so that no trace there holds a password. On
+    failure the evidence (screenshot, HTML, trace) is written to the run folder.
     """
 
     def __init__(self, rt: Runtime, run: AccountRun, context: BrowserContext) -> None:
         self.rt = rt
         self.run = run
         self.context = context
-        self.trace_files: list[Path] = []
         self._tracing = False
-        #: Chunks being scrubbed in a worker thread while the job goes on.
-        self._scrubbing: list[asyncio.Future[None]] = []
+        #: Chunks saved unscrubbed, each with the name it gets once scrubbed: only an attempt
+        #: whose evidence is kept pays for scrubbing them (`finish`).
+        self._unscrubbed: list[tuple[Path, Path]] = []
         #: The current chunk's start, when `secret_entry` asked for it without waiting.
         self._chunk_started: asyncio.Future[None] | None = None
 
@@ -67,21 +68,16 @@ class AccountSession:
         return pages[-1] if pages else None
 
     async def _save_chunk(self) -> None:
-        """End the trace chunk and save it, then scrub it into its name at once — in a worker
-        thread, while the job goes on (the attempt's end waits for it)."""
+        """End the trace chunk and save it unscrubbed; `finish` scrubs it into its name if the
+        attempt's evidence is kept, and removes it otherwise."""
         await self.traced()
-        label = f"{self.run.user_id}-{self.run.attempts}-{len(self.trace_files) + 1}"
+        label = f"{self.run.user_id}-{self.run.attempts}-{len(self._unscrubbed) + 1}"
         path = self.rt.folder.evidence_path("trace.zip", label)
         # Unscrubbed, the chunk stays in the run's private scratch folder, which a later run
         # removes should this one be killed before it is scrubbed.
         raw = (scratch.current() or path.parent) / (path.name + UNSCRUBBED_SUFFIX)
+        self._unscrubbed.append((raw, path))
         await self.context.tracing.stop_chunk(path=raw)
-        if not self.rt.folder.alive():  # never into a folder made again
-            raw.unlink(missing_ok=True)
-            return
-        self.trace_files.append(path)
-        scrub = self.rt.folder.redactor.scrub_archive
-        self._scrubbing.append(asyncio.ensure_future(asyncio.to_thread(scrub, raw, path)))
 
     async def start_tracing(self) -> None:
         """Trace the attempt: its steps, their timings and its requests always; the DOM at every
@@ -133,21 +129,35 @@ class AccountSession:
 
     async def finish(self, failed: bool) -> None:
         keep = failed or self.rt.settings.keep_success_artifacts
-        with tolerated(lambda error: log.warning("could not save the trace: %s", error)):
-            if self._tracing and keep:
-                await self._save_chunk()
-            else:
-                await self.traced()
-            self._tracing = False
-            await self.context.tracing.stop()  # a chunk not saved is dropped
-        # Shielded: an interrupted run still leaves no unscrubbed chunk behind.
-        scrubbed = asyncio.gather(*self._scrubbing, return_exceptions=True)
+        try:
+            with tolerated(lambda error: log.warning("could not save the trace: %s", error)):
+                if self._tracing and keep:
+                    await self._save_chunk()
+                else:
+                    await self.traced()
+                self._tracing = False
+                await self.context.tracing.stop()  # a chunk not saved is dropped
+        finally:
+            await self._scrubbed_or_removed(keep)
+
+    async def _scrubbed_or_removed(self, keep: bool) -> None:
+        """The attempt's trace chunks scrubbed into the run folder if its evidence is kept,
+        else removed unread (a success keeps only its log)."""
+        chunks, self._unscrubbed = self._unscrubbed, []
+        if not keep or not self.rt.folder.alive():  # never into a folder made again
+            for raw, _path in chunks:
+                raw.unlink(missing_ok=True)
+            return
+        scrub = self.rt.folder.redactor.scrub_archive
+        # Each in a worker thread, all at once; shielded: an interrupted run still leaves no
+        # unscrubbed chunk behind (`scrub_archive` removes its source whatever happens).
+        scrubbed = asyncio.gather(
+            *(asyncio.to_thread(scrub, raw, path) for raw, path in chunks if raw.exists()),
+            return_exceptions=True,
+        )
         for error in await asyncio.shield(scrubbed):
             if isinstance(error, Exception):
                 log.warning("could not scrub a trace: %s", first_line(error))
-        if not keep:
-            for path in self.trace_files:
-                path.unlink(missing_ok=True)
 
     async def capture_evidence(self) -> None:
         """Screenshot and HTML of what is on display, password fields masked."""
