@@ -57,19 +57,22 @@ class PortalTopPage(Screen):
         it (`open_user_info` then activates it as the page's own script would)."""
         path = [*self.menu, self.user_info_link]
         self.walked = {}
+        shown = False  # whether the level below the latest one passed was seen on display
         for entry, below in itertools.pairwise(path):
-            if await below.visible.count():
+            shown = bool(await below.visible.count())
+            if shown:
                 how = "passed: the next level was on display"
             else:
                 await self.act(entry, Locator.hover)
                 how = "pointed at"
-                if not await below.visible.count():
+                shown = bool(await below.visible.count())
+                if not shown:
                     await self.act(entry, Locator.click)
                     how = "clicked"
             self.walked[entry.words] = how
             log.info("menu 「%s」: %s", entry.words, how)
         link = self.user_info_link
-        if await link.visible.count():
+        if shown or await link.visible.count():  # the last level below is the final item
             return self.target(link), False
         try:  # a menu that opens a moment after the click
             await self.target(link).wait_for(state="visible", timeout=HIDDEN_LINK_WAIT_MS)
