@@ -1,26 +1,36 @@
-"""`koss-rpa batch` of 20 accounts against 20 sequential `koss-rpa download` processes.
+"""`koss-rpa batch` against the bare-Playwright floor of the same steps, and against
+sequential `koss-rpa download` processes.
 
-Both against the same mock portal (served from this process), with a file keyring, in one run;
-prints the wall times, the speed-up (target: at least 4x) and the peak memory (PSS) of each
-process tree (target for the batch: under 1.5 GB), measured in one more run of each (sampling
-memory costs CPU, so timed runs are not sampled).
-
-It also times the manual's steps alone, as the least any batch that follows them with one
+All against the same mock portal (served from this process), with a file keyring, in one run.
+The floor is the manual's steps alone, as the least any batch that follows them with one
 isolated browser context per account can take here: a bare Playwright script (one browser with
 koss-rpa's switches; per account a new context, the menu, the new window, login, the download
-and 終了 — no keyring, checks, trace or files), as many at once as the batch. Sequential time
-over that is the speed-up this machine allows.
+and 終了 — no keyring, checks, trace or files), as many at once as the batch.
 
-    python bench/batch_scaling.py [--accounts 20] [--concurrency N]
+Prints the batch's wall time over the floor's (target: at most 1.10x, issue #25), the speed-up
+over sequential downloads (target: at least 4x, bounded by what the floor allows on this
+machine's cores) and the peak memory (PSS) of each process tree (target for the batch: under
+1.5 GB), measured in one more run of each (sampling memory costs CPU, so timed runs are not
+sampled).
+
+`--sweep 10,20,40,60` times the batch and the floor for each number of accounts instead (no
+sequential downloads) and prints the time per account and the peak memory of each, so that the
+growth is seen to stay linear (the seconds each added account costs, from one size to the next,
+at the most within 1.25x of the least) and the memory flat (the largest batch's peak within
+1.25x of the smallest's).
+
+    python bench/batch_scaling.py [--accounts 20] [--concurrency N] [--sweep 10,20,40,60]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,15 +79,140 @@ def user_ids(n: int) -> list[str]:
     return [f"KNBE{i:04d}" for i in range(1, n + 1)]
 
 
+#: The targets of issue #25: the batch over the floor; time per account and peak memory from
+#: the smallest to the largest batch of a sweep.
+FLOOR_TARGET = 1.10
+GROWTH_TARGET = 1.25
+
+
+@dataclass
+class Bench:
+    """The accounts (in the mock and a file keyring) and the commands that run them."""
+
+    work: Path
+    server_url: str
+    browser_exe: str
+    env: dict[str, str]
+    passwords: dict[str, str]
+    at_once: int
+
+    def accounts_file(self, ids: list[str]) -> Path:
+        path = self.work / f"accounts-{len(ids)}.toml"
+        path.write_text("".join(f'[[accounts]]\nuser_id = "{u}"\n' for u in ids), "utf-8")
+        return path
+
+    def config(self, name: str) -> Path:
+        path = self.work / f"{name}.toml"
+        browser = self.browser_exe or "auto"
+        path.write_text(
+            f'portal_url = "{self.server_url}"\n'
+            + f'download_dir = "{self.work / name / "downloads"}"\n'
+            + f'run_dir = "{self.work / name / "runs"}"\n'
+            + f'browser = "{browser}"\n'
+            + f"browser_args = {json.dumps(list(CLOSED_NETWORK_ARGS))}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    def batch(self, ids: list[str], name: str, concurrency: int | None) -> list[str]:
+        cmd = [*KOSS, "--config", str(self.config(name)), "batch", str(self.accounts_file(ids))]
+        return cmd + (["--concurrency", str(concurrency)] if concurrency else [])
+
+    def floor(self, ids: list[str]) -> list[str]:
+        passwords = {u: self.passwords[u] for u in ids}
+        cmd = [sys.executable, "-c", MANUAL_FLOOR, self.browser_exe, f"{self.server_url}/"]
+        return [*cmd, str(self.at_once), json.dumps(passwords), *chromium_args(CLOSED_NETWORK_ARGS)]
+
+    def files(self, name: str) -> int:
+        return len(list((self.work / name / "downloads").rglob("*.xlsm")))
+
+
+KOSS = [sys.executable, "-m", "koss_rpa"]
+
+
+def verdict(ok: bool) -> str:
+    return "OK" if ok else "OVER"
+
+
+def single(bench: Bench, ids: list[str], concurrency: int | None) -> bool:
+    seq_config = bench.config("sequential")
+    sequential = [
+        run_timed([*KOSS, "--config", str(seq_config), "download", "-u", user_id], bench.env)
+        for user_id in ids
+    ]
+    batch_cmd = bench.batch(ids, "batch", concurrency)
+    batch_seconds = run_timed(batch_cmd, bench.env)
+    floor_seconds = run_timed(bench.floor(ids), bench.env)
+    files = bench.files("batch")
+    seq_peak = peak_memory(
+        [*KOSS, "--config", str(seq_config), "download", "-u", ids[0]], bench.env
+    )
+    batch_peak = peak_memory(bench.batch(ids, "batch-memory", concurrency), bench.env)
+    seq_seconds = sum(sequential)
+    ratio = batch_seconds / floor_seconds
+    print(f"accounts: {len(ids)}, {bench.at_once} at once, files from the batch: {files}")
+    print(f"sequential downloads  {seq_seconds:6.1f} s  peak {mib(seq_peak)}")
+    print(f"batch                 {batch_seconds:6.1f} s  peak {mib(batch_peak)}")
+    print(f"bare floor            {floor_seconds:6.1f} s  (bare Playwright, the same steps)")
+    print(
+        f"batch / floor {ratio:.2f}x (target <= {FLOOR_TARGET:.2f}x): "
+        f"{verdict(ratio <= FLOOR_TARGET)}"
+    )
+    speedup = seq_seconds / batch_seconds
+    print(
+        f"speed-up {speedup:.1f}x (target >= 4x: {'OK' if speedup >= 4 else 'UNDER'}; the floor"
+        f" allows {seq_seconds / floor_seconds:.1f}x on {os.cpu_count()} cores)"
+    )
+    under = batch_peak < 1.5 * 2**30
+    print(f"batch peak memory {mib(batch_peak)} (target < 1536 MiB): {'OK' if under else 'OVER'}")
+    return files == len(ids)
+
+
+def sweep(bench: Bench, sizes: list[int], concurrency: int | None) -> bool:
+    print(f"{bench.at_once} at once; per size: batch, floor, then the batch again for its memory")
+    heads = ("accounts", "batch s", "+s/acct", "floor s", "ratio", "peak")
+    print(" ".join(f"{h:>9}" for h in heads))
+    rows: list[tuple[int, float, int]] = []
+    complete = True
+    for n in sizes:
+        ids = user_ids(n)
+        name = f"sweep-{n}"
+        seconds = run_timed(bench.batch(ids, name, concurrency), bench.env)
+        floor_seconds = run_timed(bench.floor(ids), bench.env)
+        peak = peak_memory(bench.batch(ids, f"{name}-memory", concurrency), bench.env)
+        complete = complete and bench.files(name) == n
+        # What each account added since the size before: constant if the growth is linear.
+        added = (seconds - rows[-1][1]) / (n - rows[-1][0]) if rows else float("nan")
+        rows.append((n, seconds, peak))
+        print(
+            f"{n:9d} {seconds:9.1f} {added:9.2f} {floor_seconds:9.1f} "
+            f"{seconds / floor_seconds:8.2f}x {mib(peak):>9}"
+        )
+    increments = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in itertools.pairwise(rows)]
+    if increments:
+        growth = max(increments) / min(increments)
+        print(
+            f"seconds per added account, most over least {growth:.2f}x (target <= "
+            f"{GROWTH_TARGET:.2f}x: linear): {verdict(0 < growth <= GROWTH_TARGET)}"
+        )
+    memory = rows[-1][2] / rows[0][2]
+    print(
+        f"peak memory, {sizes[-1]} over {sizes[0]} accounts {memory:.2f}x (target <= "
+        f"{GROWTH_TARGET:.2f}x: flat): {verdict(memory <= GROWTH_TARGET)}"
+    )
+    return complete
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=None, help="default: the setting")
+    parser.add_argument("--sweep", default="", help="account counts, e.g. 10,20,40,60")
     args = parser.parse_args()
+    sizes = sorted(int(n) for n in args.sweep.split(",") if n.strip())
     choice = resolve_browser("auto")
-    browser_exe = str(choice.executable_path or "")
     work = Path(tempfile.mkdtemp(prefix="koss-bench-batch-"))
-    ids = user_ids(args.accounts)
+    ids = user_ids(max([args.accounts, *sizes]))
     keyring_file = work / "keyring.json"
     passwords = {user_id: f"Bench{user_id[-4:]}pw" for user_id in ids}
     filekeyring.write(keyring_file, passwords)
@@ -87,8 +222,6 @@ def main() -> int:
         "KOSS_TEST_KEYRING_FILE": str(keyring_file),
         "PYTHONPATH": str(ROOT),
     }
-    accounts = work / "accounts.toml"
-    accounts.write_text("".join(f'[[accounts]]\nuser_id = "{u}"\n' for u in ids), encoding="utf-8")
     with serve_in_thread() as server, ControlClient(server.url) as control:
         control.reset()
         for n, user_id in enumerate(ids, start=1):
@@ -101,53 +234,14 @@ def main() -> int:
                 password=passwords[user_id],
                 password_age_days=5,
             )
-
-        def config(name: str) -> Path:
-            path = work / f"{name}.toml"
-            browser = browser_exe or "auto"
-            path.write_text(
-                f'portal_url = "{server.url}"\n'
-                + f'download_dir = "{work / name / "downloads"}"\n'
-                + f'run_dir = "{work / name / "runs"}"\n'
-                + f'browser = "{browser}"\n'
-                + f"browser_args = {json.dumps(list(CLOSED_NETWORK_ARGS))}\n",
-                encoding="utf-8",
-            )
-            return path
-
-        koss = [sys.executable, "-m", "koss_rpa"]
-        seq_config, batch_config = config("sequential"), config("batch")
-        sequential = [
-            run_timed([*koss, "--config", str(seq_config), "download", "-u", user_id], env)
-            for user_id in ids
-        ]
-        batch_cmd = [*koss, "--config", str(batch_config), "batch", str(accounts)]
-        if args.concurrency:
-            batch_cmd += ["--concurrency", str(args.concurrency)]
-        batch_seconds = run_timed(batch_cmd, env)
         at_once = args.concurrency or Settings.model_fields["concurrency"].default
-        floor_cmd = [sys.executable, "-c", MANUAL_FLOOR, browser_exe, f"{server.url}/"]
-        floor_cmd += [str(at_once), json.dumps(passwords), *chromium_args(CLOSED_NETWORK_ARGS)]
-        floor_seconds = run_timed(floor_cmd, env)
-        files = list((work / "batch" / "downloads").rglob("*.xlsm"))
-        seq_peak = peak_memory([*koss, "--config", str(seq_config), "download", "-u", ids[0]], env)
-        batch_peak = peak_memory(batch_cmd, env)
-    seq_seconds = sum(sequential)
-    print(
-        f"accounts: {len(ids)}, browser: {choice.description}, files from the batch: {len(files)}"
-    )
-    print(f"sequential downloads  {seq_seconds:6.1f} s  peak {mib(seq_peak)}")
-    print(f"batch                 {batch_seconds:6.1f} s  peak {mib(batch_peak)}")
-    speedup = seq_seconds / batch_seconds
-    print(f"speed-up {speedup:.1f}x (target >= 4x): {'OK' if speedup >= 4 else 'UNDER'}")
-    print(
-        f"manual's steps alone  {floor_seconds:6.1f} s  (bare Playwright, {at_once} at once):"
-        f" at most {seq_seconds / floor_seconds:.1f}x on {os.cpu_count()} cores"
-    )
-    under = batch_peak < 1.5 * 2**30
-    verdict = "OK" if under else "OVER"
-    print(f"batch peak memory {mib(batch_peak)} (target < 1536 MiB): {verdict}")
-    return 0 if len(files) == len(ids) else 1
+        bench = Bench(work, server.url, str(choice.executable_path or ""), env, passwords, at_once)
+        print(f"browser: {choice.description}")
+        if sizes:
+            complete = sweep(bench, sizes, args.concurrency)
+        else:
+            complete = single(bench, user_ids(args.accounts), args.concurrency)
+    return 0 if complete else 1
 
 
 if __name__ == "__main__":
