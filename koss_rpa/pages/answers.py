@@ -14,7 +14,7 @@ from playwright.async_api import Frame, Locator, Page
 from koss_rpa.errors import AccountLocked, AnswerUnrecognised, KossError, ScreenNotReached
 from koss_rpa.i18n import _
 from koss_rpa.pages import dialogs
-from koss_rpa.pages.lookups import Root, any_of
+from koss_rpa.pages.lookups import Root, any_of, counted
 from koss_rpa.pages.screen import Screen
 from koss_rpa.pages.waiting import (
     cancel,
@@ -55,7 +55,11 @@ async def answer_of(
         if not navigated.done():  # an alert, and no new document yet: one may follow it
             await asyncio.wait({navigated}, timeout=AFTER_ALERT_MS / 1000)
         if navigated.done():
-            navigated.result()
+            frame: Frame = navigated.result()
+            # The new document parsed before the caller looks for the answer in it: asked
+            # earlier, Playwright's look retries only after a pause, which the answer waits out.
+            with tolerated():  # a frame gone meanwhile: the caller's wait says what is shown
+                await frame.wait_for_load_state("domcontentloaded")
     finally:
         alerted.cancel()
         await cancel({navigated})
@@ -117,14 +121,18 @@ async def answer_to(
         return any_of(*(screen.presence(root) for screen in screens))
 
     try:
-        frame = await wait_for_screen(
-            page, expected, answers, timeout_ms=timeout_ms, check_errors=False
-        )
-        made = [type(s)(page, frame) for s in screens]
-        # All the questions at once: one round trip's time, not one per screen.
-        errors, *shown = await asyncio.gather(
-            error_marks(frame).count(), *(screen.is_displayed() for screen in made)
-        )
+        # The answer's document is parsed (`answer_of`): asked at once, it is there already,
+        # mostly; only when it is not is it waited for. Each ask weighs on the browser (every
+        # screen's every way of showing itself).
+        for frame in [page.main_frame, *page.main_frame.child_frames]:
+            made, errors, shown = await _shown_in(page, frame, screens)
+            if errors or any(shown):
+                break
+        else:
+            frame = await wait_for_screen(
+                page, expected, answers, timeout_ms=timeout_ms, check_errors=False
+            )
+            made, errors, shown = await _shown_in(page, frame, screens)
         if errors:
             raise await unexpected_screen(page, expected)
     except ScreenNotReached as exc:
@@ -132,6 +140,18 @@ async def answer_to(
             raise
         raise _unrecognised(what, exc.seen) from exc
     return [screen for screen, on_display in zip(made, shown, strict=True) if on_display]
+
+
+async def _shown_in(
+    page: Page, frame: Frame, screens: Sequence[Screen]
+) -> tuple[list[Screen], int, list[bool]]:
+    """`screens` made anew in `frame`, whether an error page shows there, and which of them
+    are on display — all asked at once: one round trip's time, not one per screen."""
+    made = [type(s)(page, frame) for s in screens]
+    errors, *shown = await asyncio.gather(
+        counted(error_marks(frame)), *(screen.is_displayed() for screen in made)
+    )
+    return made, errors, [bool(on_display) for on_display in shown]
 
 
 async def unknown_answer(page: Page, what: str, expected: str) -> KossError:
