@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import multiprocessing
 import os
 import re
@@ -551,9 +552,12 @@ def main() -> int:
         client.close()
 
     how = "serve_in_thread" if args.server == "thread" else "koss-mock-portal"
+    # What uvicorn's "auto" picks: httptools and uvloop when they are installed.
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     print(
-        f"mock portal ({how}, 1 uvicorn worker) — client: 1 process, {args.connections} "
-        f"keep-alive connections; {os.cpu_count()} CPUs"
+        f"mock portal ({how}, 1 uvicorn worker, {http}, {loop}) — client: 1 process, "
+        f"{args.connections} keep-alive connections; {os.cpu_count()} CPUs"
     )
     failed = False
     for result in (page, login):
