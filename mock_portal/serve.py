@@ -107,7 +107,11 @@ def serve(args: argparse.Namespace) -> int:
     if args.check:
         print(f"ok: {_describe(scenario)}" if scenario else "ok")
         return 0
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
+    # No access log: at log level warning it printed nothing, yet uvicorn formatted each
+    # request's client address and path for it.
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level="warning", access_log=False
+    )
     accounts = [(account.user_id, account.password) for account in _accounts(app)]
     server = _AnnouncingServer(config, accounts, scenario, app.state.portal.config.variant)
     # uvicorn re-raises the Ctrl-C it handled once it has shut down; that is a clean exit.

@@ -196,3 +196,13 @@ def test_login_should_survive_an_empty_or_foreign_body(http: httpx.Client) -> No
 def test_login_page_should_escape_what_was_typed(http: httpx.Client) -> None:
     html = login(http, '"><script>x</script>', "pw").text
     assert "<script>x</script>" not in html
+
+
+@pytest.mark.parametrize("method", ["HEAD", "PUT", "DELETE"])
+def test_login_page_should_answer_other_methods_than_get_and_post_with_405(
+    http: httpx.Client, method: str
+) -> None:
+    # The page is a plain Starlette route (mock_portal/login.py), which would answer HEAD.
+    answer = http.request(method, "/mypage/login")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET"
