@@ -168,6 +168,7 @@ def test_download_should_drop_a_pending_password_the_portal_never_took(
 def test_download_should_keep_an_earlier_file_of_the_same_month_in_versions(
     portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
+    # Long by design: four whole downloads of the same month.
     assert quick_cli("--config", str(env.config), "download").code == 0
     [first] = env.workbooks()
     before = first.read_bytes()
