@@ -28,6 +28,10 @@ pytestmark = pytest.mark.e2e
 
 Cli = Callable[..., CliResult]
 
+#: How long the mock holds the マイページ back: the signal is sent as soon as the login is seen,
+#: so it lands while the page is held; what is left of the hold, the mock then waits out.
+HELD_SECONDS = 5
+
 
 def _config_in(folder: Path, env: KossEnv, run_dir: str | None, state_dir: str = "") -> Path:
     """The test's config, copied into `folder` with the default state folder and `run_dir`
@@ -155,7 +159,7 @@ def test_a_killed_run_should_leave_no_password_in_any_folder(
     keyring_file = root / "keyring.json"
     filekeyring.write(keyring_file, {USER_ID: CANARY})
     portal.update_account(USER_ID, password=CANARY)
-    portal.add_fault("mypage", "delay", delay_seconds=8)
+    portal.add_fault("mypage", "delay", delay_seconds=HELD_SECONDS)
     # A short system temporary folder: Chromium's socket path in it must stay under 108 bytes.
     system_tmp = Path(tempfile.mkdtemp(prefix="koss-test-"))
     home = root / "home"
@@ -202,11 +206,12 @@ def test_a_killed_run_should_leave_no_password_in_any_folder(
 def test_sigterm_should_stop_a_run_as_ctrl_c_does(
     portal: ControlClient, portal_server: PortalServer, koss_env: Callable[..., KossEnv]
 ) -> None:
+    # Long by design: a real process stopped by a signal in the middle of its run.
     env = koss_env(**crash.SETTINGS)
     keyring_file = env.root / "keyring.json"
     filekeyring.write(keyring_file, {USER_ID: CANARY})
     portal.update_account(USER_ID, password=CANARY)
-    portal.add_fault("mypage", "delay", delay_seconds=8)
+    portal.add_fault("mypage", "delay", delay_seconds=HELD_SECONDS)
     log = env.root / "terminated.log"
 
     process = crash.start(env.config, crash.process_env(keyring_file), log)

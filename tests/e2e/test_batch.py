@@ -53,14 +53,14 @@ def seed(portal: ControlClient, env: KossEnv) -> Path:
 
 
 def test_batch_should_report_each_account_and_go_on_after_failures(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     env = koss_env(retry={"attempts": 2}, concurrency=2)
     accounts = seed(portal, env)
     # One account's download meets a portal error once: that account retries and succeeds.
     portal.add_fault("download", "http_500", times=1)
 
-    first = cli(
+    first = quick_cli(
         "--config", str(env.config), "batch", str(accounts), "--once-per", "month", "--json"
     )
 
@@ -96,7 +96,7 @@ def test_batch_should_report_each_account_and_go_on_after_failures(
 
     # The same month again: every account that has its file is skipped without a browser.
     login_posts = len(portal.journal(method="POST", screen="login"))
-    second = cli(
+    second = quick_cli(
         "--config", str(env.config), "batch", str(accounts), "--once-per", "month", "--json"
     )
     assert second.code == EXIT_BATCH_PARTIAL  # the two failed accounts are tried again
@@ -117,15 +117,16 @@ def test_batch_should_report_each_account_and_go_on_after_failures(
 
 
 def test_batch_should_start_no_browser_when_the_month_is_complete(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli, quick_cli: Cli
 ) -> None:
     env = koss_env()
     accounts = env.root / "accounts.toml"
     accounts.write_text('[[accounts]]\nuser_id = "KNAB1234"\n', encoding="utf-8")
     env.store.set_password("KNAB1234", SecretStr("Keiji2019"))
-    assert cli("--config", str(env.config), "batch", str(accounts)).code == 0
+    assert quick_cli("--config", str(env.config), "batch", str(accounts)).code == 0
     requests = len(portal.journal())
 
+    # As the command runs: no shared browser, it would launch one of its own.
     again = cli(
         "--config", str(env.config), "batch", str(accounts), "--once-per", "month", "--json"
     )

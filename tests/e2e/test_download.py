@@ -53,11 +53,11 @@ def test_download_should_save_the_file_with_a_valid_password(
 
 
 def test_download_should_change_an_expired_password_and_keep_both_in_the_keyring(
-    portal: ControlClient, env: KossEnv, cli: Cli
+    portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
     portal.update_account(USER_ID, password_age_days=60)
 
-    result = cli("--config", str(env.config), "download", "--json")
+    result = quick_cli("--config", str(env.config), "download", "--json")
 
     assert result.code == 0, result.stderr
     new = portal.get_account(USER_ID)["password"]
@@ -73,13 +73,13 @@ def test_download_should_change_an_expired_password_and_keep_both_in_the_keyring
 
 
 def test_download_should_stop_after_one_attempt_with_a_wrong_password(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     env = koss_env()
     env.store.set_password(USER_ID, SecretStr("Wrong12345"))
 
-    first = cli("--config", str(env.config), "download")
-    second = cli("--config", str(env.config), "download")
+    first = quick_cli("--config", str(env.config), "download")
+    second = quick_cli("--config", str(env.config), "download")
 
     assert first.code == LoginRejected.exit_code
     assert "login_rejected" in first.stderr
@@ -91,11 +91,11 @@ def test_download_should_stop_after_one_attempt_with_a_wrong_password(
 
 
 def test_download_should_report_a_locked_account(
-    portal: ControlClient, env: KossEnv, cli: Cli
+    portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
     portal.update_account(USER_ID, locked=True)
 
-    result = cli("--config", str(env.config), "download", "--json")
+    result = quick_cli("--config", str(env.config), "download", "--json")
 
     assert result.code == AccountLocked.exit_code
     assert result.json()["error"]["code"] == "account_locked"
@@ -105,13 +105,13 @@ def test_download_should_report_a_locked_account(
 
 
 def test_download_should_fail_without_changing_when_on_expired_is_fail(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     env = koss_env(on_expired="fail")
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
     portal.update_account(USER_ID, password_age_days=61)
 
-    result = cli("--config", str(env.config), "download")
+    result = quick_cli("--config", str(env.config), "download")
 
     assert result.code == PasswordExpired.exit_code
     assert portal.get_account(USER_ID)["password"] == PASSWORD
@@ -120,9 +120,9 @@ def test_download_should_fail_without_changing_when_on_expired_is_fail(
 
 
 def test_change_password_should_rotate_through_the_login_screen_link(
-    portal: ControlClient, env: KossEnv, cli: Cli
+    portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
-    result = cli("--config", str(env.config), "change-password")
+    result = quick_cli("--config", str(env.config), "change-password")
 
     assert result.code == 0, result.stderr
     new = portal.get_account(USER_ID)["password"]
@@ -135,13 +135,13 @@ def test_change_password_should_rotate_through_the_login_screen_link(
 
 
 def test_download_should_finish_a_rotation_interrupted_after_the_portal_took_it(
-    portal: ControlClient, env: KossEnv, cli: Cli
+    portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
     # A crash after 変更 was accepted but before the keyring promoted the pending password.
     portal.update_account(USER_ID, password="Pend1ngNew22")
     env.store.begin_rotation(USER_ID, SecretStr("Pend1ngNew22"))
 
-    result = cli("--config", str(env.config), "download")
+    result = quick_cli("--config", str(env.config), "download")
 
     assert result.code == 0, result.stderr
     current = env.store.current(USER_ID)
@@ -151,12 +151,12 @@ def test_download_should_finish_a_rotation_interrupted_after_the_portal_took_it(
 
 
 def test_download_should_drop_a_pending_password_the_portal_never_took(
-    portal: ControlClient, env: KossEnv, cli: Cli
+    portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
     # A crash after the pending password was stored but before 変更 was pressed.
     env.store.begin_rotation(USER_ID, SecretStr("NeverSent123"))
 
-    result = cli("--config", str(env.config), "download")
+    result = quick_cli("--config", str(env.config), "download")
 
     assert result.code == 0, result.stderr
     current = env.store.current(USER_ID)
@@ -166,16 +166,17 @@ def test_download_should_drop_a_pending_password_the_portal_never_took(
 
 
 def test_download_should_keep_an_earlier_file_of_the_same_month_in_versions(
-    portal: ControlClient, env: KossEnv, cli: Cli
+    portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
-    assert cli("--config", str(env.config), "download").code == 0
+    # Long by design: four whole downloads of the same month.
+    assert quick_cli("--config", str(env.config), "download").code == 0
     [first] = env.workbooks()
     before = first.read_bytes()
 
-    same = cli("--config", str(env.config), "download", "--json")  # the same bytes again
-    said = cli("--config", str(env.config), "download")
+    same = quick_cli("--config", str(env.config), "download", "--json")  # the same bytes again
+    said = quick_cli("--config", str(env.config), "download")
     portal.advance_clock(days=1)  # the mock's file of the next day differs
-    assert cli("--config", str(env.config), "download").code == 0
+    assert quick_cli("--config", str(env.config), "download").code == 0
 
     assert "Unchanged (the same file as before):" in said.stdout
     assert "Saved:" not in said.stdout
@@ -194,11 +195,12 @@ def test_download_should_keep_an_earlier_file_of_the_same_month_in_versions(
 
 
 def test_download_once_per_month_should_not_start_a_browser_the_second_time(
-    portal: ControlClient, env: KossEnv, cli: Cli
+    portal: ControlClient, env: KossEnv, cli: Cli, quick_cli: Cli
 ) -> None:
-    assert cli("--config", str(env.config), "download", "--once-per", "month").code == 0
+    assert quick_cli("--config", str(env.config), "download", "--once-per", "month").code == 0
     requests = len(portal.journal())
 
+    # As the command runs: no shared browser, it would launch one of its own.
     again = cli("--config", str(env.config), "download", "--once-per", "month", "--json")
 
     assert again.code == 0
@@ -208,19 +210,21 @@ def test_download_once_per_month_should_not_start_a_browser_the_second_time(
 
 
 def test_download_should_use_a_direct_login_url_when_configured(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli, base_url: str
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli, base_url: str
 ) -> None:
     env = koss_env(mypage_url=f"{base_url}/mypage/login")
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
 
-    assert cli("--config", str(env.config), "download").code == 0
+    assert quick_cli("--config", str(env.config), "download").code == 0
 
     assert not portal.journal(screen="top")
     assert len(env.workbooks()) == 1
 
 
-def test_info_should_read_the_user_tables(portal: ControlClient, env: KossEnv, cli: Cli) -> None:
-    result = cli("--config", str(env.config), "info", "--json")
+def test_info_should_read_the_user_tables(
+    portal: ControlClient, env: KossEnv, quick_cli: Cli
+) -> None:
+    result = quick_cli("--config", str(env.config), "info", "--json")
 
     assert result.code == 0, result.stderr
     data = result.json()["result"]

@@ -23,9 +23,9 @@ def english_afterwards() -> object:
 
 
 def test_download_should_speak_japanese_with_lang_ja(
-    portal: ControlClient, env: KossEnv, cli: Cli
+    portal: ControlClient, env: KossEnv, quick_cli: Cli
 ) -> None:
-    result = cli("--config", str(env.config), "download", "--lang", "ja")
+    result = quick_cli("--config", str(env.config), "download", "--lang", "ja")
 
     assert result.code == 0, result.stderr
     assert "ログインしています…" in result.stderr
@@ -36,7 +36,7 @@ def test_download_should_speak_japanese_with_lang_ja(
 def test_download_should_speak_japanese_in_a_japanese_locale(
     portal: ControlClient,
     koss_env: Callable[..., KossEnv],
-    cli: Cli,
+    quick_cli: Cli,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LANG", "ja_JP.UTF-8")
@@ -45,7 +45,7 @@ def test_download_should_speak_japanese_in_a_japanese_locale(
     env = koss_env()
     env.store.set_password(USER_ID, SecretStr("Wrong12345"))
 
-    result = cli("--config", str(env.config), "download")
+    result = quick_cli("--config", str(env.config), "download")
 
     assert result.code == 10
     [line] = result.stderr.splitlines()[-1:]
@@ -54,11 +54,11 @@ def test_download_should_speak_japanese_in_a_japanese_locale(
 
 
 def test_download_should_speak_english_with_lang_en(
-    portal: ControlClient, env: KossEnv, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    portal: ControlClient, env: KossEnv, quick_cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LANG", "ja_JP.UTF-8")
 
-    result = cli("--config", str(env.config), "download", "--lang", "en")
+    result = quick_cli("--config", str(env.config), "download", "--lang", "en")
 
     assert result.code == 0, result.stderr
     assert "Logging in…" in result.stderr

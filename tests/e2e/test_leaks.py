@@ -142,6 +142,8 @@ def test_successful_flows_should_leave_no_password_anywhere(
     cli: Callable[..., CliResult],
     shared_browser: SharedBrowser,
 ) -> None:
+    # Long by design: every successful flow (download, each rotation, credentials) with the
+    # fullest traces, all of which the leak scan reads.
     # Traces as full as they come (the DOM at every step, the pages' bodies): the most to leak.
     env = koss_env(keep_success_artifacts=True, trace_snapshots="always")
     for user_id, (_, keyring_pw, _, _) in ACCOUNTS.items():
@@ -185,6 +187,8 @@ def test_failing_flows_should_leave_evidence_but_no_password(
     cli: Callable[..., CliResult],
     shared_browser: SharedBrowser,
 ) -> None:
+    # Long by design: every way a run can fail with a password typed in, each a retried run
+    # with its evidence kept, one waiting out a login the portal never answers.
     # The default traces: the first attempt's without the DOM, the retry's with it.
     env = koss_env(retry={"attempts": 2}, timeouts={"action_seconds": 3, "navigation_seconds": 3})
     for user_id, (_, keyring_pw, _, _) in ACCOUNTS.items():

@@ -94,6 +94,8 @@ def test_budget_refusal_should_name_the_remedy_and_credentials_set_should_reset_
 def test_a_refused_new_password_should_never_shadow_the_working_current_one(
     portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
+    # Long by design: RUNS whole runs, each a login, a refused 変更 and the evidence of a
+    # failure, twice the lock-out threshold, as a month of daily runs could pile them up.
     # The portal refuses every password koss-rpa generates (its policy asks for 20 characters,
     # the settings say 16): each run logs in, is asked for a new password, is refused.
     env = koss_env()

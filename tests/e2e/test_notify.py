@@ -81,6 +81,7 @@ def test_batch_should_notify_each_problem_the_rotation_and_the_summary_once_a_da
     hook: JsonReceiver,
     mail: MailReceiver,
 ) -> None:
+    # Long by design: three batch runs of several accounts, with a failing download retried.
     env = koss_env(
         retry={"attempts": 2},
         concurrency=1,

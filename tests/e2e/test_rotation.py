@@ -19,12 +19,12 @@ Cli = Callable[..., CliResult]
 
 
 def test_download_should_rotate_a_password_older_than_rotate_after_days(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     env = koss_env(rotate_after_days=50)
     env.store.set_password(USER_ID, SecretStr(PASSWORD), datetime.now(UTC) - timedelta(days=55))
 
-    result = cli("--config", str(env.config), "download", "--json")
+    result = quick_cli("--config", str(env.config), "download", "--json")
 
     assert result.code == 0, result.stderr
     assert result.json()["result"]["rotated"] is True
@@ -40,12 +40,12 @@ def test_download_should_rotate_a_password_older_than_rotate_after_days(
 
 
 def test_download_should_not_rotate_a_young_password(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     env = koss_env(rotate_after_days=50)
     env.store.set_password(USER_ID, SecretStr(PASSWORD), datetime.now(UTC) - timedelta(days=10))
 
-    result = cli("--config", str(env.config), "download", "--json")
+    result = quick_cli("--config", str(env.config), "download", "--json")
 
     assert result.code == 0, result.stderr
     assert result.json()["result"]["rotated"] is False
@@ -54,7 +54,7 @@ def test_download_should_not_rotate_a_young_password(
 
 
 def test_rotation_should_run_the_notify_command_without_the_password(
-    portal: ControlClient, koss_env: Callable[..., KossEnv], cli: Cli
+    portal: ControlClient, koss_env: Callable[..., KossEnv], quick_cli: Cli
 ) -> None:
     record = koss_env().root / "notified.json"
     script = (
@@ -66,7 +66,7 @@ def test_rotation_should_run_the_notify_command_without_the_password(
     env.store.set_password(USER_ID, SecretStr(PASSWORD))
     portal.update_account(USER_ID, password_age_days=61)
 
-    assert cli("--config", str(env.config), "download").code == 0
+    assert quick_cli("--config", str(env.config), "download").code == 0
 
     notified = json.loads(record.read_text(encoding="utf-8"))
     assert notified["KOSS_EVENT"] == "password_rotated"

@@ -51,6 +51,7 @@ def test_run_lock_should_refuse_a_second_run_and_recover_the_lock_of_a_killed_on
     koss_env: Callable[..., KossEnv],
     keyring_file: Path,
 ) -> None:
+    # Long by design: real processes (the lock is between processes), one of them killed.
     env = koss_env(**crash.SETTINGS)
     portal.update_account(USER_ID, password_age_days=61)
     stall_file = env.root / "stalled"

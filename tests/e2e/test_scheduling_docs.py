@@ -107,6 +107,8 @@ def store_password(home: Path) -> None:
 def test_cron_line_should_download_once_a_month_with_the_cryptfile_keyring(
     home: Path, portal: ControlClient
 ) -> None:
+    # Long by design: three processes as cron starts them (credentials set, then the line
+    # twice), each unlocking keyrings.cryptfile and the first launching its own Chromium.
     store_password(home)
 
     first = run(["/bin/sh", "-c", cron_command()], cron_env(home), stdin="")
@@ -140,6 +142,8 @@ def test_cron_line_should_say_which_variable_is_missing_for_the_cryptfile_keyrin
 
 
 def test_systemd_units_should_run_the_same_job(home: Path, portal: ControlClient) -> None:
+    # Long by design: two processes as systemd starts them (credentials set, the unit's
+    # ExecStart), each unlocking keyrings.cryptfile, the second launching its own Chromium.
     unit_text, timer_text = blocks("ini")
     unit = configparser.ConfigParser(interpolation=None)
     timer = configparser.ConfigParser(interpolation=None)

@@ -112,6 +112,11 @@ def test_a_command_without_a_browser_should_start_no_driver(
     assert EARLY not in done.stderr
 
 
+#: How long the mock holds the file back: the signal is sent as soon as the request is seen,
+#: and the process takes it at once; what is left of the hold, the mock then waits out.
+HELD_SECONDS = 5
+
+
 @pytest.mark.parametrize("whole_group", [False, True], ids=["process", "process-group"])
 def test_ctrl_c_in_the_middle_of_a_download_should_exit_as_interrupted(
     portal: ControlClient,
@@ -128,7 +133,7 @@ def test_ctrl_c_in_the_middle_of_a_download_should_exit_as_interrupted(
     # Held long enough for the signal to land while the file is on its way, short enough for
     # the mock to be idle again soon after (the request goes on after the robot is gone).
     write_config(env.config, {**_config(env.config), "timeouts": {"download_seconds": 30}})
-    portal.slow_down(8, "download")
+    portal.slow_down(HELD_SECONDS, "download")
     log = tmp_path / "run.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

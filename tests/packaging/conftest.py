@@ -144,6 +144,14 @@ def _pip_install(
     )
 
 
+#: What the venvs here take between them beyond the wheel's own requirements: the `mock`
+#: extra and the tester's pytest. The cache is filled for all of them in one go, the first time
+#: any venv misses something, so the other venvs find theirs there (one resolution against the
+#: package index on a clean checkout instead of one per venv).
+FILLED_EXTRAS = "[mock]"
+FILLED_ALSO = ("pytest",)
+
+
 def make_venv(folder: Path, wheel: Path, extras: str, cache: Path, *also: str) -> Venv:
     """A new venv at `folder` with `wheel[extras]` (and the requirements `also`) and their
     dependencies, from the cache (filled from the package index when it lacks something)."""
@@ -151,6 +159,7 @@ def make_venv(folder: Path, wheel: Path, extras: str, cache: Path, *also: str) -
     requirements = [f"{wheel}{extras}", *also]
     done = _pip_install(folder, requirements, cache)
     if done.returncode != 0:
+        wanted = sorted({*requirements, f"{wheel}{FILLED_EXTRAS}", *FILLED_ALSO})
         # Filled through a folder of its own: pip copies every wheel it uses into the
         # wheel folder, the project's own too, which must never land in the cache.
         fresh = Path(tempfile.mkdtemp(prefix="koss-rpa-wheels-", dir=cache.parent))
@@ -166,7 +175,7 @@ def make_venv(folder: Path, wheel: Path, extras: str, cache: Path, *also: str) -
                     fresh,
                     "--find-links",
                     cache,
-                    *requirements,
+                    *wanted,
                 )
             )
             for built in fresh.glob("*.whl"):

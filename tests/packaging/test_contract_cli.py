@@ -15,6 +15,8 @@ pytestmark = PACKAGING
 
 
 def test_stock_schemathesis_should_find_nothing(mock_venv: Venv, elsewhere: Path) -> None:
+    # Long by design: the stock schemathesis CLI with its default examples and every check
+    # over every operation of the control API, as a tester runs it.
     env = clean_env()
     portal = subprocess.Popen(
         [str(mock_venv.bin / "koss-mock-portal"), "--port", "0"],

@@ -1,15 +1,20 @@
 """Hints that fit the installer: the built wheel in fresh venvs marked the way pip, `uv pip`,
 `uv tool` and pipx leave them (INSTALLER, `uv-receipt.toml`, `pipx_metadata.json`), with a PATH
-on which neither `pip` nor `playwright` is found."""
+on which neither `pip` nor `playwright` is found.
+
+The four installers share the session's venv without extras (`plain_venv`): each test leaves its
+installer's marks in it and takes them away again, so the venv is built once, not four times."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.packaging.conftest import PACKAGING, Dist, Venv, make_venv
+from tests.packaging.conftest import PACKAGING, Venv
 
 pytestmark = PACKAGING
 
@@ -22,27 +27,35 @@ INSTALLERS = {
 }
 
 
-def mark_as(venv: Venv, files: dict[str, str]) -> None:
-    """Leave the marks an installer leaves: INSTALLER in the dist-info, the rest at the root."""
-    for name, text in files.items():
-        if name == "INSTALLER":
-            [dist_info] = venv.path.glob("lib/python*/site-packages/koss_rpa-*.dist-info")
-            (dist_info / name).write_text(text + "\n", encoding="utf-8")
-        else:
-            (venv.path / name).write_text(text, encoding="utf-8")
+@contextmanager
+def marked_as(venv: Venv, files: dict[str, str]) -> Iterator[None]:
+    """Leave the marks an installer leaves (INSTALLER in the dist-info, the rest at the root)
+    for the block, then the venv as pip made it again."""
+    [dist_info] = venv.path.glob("lib/python*/site-packages/koss_rpa-*.dist-info")
+    installer = dist_info / "INSTALLER"
+    as_pip_left_it = installer.read_bytes()
+    try:
+        for name, text in files.items():
+            target = installer if name == "INSTALLER" else venv.path / name
+            target.write_text(text + "\n" if name == "INSTALLER" else text, encoding="utf-8")
+        yield
+    finally:
+        installer.write_bytes(as_pip_left_it)
+        for name in files:
+            if name != "INSTALLER":
+                (venv.path / name).unlink(missing_ok=True)
 
 
 @pytest.mark.parametrize("how", list(INSTALLERS))
 def test_hints_should_name_the_installers_command(
-    how: str,
-    dist: Dist,
-    wheel_cache: Path,
-    tmp_path: Path,
-    elsewhere: Path,
+    how: str, plain_venv: Venv, tmp_path: Path, elsewhere: Path
 ) -> None:
     files, command = INSTALLERS[how]
-    venv = make_venv(tmp_path / f"venv-{how}", dist.wheel, "", wheel_cache)
-    mark_as(venv, files)
+    with marked_as(plain_venv, files):
+        _check_hints(how, plain_venv, command, tmp_path, elsewhere)
+
+
+def _check_hints(how: str, venv: Venv, command: str, tmp_path: Path, elsewhere: Path) -> None:
     # Venv.run puts the venv's bin first on PATH, as an activated venv has it; under uv tool
     # or pipx only the tool's own commands are linked onto PATH, which the hints cannot see.
     env = {"KOSS_LANG": "en", "PATH": os.defpath}

@@ -102,6 +102,7 @@ def test_example_project_should_pass_with_the_documented_fixtures(project: Path)
 
 
 def test_example_project_should_get_one_portal_per_xdist_worker(project: Path) -> None:
+    # Long by design: a pytest of its own with two xdist workers, each starting a portal.
     (project / "test_workers.py").write_text(WORKERS_TEST, encoding="utf-8")
     os.mkfifo(project / "rendezvous")
     # --dist each: both workers run the test, at the same time.
