@@ -15,6 +15,7 @@ from koss_rpa.i18n import _
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
 
 
 class JsonObject:
@@ -88,19 +89,19 @@ class Output:
         if self.quiet or self.as_json:
             return
         who = f"[{step.user_id}] " if step.user_id else ""
-        self._say(f"→ {who}{step.message}", stderr=True)
+        self.say(f"→ {who}{step.message}", stderr=True)
 
     def line(self, text: str) -> None:
         if not self.as_json:
-            self._say(text)
+            self.say(text)
 
     def check(self, ok: bool, text: str, remedy: str = "") -> None:
         if self.as_json:
             return
         mark = "✓" if ok else "✗"
-        self._say(f"{mark} {text}" + (f"\n    → {remedy}" if remedy and not ok else ""))
+        self.say(f"{mark} {text}" + (f"\n    → {remedy}" if remedy and not ok else ""))
 
-    def _say(self, text: str, *, stderr: bool = False) -> None:
+    def say(self, text: str, *, stderr: bool = False) -> None:
         """One line of plain text, as `out` / `err` print it (`markup=False`): written as it
         is where rich would change nothing (`said_as_is`), else through rich — always through
         the console once there is one (made, or given, as tests do)."""
@@ -120,7 +121,7 @@ class Output:
         """A failure: its JSON object with --json, and its line on stderr."""
         if self.as_json:
             self.json.fail(command, exc.code, exc.exit_code, str(exc))
-        self._say(_("error [{code}]: {message}").format(code=exc.code, message=exc), stderr=True)
+        self.say(_("error [{code}]: {message}").format(code=exc.code, message=exc), stderr=True)
 
 
 def said_as_is(text: str, stream: TextIO) -> bool:
@@ -150,30 +151,34 @@ class BatchDisplay:
     """Progress of a batch: a live bar per account on a terminal, plain lines otherwise."""
 
     def __init__(self, output: Output, labels: dict[str, str]) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
         self.output = output
         self.labels = labels
-        self.live = output.err.is_terminal and not output.as_json and not output.quiet
-        self.progress = Progress(
-            TextColumn("{task.fields[who]}"),
-            BarColumn(bar_width=12),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=output.err,
-            disable=not self.live,
-        )
+        # --json and quiet first: they ask no console (nor import rich).
+        self.live = not output.as_json and not output.quiet and output.err.is_terminal
+        self.progress: Progress | None = None
+        if self.live:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("{task.fields[who]}"),
+                BarColumn(bar_width=12),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=output.err,
+            )
         self.tasks: dict[str, Any] = {}
 
     def __enter__(self) -> BatchDisplay:
-        self.progress.start()
-        for user_id, label in self.labels.items():
-            who = f"{user_id} {label}".strip()
-            self.tasks[user_id] = self.progress.add_task(_("waiting"), total=1, who=who)
+        if self.progress is not None:
+            self.progress.start()
+            for user_id, label in self.labels.items():
+                who = f"{user_id} {label}".strip()
+                self.tasks[user_id] = self.progress.add_task(_("waiting"), total=1, who=who)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.progress is not None:
+            self.progress.stop()
 
     def started(self, entry: Any) -> None:
         self._update(entry.user_id, _("starting"))
@@ -191,10 +196,10 @@ class BatchDisplay:
         self._update(report.user_id, text, done=True)
 
     def _update(self, user_id: str, text: str, done: bool = False) -> None:
-        if self.live:
+        if self.progress is not None:
             self.progress.update(self.tasks[user_id], description=text, completed=1 if done else 0)
         elif not (self.output.as_json or self.output.quiet):
-            self.output.err.print(f"[{user_id}] {text}", markup=False)
+            self.output.say(f"[{user_id}] {text}", stderr=True)
 
     def summary(self, report: Any) -> None:
         if self.output.as_json:

@@ -298,9 +298,9 @@ def tell_once(
 
 def warn_notify_failures(out: Output, failures: list[str]) -> None:
     for failure in failures:
-        out.err.print(
+        out.say(
             _("warning: a notification could not be sent: {failure}").format(failure=failure),
-            markup=False,
+            stderr=True,
         )
 
 

@@ -131,3 +131,19 @@ def _printed_by_rich(text: str) -> str:
     file = io.StringIO()
     Console(file=file, highlight=False, soft_wrap=True).print(text, markup=False)
     return file.getvalue()
+
+
+def test_a_batch_display_with_json_should_make_no_console(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A `--json` batch prints its one JSON object alone: no console is made for it (nor rich
+    imported in the program)."""
+    output = Output(as_json=True)
+    with BatchDisplay(output, {"KNAB1234": ""}) as display:
+        assert not display.live
+        display.step(Step("KNAB1234", "login", "Logging in…"))
+        display.finished(_report().accounts[0])
+    display.summary(_report())
+
+    assert not {"out", "err"} & set(output.__dict__)
+    assert capsys.readouterr() == ("", "")
