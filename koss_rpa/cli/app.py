@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -27,6 +28,7 @@ from koss_rpa.cli.args import (
     global_value,
     hoist_globals,
     invocation,
+    leading_command,
 )
 from koss_rpa.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, KossError
 from koss_rpa.i18n import _, set_language
@@ -123,7 +125,7 @@ def _main(argv: list[str] | None) -> int:
         inv.json_failure(args, "usage", EXIT_USAGE, str(exc))
         return EXIT_USAGE
     try:
-        command = help_.localized(app)
+        command = help_.localized(app, only=_only_command(args))
         result = command(args=args, prog_name="koss-rpa", standalone_mode=False, obj=inv)
     except KossError as exc:
         inv.as_json = inv.as_json or as_json
@@ -149,6 +151,19 @@ def _main(argv: list[str] | None) -> int:
         inv.json_failure(args, "internal", EXIT_INTERNAL, message)
         return EXIT_INTERNAL
     return _finish(inv, args, result if isinstance(result, int) else 0)
+
+
+def _only_command(args: list[str]) -> str | None:
+    """The one command the click tree needs to hold for `args` (`help_.localized`): the
+    command the line runs; None (the whole tree) when something else may come first, such as
+    `--help`, or when the shell asks for completions (of any command)."""
+    if _COMPLETE_VAR in os.environ:
+        return None
+    return leading_command(args)
+
+
+#: click's variable of shell completion for the program `koss-rpa`.
+_COMPLETE_VAR = "_KOSS_RPA_COMPLETE"
 
 
 def _finish(inv: Invocation, args: list[str], code: int) -> int:

@@ -82,6 +82,20 @@ def command_name(args: list[str]) -> str:
     return "koss-rpa"
 
 
+def leading_command(args: list[str]) -> str | None:
+    """The command word of hoisted `args` when nothing but global options (and their values)
+    stands before it; None otherwise (`--help`, an unknown option, no command)."""
+    words = iter(args)
+    for word in words:
+        if word in GLOBAL_FLAGS or (word.split("=", 1)[0] in GLOBAL_VALUED and "=" in word):
+            continue
+        if word in GLOBAL_VALUED:
+            next(words, None)
+            continue
+        return None if word.startswith("-") else word
+    return None
+
+
 @dataclass
 class Invocation:
     """One run of `koss-rpa`: its global options, and its one JSON object (`--json`)."""

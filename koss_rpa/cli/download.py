@@ -58,7 +58,7 @@ def download(
     else:
         out.line(_("Saved: {path}").format(path=result.path))
     for warning in result.warnings:
-        out.err.print(_("warning: {warning}").format(warning=warning), markup=False)
+        out.say(_("warning: {warning}").format(warning=warning), stderr=True)
     out.result("download", result.to_json())
 
 

@@ -13,6 +13,7 @@ README's and the docs' tables); every command's points at it.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -221,7 +222,8 @@ def exit_code_rows() -> list[tuple[int, str]]:
 def exit_code_table() -> str:
     """The epilog of `koss-rpa --help`: the exit codes, one a line."""
     # --help names this installation's commands; the README's tables keep the plain ones.
-    rows = "\n".join(f"  {code:>3}  {fit_hints(text)}" for code, text in exit_code_rows())
+    # `fit_hints` once for the whole table: each call reads the installation's metadata.
+    rows = fit_hints("\n".join(f"  {code:>3}  {text}" for code, text in exit_code_rows()))
     documents = _("Documents: koss-rpa docs (where each is installed; NAME --show prints one).")
     return NO_REWRAP + _("Exit codes:") + "\n" + rows + "\n\n" + documents
 
@@ -301,9 +303,13 @@ def _texts(command: Any) -> Iterator[tuple[Any, str, str]]:
                 yield param, "help", param.help
 
 
-def localized(app: typer.Typer) -> Callable[..., Any]:
-    """The click command of `app`, its help in the current language, exit codes as epilogs."""
-    command = typer.main.get_command(app)
+def localized(app: typer.Typer, only: str | None = None) -> Callable[..., Any]:
+    """The click command of `app`, its help in the current language, exit codes as epilogs.
+
+    With `only` (a command or group of `app`), the tree holds that one alone under the top
+    level: a run of that command parses and behaves the same, and Typer does not inspect the
+    signature of every other command first (`cli.app.main` passes the command it runs)."""
+    command = typer.main.get_command(app if only is None else narrowed(app, only))
     for node, attribute, text in list(_texts(command)):
         setattr(node, attribute, translate_help(text))
     table = exit_code_table()
@@ -316,6 +322,23 @@ def localized(app: typer.Typer) -> Callable[..., Any]:
         if help_option is not None and help_option.help:
             help_option.help = _(help_option.help)
     return command
+
+
+def narrowed(app: typer.Typer, name: str) -> typer.Typer:
+    """`app` with its callback and only its command or group `name`; `app` itself when it has
+    none of that name (click then says so, with the names it has)."""
+    commands = [
+        info
+        for info in app.registered_commands
+        if (info.name or typer.main.get_command_name(getattr(info.callback, "__name__", "")))
+        == name
+    ]
+    groups = [info for info in app.registered_groups if info.name == name]
+    if not commands and not groups:
+        return app
+    narrow = copy.copy(app)
+    narrow.registered_commands, narrow.registered_groups = commands, groups
+    return narrow
 
 
 def help_msgids(app: typer.Typer | None = None) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import html.entities
+import importlib
 import json
 import logging
 import os
@@ -32,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 from pydantic import SecretStr
@@ -157,6 +159,64 @@ def _base64_cores(secret: bytes) -> list[bytes]:
     return cores
 
 
+def first_byte_guard(pattern: bytes) -> bytes:
+    """`pattern`, matching the same, with a look at the first byte in front: the regex engine
+    then passes over a byte that no match can start with (in a trace, nearly every byte)
+    without trying each of the pattern's alternatives there. `pattern` itself when the bytes a
+    match may start with are not known for sure."""
+    first = _first_bytes(pattern)
+    if first is None:
+        return pattern
+    return (
+        b"(?=[" + b"".join(re.escape(bytes([b])) for b in sorted(first)) + b"])(?:" + pattern + b")"
+    )
+
+
+def _first_bytes(pattern: bytes) -> set[int] | None:
+    """The bytes every match of `pattern` starts with one of; None when unsure (a part that
+    may match nothing, an anchor, a flag, a class this does not read)."""
+    try:  # the regex parser of the standard library (Python ≥ 3.11), not a public interface
+        parser = importlib.import_module("re._parser")
+        constants = importlib.import_module("re._constants")
+        parsed = parser.parse(pattern)
+    except (ImportError, AttributeError, re.error):
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    return _first_of(list(parsed), constants)
+
+
+def _first_of(items: list[tuple[Any, Any]], c: Any) -> set[int] | None:
+    if not items:
+        return None  # an empty alternative matches nothing
+    op, av = items[0]
+    if op is c.LITERAL:
+        return {av}
+    if op is c.IN:
+        found: set[int] = set()
+        for kind, value in av:
+            if kind is c.LITERAL:
+                found.add(value)
+            elif kind is c.RANGE:
+                found.update(range(value[0], value[1] + 1))
+            else:  # NEGATE, CATEGORY, …
+                return None
+        return found
+    if op is c.BRANCH:
+        union: set[int] = set()
+        for alternative in av[1]:
+            first = _first_of(list(alternative), c)
+            if first is None:
+                return None
+            union |= first
+        return union
+    if op is c.SUBPATTERN and not av[1] and not av[2]:  # a group without flags
+        return _first_of(list(av[3]), c)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+        return _first_of(list(av[2]), c)
+    return None
+
+
 class Redactor:
     """Knows the secrets of a run and blanks them out of any text written anywhere, in any
     encoding (see `secret_pattern`)."""
@@ -180,7 +240,7 @@ class Redactor:
             if self._pattern is None and self._secrets:
                 ordered = sorted(self._secrets, key=len, reverse=True)  # the longest first
                 self._pattern = re.compile(
-                    b"|".join(b"(?:" + secret_pattern(s) + b")" for s in ordered)
+                    first_byte_guard(b"|".join(b"(?:" + secret_pattern(s) + b")" for s in ordered))
                 )
             return self._pattern
 

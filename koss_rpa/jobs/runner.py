@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -196,17 +197,18 @@ def run_account_job(
             return done, output()
 
     def prepare() -> tuple[Settings, str, Job[R], Output, Any]:
-        from koss_rpa.account.locks import account_lock_file, acquire_account_lock
-        from koss_rpa.account.preflight import preflight
+        with uncollected_imports():
+            from koss_rpa.account.locks import account_lock_file, acquire_account_lock
+            from koss_rpa.account.preflight import preflight
 
-        settings, user_id = account()
-        month = storage.month_of(datetime.now(UTC)) if job.saves_file else None
-        try:
-            preflight(settings, user_id, month)
-        except BusinessError as exc:  # e.g. no password stored: a scheduled run needs a person
-            tell_before_the_run(settings, user_id, exc, output())
-            raise
-        flow = job.load()
+            settings, user_id = account()
+            month = storage.month_of(datetime.now(UTC)) if job.saves_file else None
+            try:
+                preflight(settings, user_id, month)
+            except BusinessError as exc:  # e.g. no password stored: a person must act
+                tell_before_the_run(settings, user_id, exc, output())
+                raise
+            flow = job.load()
         out = output()
         lock = account_lock_file(settings.state_dir, user_id, service=settings.keyring_service)
         acquire_account_lock(lock, user_id, settings.lock_wait_seconds)
@@ -229,6 +231,23 @@ def run_account_job(
 
     with scratch.private_tmp():
         return asyncrun.run(go())
+
+
+@contextlib.contextmanager
+def uncollected_imports() -> Iterator[None]:
+    """The garbage collector off while a block imports what lives as long as the program (the
+    settings, the keyring, the flows: imported while Playwright's driver starts), then those
+    objects out of its reach, as `koss_rpa.cli.entry` does after its imports: each collection
+    would otherwise walk them again. Nothing changes when the collector was off already."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 async def _run_telling_people(
@@ -298,9 +317,9 @@ def tell_once(
 
 def warn_notify_failures(out: Output, failures: list[str]) -> None:
     for failure in failures:
-        out.err.print(
+        out.say(
             _("warning: a notification could not be sent: {failure}").format(failure=failure),
-            markup=False,
+            stderr=True,
         )
 
 

@@ -8,7 +8,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
+import typer.main
 
 from koss_rpa import errors
 from koss_rpa.cli import help as help_
@@ -148,3 +150,63 @@ def test_demo_without_the_extra_should_exit_with_component_missing(
         "error [component_missing]: The demo needs the bundled mock portal: "
         f"{install_command()}."  # this installation's command (mock_portal.extra)
     ]
+
+
+def _commands_and_groups() -> list[str]:
+    from koss_rpa.cli.app import app
+
+    return [
+        info.name or typer.main.get_command_name(info.callback.__name__)  # type: ignore[union-attr]
+        for info in app.registered_commands
+    ] + [str(info.name) for info in app.registered_groups]
+
+
+@pytest.mark.parametrize("name", _commands_and_groups())
+def test_a_tree_narrowed_to_one_command_should_give_that_command_as_the_whole_tree_does(
+    name: str,
+) -> None:
+    """What `cli.app.main` runs a command with: the same help (the command's and every
+    subcommand's), options and global options as in the whole tree."""
+    from koss_rpa.cli.app import app
+
+    whole = help_.localized(app)
+    narrow = help_.localized(app, only=name)
+    assert list(narrow.commands) == [name]  # type: ignore[attr-defined]
+    assert _described(narrow.commands[name]) == _described(whole.commands[name])  # type: ignore[attr-defined]
+    assert [p.opts for p in narrow.params] == [p.opts for p in whole.params]  # type: ignore[attr-defined]
+
+
+def _described(command: click.Command) -> object:
+    """The help of `command` and of each command under it, and their options."""
+    ctx = click.Context(command, info_name="koss-rpa")
+    subs = getattr(command, "commands", {})
+    return (
+        command.get_help(ctx),
+        [(p.opts, p.secondary_opts, p.required, p.default) for p in command.params],
+        {name: _described(sub) for name, sub in subs.items()},
+    )
+
+
+def test_a_tree_narrowed_to_an_unknown_name_should_be_the_whole_tree() -> None:
+    from koss_rpa.cli.app import app
+
+    assert help_.narrowed(app, "downlod") is app
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["--json", "--config", "c.toml", "download", "--debug"], "download"),
+        (["--lang=ja", "credentials", "set"], "credentials"),
+        (["--help", "download"], None),
+        (["--config"], None),
+        (["-x", "download"], None),
+        ([], None),
+    ],
+)
+def test_leading_command_should_be_the_command_only_when_nothing_else_comes_first(
+    args: list[str], command: str | None
+) -> None:
+    from koss_rpa.cli.args import leading_command
+
+    assert leading_command(args) == command

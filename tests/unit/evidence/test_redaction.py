@@ -5,6 +5,7 @@ passwords drawn from printable ASCII, full-width and kana characters."""
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 
 import pytest
@@ -12,7 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from koss_rpa.evidence.runs import MASK, UNSCRUBBED_SUFFIX, Redactor
+from koss_rpa.evidence.runs import (
+    MASK,
+    UNSCRUBBED_SUFFIX,
+    Redactor,
+    _first_bytes,
+    first_byte_guard,
+    secret_pattern,
+)
 from testkit.leaks import encodings, scan_bytes, whatwg_form
 
 ASCII = st.characters(min_codepoint=0x21, max_codepoint=0x7E) | st.just(" ")
@@ -153,3 +161,40 @@ def test_redactor_should_spell_a_form_as_chromium_does() -> None:
 
 def test_redactor_should_leave_other_text_alone() -> None:
     assert redactor("Pass~word1").redact_bytes(b"Pass~word2 &amp; %7E") == b"Pass~word2 &amp; %7E"
+
+
+@SETTINGS
+@given(st.lists(PASSWORDS, min_size=1, max_size=3), st.binary(max_size=200))
+def test_the_first_byte_guard_should_change_no_match_and_stand_in_front(
+    passwords: list[str], noise: bytes
+) -> None:
+    """The guard only makes the search faster: the same bytes are blanked with and without it."""
+    clean = redactor(*passwords)
+    assert clean.pattern is not None
+    assert clean.pattern.pattern.startswith(b"(?=[")  # the guard is there for real secrets
+    unguarded = re.compile(
+        b"|".join(
+            b"(?:" + secret_pattern(p) + b")" for p in sorted(set(passwords), key=len, reverse=True)
+        )
+    )
+    data = noise.join(form for p in passwords for form in encodings(p).values()) + noise
+    assert clean.redact_bytes(data) == unguarded.sub(MASK.encode(), data)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "first"),
+    [
+        (b"ab|c", {ord("a"), ord("c")}),
+        (b"(?:x|[0-2])y", {ord("x"), ord("0"), ord("1"), ord("2")}),
+        (b"(?:ab)+", {ord("a")}),
+        (b"a*b", None),  # may start with b
+        (b"a|", None),  # matches nothing at all
+        (b"(?i)ab", None),  # A too
+        (b"\\bab", None),
+        (b"[^a]b", None),
+    ],
+)
+def test_first_bytes_should_be_known_only_when_sure(pattern: bytes, first: set[int] | None) -> None:
+    assert _first_bytes(pattern) == first
+    guarded = first_byte_guard(pattern)
+    assert (guarded == pattern) is (first is None)

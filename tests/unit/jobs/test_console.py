@@ -85,3 +85,65 @@ def test_output_should_print_one_json_object_for_an_error(
         "error": {"code": "login_rejected", "exit_code": 10, "message": "違います"},
     }
     assert captured.err.strip() == "error [login_rejected]: 違います"
+
+
+AS_IS = [
+    "→ [KNAB1234] Opening the portal and its menu…",
+    "Saved: /d/KNAB1234/2026-12/まとめ納付管理ファイル_軽自動車OSS用.xlsm",
+    "error [login_rejected]: the portal rejected the ID or password",
+    "✓ two lines\n    → and a remedy ",
+    "[bold]not markup[/bold] \\ 'quoted' \"double\" C:\\Users\\x",
+    "trailing spaces   ",
+    "",
+    "全角　スペース and ｶﾀｶﾅ",
+]
+THROUGH_RICH = [
+    "an :ok: emoji code",
+    "a\ttab",
+    "a bell\x07",
+    "a carriage return\r\n",
+    "an escape \x1b[31m",
+    "x" * 5000,
+]
+
+
+@pytest.mark.parametrize("text", AS_IS + THROUGH_RICH)
+def test_a_line_should_read_as_rich_prints_it(
+    text: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Output` writes plain text itself (rich is not even imported for a download's lines),
+    only where rich's console would print it unchanged."""
+    for name in ("TTY_COMPATIBLE", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    output = Output()
+
+    output.line(text)
+    output.progress(Step(None, "download", text))
+
+    captured = capsys.readouterr()
+    assert captured.out == _printed_by_rich(text)
+    assert captured.err == _printed_by_rich("→ " + text)
+    assert ("out" in output.__dict__) is (text in THROUGH_RICH)  # rich only where it is needed
+
+
+def _printed_by_rich(text: str) -> str:
+    """What `Output`'s consoles printed for `text` into a file (no terminal) before."""
+    file = io.StringIO()
+    Console(file=file, highlight=False, soft_wrap=True).print(text, markup=False)
+    return file.getvalue()
+
+
+def test_a_batch_display_with_json_should_make_no_console(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A `--json` batch prints its one JSON object alone: no console is made for it (nor rich
+    imported in the program)."""
+    output = Output(as_json=True)
+    with BatchDisplay(output, {"KNAB1234": ""}) as display:
+        assert not display.live
+        display.step(Step("KNAB1234", "login", "Logging in…"))
+        display.finished(_report().accounts[0])
+    display.summary(_report())
+
+    assert not {"out", "err"} & set(output.__dict__)
+    assert capsys.readouterr() == ("", "")
