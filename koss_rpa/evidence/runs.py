@@ -223,26 +223,41 @@ class Redactor:
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
-        self._pattern: re.Pattern[bytes] | None = None
+        #: The secrets in groups, each with its pattern: a batch learns a password per account,
+        #: and one pattern of all, made again for each, cost the square of their number.
+        self._groups: list[tuple[tuple[str, ...], re.Pattern[bytes]]] = []
+        #: Secrets added since the patterns were last made.
+        self._pending: list[str] = []
         # Traces are scrubbed in worker threads while the job adds the secrets it types.
         self._lock = threading.Lock()
 
     def add(self, *values: SecretStr | None) -> None:
         with self._lock:
             for value in values:
-                if value is not None and value.get_secret_value():
-                    self._secrets.add(value.get_secret_value())
-                    self._pattern = None
+                secret = value.get_secret_value() if value is not None else ""
+                if secret and secret not in self._secrets:
+                    self._secrets.add(secret)
+                    self._pending.append(secret)
 
-    @property
-    def pattern(self) -> re.Pattern[bytes] | None:
+    def patterns(self) -> list[re.Pattern[bytes]]:
+        """One pattern per group of secrets. Groups double in size as they merge (a binary
+        counter), so each secret's pattern is made again only as often as the number of
+        secrets doubles. A secret that stands inside another, or holds one, puts all in one
+        group, the longest first, so that no shorter one ever cuts a longer one apart."""
         with self._lock:
-            if self._pattern is None and self._secrets:
-                ordered = sorted(self._secrets, key=len, reverse=True)  # the longest first
-                self._pattern = re.compile(
-                    first_byte_guard(b"|".join(b"(?:" + secret_pattern(s) + b")" for s in ordered))
-                )
-            return self._pattern
+            if self._pending:
+                pending, self._pending = self._pending, []
+                known = [secret for group, _pattern in self._groups for secret in group]
+                if any(a in b or b in a for a in pending for b in known):
+                    group, self._groups = [*known, *pending], []
+                else:
+                    group = pending
+                    while self._groups and len(self._groups[-1][0]) <= len(group):
+                        group = [*self._groups.pop()[0], *group]
+                ordered = tuple(sorted(group, key=len, reverse=True))  # the longest first
+                joined = b"|".join(b"(?:" + secret_pattern(s) + b")" for s in ordered)
+                self._groups.append((ordered, re.compile(first_byte_guard(joined))))
+            return [pattern for _group, pattern in self._groups]
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -258,12 +273,12 @@ class Redactor:
 
     def redact_bytes(self, data: bytes) -> bytes:
         """Blank every secret out of raw bytes, in whatever encoding it stands there."""
-        pattern = self.pattern
-        return pattern.sub(MASK.encode(), data) if pattern is not None else data
+        for pattern in self.patterns():
+            data = pattern.sub(MASK.encode(), data)
+        return data
 
     def holds_secret(self, data: bytes) -> bool:
-        pattern = self.pattern
-        return pattern is not None and pattern.search(data) is not None
+        return any(pattern.search(data) is not None for pattern in self.patterns())
 
     def scrub_archive(self, source: Path, target: Path) -> None:
         """Copy a zip archive (a Playwright trace) to `target` with every secret blanked out of

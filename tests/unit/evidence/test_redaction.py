@@ -170,8 +170,8 @@ def test_the_first_byte_guard_should_change_no_match_and_stand_in_front(
 ) -> None:
     """The guard only makes the search faster: the same bytes are blanked with and without it."""
     clean = redactor(*passwords)
-    assert clean.pattern is not None
-    assert clean.pattern.pattern.startswith(b"(?=[")  # the guard is there for real secrets
+    [pattern] = clean.patterns()  # secrets added at once: one group
+    assert pattern.pattern.startswith(b"(?=[")  # the guard is there for real secrets
     unguarded = re.compile(
         b"|".join(
             b"(?:" + secret_pattern(p) + b")" for p in sorted(set(passwords), key=len, reverse=True)
@@ -198,3 +198,36 @@ def test_first_bytes_should_be_known_only_when_sure(pattern: bytes, first: set[i
     assert _first_bytes(pattern) == first
     guarded = first_byte_guard(pattern)
     assert (guarded == pattern) is (first is None)
+
+
+def test_redactor_should_make_each_secret_pattern_a_few_times_as_a_batch_adds_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A batch learns one password per account and writes log lines in between: one pattern of
+    # all, made again after each, made each secret's pattern once per account after it.
+    made: list[str] = []
+    real = secret_pattern
+
+    def counting(secret: str) -> bytes:
+        made.append(secret)
+        return real(secret)
+
+    monkeypatch.setattr("koss_rpa.evidence.runs.secret_pattern", counting)
+    redactor = Redactor()
+    passwords = [f"Batch{n:04d}pw" for n in range(64)]
+    for password in passwords:
+        redactor.add(SecretStr(password))
+        assert redactor.redact(f"log {password} line") == f"log {MASK} line"
+
+    assert max(made.count(p) for p in passwords) <= 7  # log2(64) + 1
+    assert all(redactor.redact(p) == MASK for p in passwords)
+
+
+def test_redactor_should_blank_a_secret_that_holds_an_earlier_one_whole() -> None:
+    redactor = Redactor()
+    redactor.add(SecretStr("Inner2024"))
+    assert redactor.redact("Inner2024") == MASK
+    redactor.add(SecretStr("xxInner2024yy"))
+
+    assert redactor.redact("a xxInner2024yy b") == f"a {MASK} b"
+    assert redactor.redact("a Inner2024 b") == f"a {MASK} b"
