@@ -201,11 +201,10 @@ def disabled_features_in(lib: Path) -> tuple[str, ...] | None:
     is missing or anything but string literals (a condition, a spread: not certain)."""
     for name in ("chromiumSwitches.js", "coreBundle.js"):
         for path in sorted(lib.rglob(name)):
-            found = re.search(
-                r"disabledFeatures\s*=\s*\[(.*?)\]", path.read_text("utf-8", "replace"), re.S
-            )
+            # Searched as bytes: the bundle is megabytes, and only the list needs decoding.
+            found = re.search(rb"disabledFeatures\s*=\s*\[(.*?)\]", path.read_bytes(), re.S)
             if found:
-                body = re.sub(r"//[^\n]*", "", found.group(1))
+                body = re.sub(r"//[^\n]*", "", found.group(1).decode("utf-8", "replace"))
                 names = re.findall(r'"([A-Za-z0-9_]+)"', body)
                 rest = re.sub(r'"[A-Za-z0-9_]+"|[\s,]', "", body)
                 return tuple(names) if names and not rest else None
