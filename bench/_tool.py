@@ -33,6 +33,8 @@ def download_tool(python: str, portal_url: str, browser: str) -> Tool:
     config.write_text(
         f'portal_url = "{portal_url}"\nuser_id = "{USER_ID}"\n'
         f'download_dir = "{work / "downloads"}"\nrun_dir = "{work / "runs"}"\n'
+        # The account's state of its own: another run of this machine may hold KNAB1234's.
+        f'state_dir = "{work / "state"}"\n'
         f'browser = "{browser or "auto"}"\nbrowser_args = {list(CLOSED_NETWORK_ARGS)!r}\n'.replace(
             "'", '"'
         ),

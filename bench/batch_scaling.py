@@ -108,6 +108,7 @@ class Bench:
             f'portal_url = "{self.server_url}"\n'
             + f'download_dir = "{self.work / name / "downloads"}"\n'
             + f'run_dir = "{self.work / name / "runs"}"\n'
+            + f'state_dir = "{self.work / "state"}"\n'
             + f'browser = "{browser}"\n'
             + f"browser_args = {json.dumps(list(CLOSED_NETWORK_ARGS))}\n",
             encoding="utf-8",
