@@ -82,19 +82,12 @@ class LoopThread:
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run `coro` on the loop and wait for its result, as `asyncio.run` would."""
         outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
-        settled = _Settled()
         tasks: list[asyncio.Task[T]] = []
-
-        def finish(done: asyncio.Task[T]) -> None:
-            try:
-                _copy_outcome(done, outcome)
-            finally:
-                settled.set()
 
         def start() -> None:
             task = self.loop.create_task(coro)
             tasks.append(task)
-            task.add_done_callback(finish)
+            task.add_done_callback(lambda done: _copy_outcome(done, outcome))
 
         def cancel() -> None:
             if tasks:  # `start` was called first, if it was scheduled: the loop keeps order
@@ -102,25 +95,24 @@ class LoopThread:
             else:  # Ctrl-C came before `start` was scheduled
                 coro.close()
                 outcome.cancel()
-                settled.set()
 
         try:
             # The task is made in the loop's thread, in a copy of this thread's context (as
             # `asyncio.run` would make it here).
             self.loop.call_soon_threadsafe(start)
-            self._wait(settled)
+            self._wait(outcome)
         except KeyboardInterrupt:
             self.loop.call_soon_threadsafe(cancel)
-            self._wait(settled)  # its cleanup, to the end; a second Ctrl-C stops waiting for it
+            self._wait(outcome)  # its cleanup, to the end; a second Ctrl-C stops waiting for it
             if outcome.cancelled():
                 raise
         return outcome.result()
 
-    def _wait(self, settled: _Settled) -> None:
-        while not settled.done:
+    def _wait(self, future: concurrent.futures.Future[Any]) -> None:
+        while not future.done():
             if not self._thread.is_alive():
                 raise RuntimeError("the event loop's thread has ended") from self._ended
-            settled.wait(_TICK_SECONDS)
+            concurrent.futures.wait([future], timeout=_TICK_SECONDS)
 
     def close(self) -> None:
         """Cancel what is left on the loop and wait for it, close asynchronous generators and
@@ -155,28 +147,6 @@ class LoopThread:
             _active.reset(self._token)
             self._token = None
         self.close()
-
-
-class _Settled:
-    """Set once, by the loop's thread, when a result is there; waited for by the caller's.
-
-    The wait is a timed acquire of a lock: one call that a Ctrl-C interrupts cleanly. Waiting
-    on the result's own future (`concurrent.futures.wait`) takes the future's lock in Python
-    code, and a Ctrl-C landing just after it was taken left it held: the loop's thread then
-    waited forever to set the result, and the run hung instead of stopping."""
-
-    def __init__(self) -> None:
-        self.done = False
-        self._ready = threading.Lock()
-        self._ready.acquire()
-
-    def set(self) -> None:
-        self.done = True
-        self._ready.release()
-
-    def wait(self, seconds: float) -> None:
-        if not self.done:
-            self._ready.acquire(timeout=seconds)
 
 
 def _copy_outcome(task: asyncio.Task[T], outcome: concurrent.futures.Future[T]) -> None:
