@@ -59,10 +59,15 @@ def xpath_normalized(expr: str) -> str:
     return f"translate({mapped}, {xpath_literal(_XPATH_DROP)}, '')"
 
 
+def _raw_forms(char: str) -> list[str]:
+    """The characters that fold into `char` (itself among them): its full-width or half-width
+    forms, as `xpath_normalized` maps them and `words_pattern` accepts them."""
+    mapped = zip(_XPATH_FROM, _XPATH_TO, strict=True)
+    return [char, *(raw for raw, folded in mapped if folded == char and raw != char)]
+
+
 def _char_class(char: str) -> str:
-    variants = {char}
-    variants.update(w for w, n in zip(_WIDE, _NARROW, strict=True) if n == char)
-    variants.update(h for h, f in zip(_HALF_KANA, _FULL_KANA, strict=True) if f == char)
+    variants = _raw_forms(char)
     if len(variants) == 1:
         return re.escape(char)
     return "[" + "".join(re.escape(v) for v in sorted(variants)) + "]"
@@ -86,12 +91,6 @@ def words_pattern(words: str) -> re.Pattern[str]:
     core = normalize(words)
     body = r"\s*".join(_char_class(c) for c in core)
     return re.compile(rf"^{_DECORATION_RE}{body}{_DECORATION_RE}$")
-
-
-def _raw_forms(char: str) -> list[str]:
-    """The characters that `xpath_normalized` turns into `char` (itself among them)."""
-    mapped = zip(_XPATH_FROM, _XPATH_TO, strict=True)
-    return [char, *(raw for raw, folded in mapped if folded == char and raw != char)]
 
 
 @functools.cache  # the manual's words are few; each screen asks for them anew
