@@ -124,7 +124,7 @@ async def answer_to(
         # The answer's document is parsed (`answer_of`): asked at once, it is there already,
         # mostly; only when it is not is it waited for. Each ask weighs on the browser (every
         # screen's every way of showing itself).
-        for frame in [page.main_frame, *page.main_frame.child_frames]:
+        for frame in page.frames:  # the main frame first, as `wait_for_screen` watches them
             made, errors, shown = await _shown_in(page, frame, screens)
             if errors or any(shown):
                 break
