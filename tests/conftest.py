@@ -8,6 +8,8 @@ names the project's tests have always used for the first two.
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,3 +59,14 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     """Every test gets a fresh in-memory keyring; the OS keyring is never touched."""
     with use_memory_keyring() as backend:
         yield backend
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_as_a_terminal_has_it() -> None:
+    """Every test starts with Python's own Ctrl-C. A test that left SIGINT ignored would make
+    the next one's Ctrl-C vanish, in this process (`_thread.interrupt_main` does nothing) and in
+    every process it starts (an ignored signal is inherited: Python then never raises
+    KeyboardInterrupt). A clean-clone suite hung, and its Ctrl-C tests saw a download finish,
+    so."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)

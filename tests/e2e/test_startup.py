@@ -118,10 +118,6 @@ def test_a_command_without_a_browser_should_start_no_driver(
 HELD_SECONDS = 8
 
 
-def _sigint_as_a_terminal_has_it() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @pytest.mark.parametrize("whole_group", [False, True], ids=["process", "process-group"])
 def test_ctrl_c_in_the_middle_of_a_download_should_exit_as_interrupted(
     portal: ControlClient,
@@ -148,9 +144,6 @@ def test_ctrl_c_in_the_middle_of_a_download_should_exit_as_interrupted(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            # Ctrl-C as a terminal gives it: a worker of the suite may ignore SIGINT, and a
-            # process started so inherits that (Python then never raises KeyboardInterrupt).
-            preexec_fn=_sigint_as_a_terminal_has_it,
         )
     try:
         wait_until(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import _thread
 import asyncio
-import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -106,17 +105,6 @@ def test_loop_thread_should_finish_what_is_left_and_the_default_executor_on_clos
 PRESS_SECONDS = 30
 
 
-@pytest.fixture
-def ctrl_c_as_a_user_has_it() -> Iterator[None]:
-    """Ctrl-C is Python's own: KeyboardInterrupt in the main thread (a handler another test
-    of the same worker set would take the press, and the job would never hear of it)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _ctrl_c_once(started: threading.Event) -> threading.Thread:
     """A thread that presses Ctrl-C (in the main thread) once `started` is set."""
 
@@ -133,7 +121,6 @@ async def _until_ctrl_c() -> None:
     await asyncio.wait_for(asyncio.Event().wait(), timeout=PRESS_SECONDS)
 
 
-@pytest.mark.usefixtures("ctrl_c_as_a_user_has_it")
 def test_loop_thread_should_cancel_on_ctrl_c_wait_for_the_cleanup_then_raise_it() -> None:
     """Ctrl-C as `asyncio.run` has it: cancelled, cleaned up to the end, KeyboardInterrupt."""
     assert threading.current_thread() is threading.main_thread()  # where Ctrl-C lands
@@ -163,7 +150,6 @@ def test_loop_thread_should_cancel_on_ctrl_c_wait_for_the_cleanup_then_raise_it(
     assert events == ["cancelled", "cleaned up", "KeyboardInterrupt"]
 
 
-@pytest.mark.usefixtures("ctrl_c_as_a_user_has_it")
 def test_loop_thread_should_return_a_result_the_coroutine_gives_despite_ctrl_c() -> None:
     """A coroutine that absorbs the cancellation is not an interruption (as `asyncio.run`)."""
     assert threading.current_thread() is threading.main_thread()
