@@ -56,8 +56,11 @@ class AccountSession:
         self.rt.step(self.run.user_id, key, message)
 
     async def new_page(self) -> Page:
-        """A new window; the user's `[locators]` read by Playwright on it first (blank)."""
-        page = await self.context.new_page()
+        """A new window; the user's `[locators]` read by Playwright on it first (blank).
+
+        Opened while the trace starts (`start_tracing`), and returned once it records: the
+        window's first step is in the trace."""
+        page, _traced = await asyncio.gather(self.context.new_page(), self.traced())
         if self.rt.settings.locators:
             await overrides.check_selectors(page, self.rt.settings.locators)
         return page
@@ -79,16 +82,22 @@ class AccountSession:
         self._unscrubbed.append((raw, path))
         await self.context.tracing.stop_chunk(path=raw)
 
-    async def start_tracing(self) -> None:
+    def start_tracing(self) -> None:
         """Trace the attempt: its steps, their timings and its requests always; the DOM at every
         step and the pages' bodies (Playwright's snapshots, about 3% of a run's time) from the
         account's first retry on, unless `trace_snapshots = "always"` (as Playwright's own
         "on-first-retry"). A failed first attempt keeps a screenshot and the page's HTML
         besides. No screencast: it would cost a third of the run time. `start` begins the first
-        chunk."""
+        chunk.
+
+        Asked for, not waited for (three round trips to the driver): whatever uses the trace
+        awaits `traced()` first, as after a `secret_entry`; `new_page` does meanwhile."""
         snapshots = self.rt.settings.trace_snapshots == "always" or self.run.attempts > 1
-        await self.context.tracing.start(screenshots=False, snapshots=snapshots, sources=False)
+        self._chunk_started = asyncio.ensure_future(self._start(snapshots))
         self._tracing = True
+
+    async def _start(self, snapshots: bool) -> None:
+        await self.context.tracing.start(screenshots=False, snapshots=snapshots, sources=False)
 
     @asynccontextmanager
     async def secret_entry(self) -> AsyncIterator[Awaitable[None]]:
@@ -121,8 +130,8 @@ class AccountSession:
         await self.context.tracing.start_chunk()
 
     async def traced(self) -> None:
-        """Wait until the trace records again after a `secret_entry` (at once if it does):
-        the next step would not be in it otherwise."""
+        """Wait until the trace records, once started or again after a `secret_entry` (at once
+        if it does): the next step would not be in it otherwise."""
         if self._chunk_started is not None:
             started, self._chunk_started = self._chunk_started, None
             await started
@@ -215,7 +224,7 @@ async def account_session(rt: Runtime, run: AccountRun) -> AsyncIterator[Account
     try:
         for hook in rt.context_hooks:
             await hook(context)
-        await session.start_tracing()
+        session.start_tracing()
         with portal_errors():
             yield session
         failed = False

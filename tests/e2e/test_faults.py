@@ -180,18 +180,31 @@ def test_screen_check_should_name_the_expected_and_the_seen_screen(
     assert [e["outcome"] for e in portal.journal(method="POST")] == ["login_ok"]
 
 
+def _trace_events(trace: Path) -> list[dict[str, Any]]:
+    with zipfile.ZipFile(trace) as archive:
+        return [
+            json.loads(line)
+            for name in archive.namelist()
+            if name.endswith(".trace")
+            for line in archive.read(name).splitlines()
+        ]
+
+
+def _first_steps(folder: Path) -> dict[str, str]:
+    """The first step each attempt's first trace chunk holds, by attempt number."""
+    firsts: dict[str, str] = {}
+    for trace in sorted(folder.glob("trace-*-1.zip")):
+        steps = [e["method"] for e in _trace_events(trace) if e.get("type") == "before"]
+        firsts[trace.stem.split("-")[-2]] = steps[0]
+    return firsts
+
+
 def _snapshot_counts(folder: Path) -> dict[str, int]:
     """DOM snapshots in each attempt's trace chunks ({"1": n, "2": m}: by attempt number)."""
     counts: dict[str, int] = {}
     for trace in sorted(folder.glob("trace-*.zip")):
         attempt = trace.stem.split("-")[-2]
-        with zipfile.ZipFile(trace) as archive:
-            events = [
-                json.loads(line)
-                for name in archive.namelist()
-                if name.endswith(".trace")
-                for line in archive.read(name).splitlines()
-            ]
+        events = _trace_events(trace)
         found = sum(e.get("type") == "frame-snapshot" for e in events)
         assert any(e.get("type") == "before" for e in events), "a trace without its steps"
         counts[attempt] = counts.get(attempt, 0) + found
@@ -219,6 +232,8 @@ def test_a_trace_should_hold_the_dom_from_the_first_retry_on_or_always(
     assert set(counts) == {"1", "2"}
     assert counts["2"] > 0
     assert (counts["1"] > 0) is (setting == "always")
+    # The trace starts while the window opens, and records from the window's first step on.
+    assert _first_steps(log.parent) == {"1": "goto", "2": "goto"}
     # The failed first attempt keeps its screenshot and HTML whatever the setting.
     assert list(log.parent.glob("screenshot-*-1.png"))
     assert list(log.parent.glob("page-*-1.html"))
