@@ -58,17 +58,22 @@ class PortalTopPage(Screen):
         path = [*self.menu, self.user_info_link]
         self.walked = {}
         shown = False  # whether the level below the latest one passed was seen on display
-        for entry, below in itertools.pairwise(path):
-            shown = bool(await below.visible.count())
+        ahead: bool | None = None  # whether the level after that was, seen at the same time
+        for n, (entry, below) in enumerate(itertools.pairwise(path)):
+            shown = bool(await below.visible.count()) if ahead is None else ahead
+            ahead = None
             if shown:
                 how = "passed: the next level was on display"
             else:
                 await self.act(entry, Locator.hover)
                 how = "pointed at"
-                shown = bool(await below.visible.count())
+                # The level below and the one after it asked at once: the next level's own
+                # question (is its next level on display already?) is then answered too.
+                shown, ahead = await _on_display(below, *path[n + 2 : n + 3])
                 if not shown:
                     await self.act(entry, Locator.click)
                     how = "clicked"
+                    ahead = None  # asked anew: the click may have shown it
             self.walked[entry.words] = how
             log.info("menu 「%s」: %s", entry.words, how)
         link = self.user_info_link
@@ -116,3 +121,10 @@ class PortalTopPage(Screen):
             raise error if isinstance(error, BaseException) else PlaywrightError("no window")
         await window.wait_for_load_state("domcontentloaded")
         return LoginPage(window)
+
+
+async def _on_display(below: Lookup, *after: Lookup) -> tuple[bool, bool | None]:
+    """Whether `below` is on display, and the lookup `after` it (None without one): one round
+    trip's time."""
+    counts = await asyncio.gather(*(lookup.visible.count() for lookup in (below, *after)))
+    return bool(counts[0]), (bool(counts[1]) if after else None)
