@@ -103,12 +103,19 @@ def _unrecognised(what: str, seen: str) -> AnswerUnrecognised:
 
 
 async def answer_to(
-    page: Page, what: str, expected: str, screens: Sequence[Screen], timeout_ms: float | None
+    page: Page,
+    what: str,
+    expected: str,
+    screens: Sequence[Screen],
+    timeout_ms: float | None,
+    *,
+    likely: int,
 ) -> list[Screen]:
     """After a password was submitted (`what`: 「ログイン」, 「変更」): wait until one of
     `screens` is on display, in any frame, and return those of them that are, made anew in
     that frame, in the order given (the caller takes the most telling first). `expected` names
-    the screens that would be success, for the messages.
+    the screens that would be success, for the messages; `screens[likely]` is the answer
+    mostly (the success), which lets the answer be read in two questions (`_shown_in`).
 
     Raises:
         Maintenance, PortalUnavailable, ScreenNotReached: an error page of the portal's
@@ -125,14 +132,14 @@ async def answer_to(
         # mostly; only when it is not is it waited for. Each ask weighs on the browser (every
         # screen's every way of showing itself).
         for frame in page.frames:  # the main frame first, as `wait_for_screen` watches them
-            made, errors, shown = await _shown_in(page, frame, screens)
+            made, errors, shown = await _shown_in(page, frame, screens, likely)
             if errors or any(shown):
                 break
         else:
             frame = await wait_for_screen(
                 page, expected, answers, timeout_ms=timeout_ms, check_errors=False
             )
-            made, errors, shown = await _shown_in(page, frame, screens)
+            made, errors, shown = await _shown_in(page, frame, screens, likely)
         if errors:
             raise await unexpected_screen(page, expected)
     except ScreenNotReached as exc:
@@ -143,15 +150,30 @@ async def answer_to(
 
 
 async def _shown_in(
-    page: Page, frame: Frame, screens: Sequence[Screen]
+    page: Page, frame: Frame, screens: Sequence[Screen], likely: int
 ) -> tuple[list[Screen], int, list[bool]]:
     """`screens` made anew in `frame`, whether an error page shows there, and which of them
-    are on display — all asked at once: one round trip's time, not one per screen."""
+    are on display.
+
+    Two questions at once (one round trip's time): whether `screens[likely]` is on display, and
+    whether an error page or any other of them is. Only when the second says yes is each of
+    those asked on its own, again at once: the usual answer costs two questions, not one for
+    each screen and one for an error page."""
     made = [type(s)(page, frame) for s in screens]
-    errors, *shown = await asyncio.gather(
-        counted(error_marks(frame)), *(screen.is_displayed() for screen in made)
+    others = [screen for n, screen in enumerate(made) if n != likely]
+    anything_else, on_display = await asyncio.gather(
+        counted(any_of(error_marks(frame), *(screen.presence(frame) for screen in others))),
+        made[likely].is_displayed(),
     )
-    return made, errors, [bool(on_display) for on_display in shown]
+    shown = {likely: on_display}
+    errors = 0
+    if anything_else:
+        errors, *others_shown = await asyncio.gather(
+            counted(error_marks(frame)), *(screen.is_displayed() for screen in others)
+        )
+        rest = [n for n in range(len(made)) if n != likely]
+        shown.update(zip(rest, map(bool, others_shown), strict=True))
+    return made, errors, [bool(shown.get(n)) for n in range(len(made))]
 
 
 async def unknown_answer(page: Page, what: str, expected: str) -> KossError:

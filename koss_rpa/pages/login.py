@@ -92,6 +92,7 @@ class LoginPage(Screen):
             expected,
             [PasswordChangePage(self.page), LoginPage(self.page), MyPage(self.page)],
             timeout_ms,
+            likely=2,
         )
         if not shown:
             raise await unknown_answer(self.page, "ログイン", expected)

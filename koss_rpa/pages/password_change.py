@@ -103,7 +103,7 @@ class PasswordChangePage(Screen):
         """
         expected = PasswordResultPage.name
         shown = await answer_to(
-            self.page, "変更", expected, [PasswordResultPage(self.page), self], timeout_ms
+            self.page, "変更", expected, [PasswordResultPage(self.page), self], timeout_ms, likely=0
         )
         results = [screen for screen in shown if isinstance(screen, PasswordResultPage)]
         if results:
