@@ -162,9 +162,9 @@ def screen_name(root: Root, words: str) -> Lookup:
     """A screen's name: a heading of any level, a title block, a caption, an image's alt text,
     a block whose whole text is the name, or the document's title."""
     carriers = f"{_text_carriers(words)}[not({_CLICKABLE})]"
-    title = xpath_normalized("string(.)")
-    name = xpath_literal(normalize(words))
     separators = ("|", "-", "/", "–", "—", "｜")
+    title = xpath_normalized("string(.)", normalize(words) + "".join(separators))
+    name = xpath_literal(normalize(words))
     title_parts = " or ".join(
         [f"{title} = {name}"]
         + [f"starts-with({title}, concat({name}, '{s}'))" for s in separators]

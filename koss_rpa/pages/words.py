@@ -28,7 +28,10 @@ _HALF_KANA = "".join(
 _FULL_KANA = "".join(unicodedata.normalize("NFKC", c) for c in _HALF_KANA)
 _XPATH_FROM = _WIDE + _HALF_KANA
 _XPATH_TO = _NARROW + _FULL_KANA
-_XPATH_DROP = _SPACES + DECORATION_CHARS + "".join(DECORATION_WORDS)
+#: Stands between the forms a text may equal (`xpath_equals`): a private-use character, which
+#: matching drops, so that no text compared can hold it.
+_BETWEEN = "\ue000"
+_XPATH_DROP = _SPACES + DECORATION_CHARS + "".join(DECORATION_WORDS) + _BETWEEN
 
 
 def normalize(text: str) -> str:
@@ -53,9 +56,19 @@ def xpath_literal(text: str) -> str:
 
 
 @functools.cache  # the manual's words are few; each screen asks for them anew
-def xpath_normalized(expr: str) -> str:
-    """An XPath expression for `normalize(expr)` (as far as XPath 1.0's translate() can)."""
-    mapped = f"translate({expr}, {xpath_literal(_XPATH_FROM)}, {xpath_literal(_XPATH_TO)})"
+def xpath_normalized(expr: str, wanted: str) -> str:
+    """An XPath expression for `normalize(expr)` (as far as XPath 1.0's translate() can), for
+    comparing it with texts made of the characters of `wanted` (normalized).
+
+    Only the characters that fold into one of those, or into one that matching drops, are
+    folded: any other one is not in `wanted` whether it is folded or not (a normalized text
+    holds no full-width ASCII and no half-width kana), and the folded text keeps its length.
+    The comparison comes out the same, and the expression is short: the whole width tables
+    are hundreds of characters, which the browser would read again for every lookup."""
+    keep = set(wanted) | set(_XPATH_DROP)
+    pairs = [(raw, to) for raw, to in zip(_XPATH_FROM, _XPATH_TO, strict=True) if to in keep]
+    raw, to = "".join(p[0] for p in pairs), "".join(p[1] for p in pairs)
+    mapped = f"translate({expr}, {xpath_literal(raw)}, {xpath_literal(to)})" if pairs else expr
     return f"translate({mapped}, {xpath_literal(_XPATH_DROP)}, '')"
 
 
@@ -97,14 +110,20 @@ def words_pattern(words: str) -> re.Pattern[str]:
 def xpath_equals(expr: str, words: str) -> str:
     """XPath: `expr` is `words` (as `normalize` compares; an emptied （必須） may follow).
 
-    Folding a text costs the browser a pass over two long translation tables for each of its
+    Folding a text costs the browser a pass over the translation tables for each of its
     characters, for every element it asks about; so a cheap test comes first (XPath's `and`
     stops at a false left side): a text that is `words` holds, in some width, the first
     character of `words`."""
     core = normalize(words)
-    folded, wanted = xpath_normalized(expr), xpath_literal(core)
-    equal = f"({folded} = {wanted} or {folded} = concat({wanted}, '()'))"
     if not core:
-        return equal
+        folded = xpath_normalized(expr, "()")
+        return f"({folded} = '' or {folded} = '()')"
+    # Either form at once, the text folded once: it stands between two `_BETWEEN`s in the
+    # list of both forms, each between two as well (and no folded text holds one).
+    forms = xpath_literal(_BETWEEN + core + _BETWEEN + core + "()" + _BETWEEN)
+    between = xpath_literal(_BETWEEN)
+    equal = (
+        f"contains({forms}, concat({between}, {xpath_normalized(expr, core + '()')}, {between}))"
+    )
     holds = " or ".join(f"contains({expr}, {xpath_literal(c)})" for c in _raw_forms(core[0]))
     return f"(({holds}) and {equal})"

@@ -7,6 +7,7 @@ words in another element. A lookup must find exactly the element meant, or say t
 
 from __future__ import annotations
 
+import random
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -21,7 +22,7 @@ from koss_rpa.errors import (
     LoginRejected,
     Maintenance,
 )
-from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PortalTopPage
+from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PortalTopPage, words
 from koss_rpa.pages.lookups import Lookup, control, field, screen_name
 from koss_rpa.pages.words import normalize, words_pattern
 from testkit.sharedbrowser import SharedBrowser
@@ -97,6 +98,88 @@ def test_words_pattern_should_match_the_words_alone() -> None:
     assert not pattern.search("新しいパスワード（確認用）")
     assert words_pattern("ログイン").search("ﾛｸﾞｲﾝ") is None  # two-char kana is not folded
     assert words_pattern("納付利用者ID").search("納付利用者ＩＤ")
+
+
+#: Every word the page objects look for, and what a page may make of them.
+_MANUAL_WORDS = (
+    "マイページ",
+    "まとめ納付管理ファイル",
+    "納付利用者ID",
+    "新しいパスワード（確認用）",
+    "ログイン",
+    "終了",
+    "ｶﾅ",
+)
+_NOISE = "ＡＢａｂ０１（）＊：＜＞［］ｰｲﾏｶﾅｯﾞ･｡!()*:<>[]ーイマカナッ・。必須任意※【】〔〕«» \t\n\u3000\u00a0\ue000漢字x|-/｜"
+_TO_WIDE = {n: w for w, n in zip(words._XPATH_FROM, words._XPATH_TO, strict=True)}
+
+
+def _spellings(word: str, rng: random.Random) -> list[str]:
+    """`word` as a page may spell it (other widths, spaces, decorations, a required mark), and
+    texts near it (a character more or less, noise)."""
+    core = normalize(word)
+    wide = "".join(_TO_WIDE.get(c, c) for c in core)
+    texts = [core, wide, f"※{core}", f"{wide}　（必須）", f" {core[:1]} {core[1:]}：", core + "()"]
+    texts += [core + "x", core[1:], core + "\ue000", core + "()()", "（" + core + "）"]
+    for _ in range(30):
+        chars = list(rng.choice(texts[:4]))
+        for _ in range(rng.randint(1, 3)):
+            chars.insert(rng.randint(0, len(chars)), rng.choice(_NOISE))
+        texts.append("".join(chars))
+    return texts
+
+
+def _reference_normalized(expr: str) -> str:
+    """The folding as XPath did it with the whole width tables."""
+    mapped = f"translate({expr}, {words.xpath_literal(words._XPATH_FROM)}, {words.xpath_literal(words._XPATH_TO)})"
+    return f"translate({mapped}, {words.xpath_literal(words._XPATH_DROP)}, '')"
+
+
+def _reference_equals(expr: str, word: str) -> str:
+    folded, wanted = _reference_normalized(expr), words.xpath_literal(normalize(word))
+    return f"({folded} = {wanted} or {folded} = concat({wanted}, '()'))"
+
+
+def test_xpath_folding_should_compare_as_the_whole_width_tables_would(on_site: Run[Any]) -> None:
+    # The XPath folds only the characters that can matter for the words compared with
+    # (`xpath_normalized`): shorter, and the same answer as folding every width, asked of
+    # Chromium's own XPath for each spelling of each word.
+    rng = random.Random(20261207)
+    cases = [(word, text) for word in _MANUAL_WORDS for text in _spellings(word, rng)]
+    wanted_chars = {word: normalize(word) + "()|-/–—" for word in _MANUAL_WORDS}
+    queries = [
+        [
+            f"boolean({words.xpath_equals('@data-t', word)})",
+            f"boolean({_reference_equals('@data-t', word)})",
+            f"string({words.xpath_normalized('@data-t', wanted_chars[word])})",
+            f"string({_reference_normalized('@data-t')})",
+        ]
+        for word, text in cases
+    ]
+
+    async def ask(page: Page) -> list[list[Any]]:
+        answers: list[list[Any]] = await page.evaluate(
+            """([texts, queries]) => texts.map((text, i) => {
+                const e = document.createElement('i');
+                e.setAttribute('data-t', text);
+                return queries[i].map((q) => {
+                    const r = document.evaluate(q, e, null, XPathResult.ANY_TYPE, null);
+                    return r.resultType === XPathResult.BOOLEAN_TYPE ? r.booleanValue : r.stringValue;
+                });
+            })""",
+            [[text for _word, text in cases], queries],
+        )
+        return answers
+
+    answers = on_site({"/": _html("")}, ask)
+
+    for (word, text), (equal, reference, folded, full) in zip(cases, answers, strict=True):
+        assert equal == reference, (word, text)
+        # Position by position: the same character, or one the words do not hold either way.
+        assert len(folded) == len(full), (word, text)
+        for short, whole in zip(folded, full, strict=True):
+            assert short == whole or not {short, whole} & set(wanted_chars[word]), (word, text)
+    assert sum(equal for equal, *_ in answers) >= 5 * len(_MANUAL_WORDS)  # matches were among them
 
 
 # --- fields ---------------------------------------------------------------------------------
