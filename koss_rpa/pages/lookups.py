@@ -158,22 +158,33 @@ class Lookup:
         return " / ".join(str(s) for s in snippets)
 
 
+#: What stands between a screen's name and the site's in a document's title.
+TITLE_SEPARATORS = "|-/–—｜"
+
+
+@functools.cache  # the manual's words are few; each screen asks for them anew
+def title_is(words: str) -> str:
+    """XPath: the text (`string(.)`) is the name `words`, alone or before or after a
+    separator (「マイページ | 軽自動車…」), as `normalize` compares."""
+    name = normalize(words)
+    title = xpath_normalized("string(.)", name + TITLE_SEPARATORS)
+    n, literal, separators = len(name), xpath_literal(name), xpath_literal(TITLE_SEPARATORS)
+    # The separator is the character just after the name, or just before it.
+    first = (
+        f"starts-with({title}, {literal}) "
+        f"and contains({separators}, substring({title}, {n + 1}, 1))"
+    )
+    last = (
+        f"substring({title}, string-length({title}) - {n - 1}) = {literal} "
+        f"and contains({separators}, substring({title}, string-length({title}) - {n}, 1))"
+    )
+    return f"{title} = {literal} or (string-length({title}) > {n} and ({first} or {last}))"
+
+
 def screen_name(root: Root, words: str) -> Lookup:
     """A screen's name: a heading of any level, a title block, a caption, an image's alt text,
     a block whose whole text is the name, or the document's title."""
     carriers = f"{_text_carriers(words)}[not({_CLICKABLE})]"
-    separators = ("|", "-", "/", "–", "—", "｜")
-    title = xpath_normalized("string(.)", normalize(words) + "".join(separators))
-    name = xpath_literal(normalize(words))
-    title_parts = " or ".join(
-        [f"{title} = {name}"]
-        + [f"starts-with({title}, concat({name}, '{s}'))" for s in separators]
-        + [
-            f"substring({title}, string-length({title}) - string-length({name})) "
-            f"= concat('{s}', {name})"
-            for s in separators
-        ]
-    )
     image = f"//body//img[{xpath_equals('@alt', words)}][not(ancestor::*[{_CLICKABLE}])]"
     return Lookup(
         "screen",
@@ -183,7 +194,7 @@ def screen_name(root: Root, words: str) -> Lookup:
             ("text", root.locator(f"xpath={carriers}[not(*[{xpath_equals('string(.)', words)}])]")),
             ("image", root.locator(f"xpath={image}")),
             # The title is never visible: it counts through `is_displayed`, not the waits.
-            ("title", root.locator(f"xpath=//head/title[{title_parts}]")),
+            ("title", root.locator(f"xpath=//head/title[{title_is(words)}]")),
         ),
         unique=False,
     ).overridden(root, words)

@@ -23,7 +23,7 @@ from koss_rpa.errors import (
     Maintenance,
 )
 from koss_rpa.pages import LoginPage, MyPage, PasswordChangePage, PortalTopPage, words
-from koss_rpa.pages.lookups import Lookup, control, field, screen_name
+from koss_rpa.pages.lookups import TITLE_SEPARATORS, Lookup, control, field, screen_name, title_is
 from koss_rpa.pages.words import normalize, words_pattern
 from testkit.sharedbrowser import SharedBrowser
 
@@ -140,12 +140,47 @@ def _reference_equals(expr: str, word: str) -> str:
     return f"({folded} = {wanted} or {folded} = concat({wanted}, '()'))"
 
 
+def _reference_title_is(word: str) -> str:
+    """A title that is the name, alone or beside a separator, one comparison per separator."""
+    title, name = _reference_normalized("string(.)"), words.xpath_literal(normalize(word))
+    return " or ".join(
+        [f"{title} = {name}"]
+        + [f"starts-with({title}, concat({name}, '{s}'))" for s in TITLE_SEPARATORS]
+        + [
+            f"substring({title}, string-length({title}) - string-length({name})) "
+            f"= concat('{s}', {name})"
+            for s in TITLE_SEPARATORS
+        ]
+    )
+
+
+def _titles(word: str) -> list[str]:
+    core = normalize(word)
+    site = "軽自動車保有関係手続のワンストップサービス"
+    return [
+        *(f"{core} {s} {site}" for s in TITLE_SEPARATORS),
+        *(f"{site}{s}{core}" for s in TITLE_SEPARATORS),
+        f"{core}｜{site}",
+        f"{core}:{site}",
+        f"{site} {core}",
+        f"{core}{core}",
+        f"-{core}-",
+        f"x{core}|",
+        f"|{core}x",
+        core[:-1] + "|",
+        "|",
+        "",
+    ]
+
+
 def test_xpath_folding_should_compare_as_the_whole_width_tables_would(on_site: Run[Any]) -> None:
     # The XPath folds only the characters that can matter for the words compared with
     # (`xpath_normalized`): shorter, and the same answer as folding every width, asked of
     # Chromium's own XPath for each spelling of each word.
     rng = random.Random(20261207)
-    cases = [(word, text) for word in _MANUAL_WORDS for text in _spellings(word, rng)]
+    cases = [
+        (word, text) for word in _MANUAL_WORDS for text in [*_spellings(word, rng), *_titles(word)]
+    ]
     wanted_chars = {word: normalize(word) + "()|-/–—" for word in _MANUAL_WORDS}
     queries = [
         [
@@ -153,6 +188,8 @@ def test_xpath_folding_should_compare_as_the_whole_width_tables_would(on_site: R
             f"boolean({_reference_equals('@data-t', word)})",
             f"string({words.xpath_normalized('@data-t', wanted_chars[word])})",
             f"string({_reference_normalized('@data-t')})",
+            f"boolean(self::*[{title_is(word)}])",
+            f"boolean(self::*[{_reference_title_is(word)}])",
         ]
         for word, text in cases
     ]
@@ -162,6 +199,7 @@ def test_xpath_folding_should_compare_as_the_whole_width_tables_would(on_site: R
             """([texts, queries]) => texts.map((text, i) => {
                 const e = document.createElement('i');
                 e.setAttribute('data-t', text);
+                e.textContent = text;
                 return queries[i].map((q) => {
                     const r = document.evaluate(q, e, null, XPathResult.ANY_TYPE, null);
                     return r.resultType === XPathResult.BOOLEAN_TYPE ? r.booleanValue : r.stringValue;
@@ -173,13 +211,17 @@ def test_xpath_folding_should_compare_as_the_whole_width_tables_would(on_site: R
 
     answers = on_site({"/": _html("")}, ask)
 
-    for (word, text), (equal, reference, folded, full) in zip(cases, answers, strict=True):
+    for (word, text), answer in zip(cases, answers, strict=True):
+        equal, reference, folded, full, titled, reference_titled = answer
         assert equal == reference, (word, text)
+        assert titled == reference_titled, (word, text)
         # Position by position: the same character, or one the words do not hold either way.
         assert len(folded) == len(full), (word, text)
         for short, whole in zip(folded, full, strict=True):
             assert short == whole or not {short, whole} & set(wanted_chars[word]), (word, text)
-    assert sum(equal for equal, *_ in answers) >= 5 * len(_MANUAL_WORDS)  # matches were among them
+    # Matches were among them, of the words and of titles.
+    assert sum(answer[0] for answer in answers) >= 5 * len(_MANUAL_WORDS)
+    assert sum(answer[4] for answer in answers) >= 12 * len(_MANUAL_WORDS)
 
 
 # --- fields ---------------------------------------------------------------------------------
