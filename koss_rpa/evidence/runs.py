@@ -164,7 +164,11 @@ def first_byte_guard(pattern: bytes) -> bytes:
     then passes over a byte that no match can start with (in a trace, nearly every byte)
     without trying each of the pattern's alternatives there. `pattern` itself when the bytes a
     match may start with are not known for sure."""
-    first = _first_bytes(pattern)
+    return _guarded(pattern, _first_bytes(pattern))
+
+
+def _guarded(pattern: bytes, first: set[int] | None) -> bytes:
+    """`pattern` behind a look at the first byte, one of `first` (`first_byte_guard`)."""
     if first is None:
         return pattern
     return (
@@ -228,6 +232,9 @@ class Redactor:
         self._groups: list[tuple[tuple[str, ...], re.Pattern[bytes]]] = []
         #: Secrets added since the patterns were last made.
         self._pending: list[str] = []
+        #: Each secret's pattern and the bytes a match of it starts with, made once: a group
+        #: merged into a larger one is compiled again, but from these.
+        self._made: dict[str, tuple[bytes, set[int] | None]] = {}
         # Traces are scrubbed in worker threads while the job adds the secrets it types.
         self._lock = threading.Lock()
 
@@ -255,9 +262,24 @@ class Redactor:
                     while self._groups and len(self._groups[-1][0]) <= len(group):
                         group = [*self._groups.pop()[0], *group]
                 ordered = tuple(sorted(group, key=len, reverse=True))  # the longest first
-                joined = b"|".join(b"(?:" + secret_pattern(s) + b")" for s in ordered)
-                self._groups.append((ordered, re.compile(first_byte_guard(joined))))
+                self._groups.append((ordered, self._compiled(ordered)))
             return [pattern for _group, pattern in self._groups]
+
+    def _compiled(self, secrets: tuple[str, ...]) -> re.Pattern[bytes]:
+        """One pattern of `secrets`, in their order, behind the guard of their first bytes
+        (the union of each one's: known only when each one's is)."""
+        made = [self._pattern_of(secret) for secret in secrets]
+        joined = b"|".join(b"(?:" + pattern + b")" for pattern, _first in made)
+        known = [first for _pattern, first in made if first is not None]
+        first = set[int]().union(*known) if len(known) == len(made) else None
+        return re.compile(_guarded(joined, first))
+
+    def _pattern_of(self, secret: str) -> tuple[bytes, set[int] | None]:
+        made = self._made.get(secret)
+        if made is None:
+            pattern = secret_pattern(secret)
+            made = self._made[secret] = (pattern, _first_bytes(pattern))
+        return made
 
     @property
     def secrets(self) -> frozenset[str]:

@@ -204,7 +204,8 @@ def test_redactor_should_make_each_secret_pattern_a_few_times_as_a_batch_adds_th
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A batch learns one password per account and writes log lines in between: one pattern of
-    # all, made again after each, made each secret's pattern once per account after it.
+    # all, made again after each, made each secret's pattern once per account after it. Each
+    # secret's part is made once; the groups it is compiled in double in size as they merge.
     made: list[str] = []
     real = secret_pattern
 
@@ -212,14 +213,26 @@ def test_redactor_should_make_each_secret_pattern_a_few_times_as_a_batch_adds_th
         made.append(secret)
         return real(secret)
 
+    compiled: list[bytes] = []
+    real_compile = re.compile
+
+    def compile_counting(pattern: bytes) -> re.Pattern[bytes]:
+        compiled.append(pattern)
+        return real_compile(pattern)
+
     monkeypatch.setattr("koss_rpa.evidence.runs.secret_pattern", counting)
     redactor = Redactor()
     passwords = [f"Batch{n:04d}pw" for n in range(64)]
+    monkeypatch.setattr("koss_rpa.evidence.runs.re.compile", compile_counting)
     for password in passwords:
         redactor.add(SecretStr(password))
         assert redactor.redact(f"log {password} line") == f"log {MASK} line"
+    monkeypatch.undo()
 
-    assert max(made.count(p) for p in passwords) <= 7  # log2(64) + 1
+    assert sorted(made) == sorted(passwords)  # each secret's part made once
+    for password in passwords:  # and compiled in log2(64) + 1 patterns at the most
+        # (found by its UTF-16 form, which the pattern holds as it is)
+        assert 1 <= sum(password.encode("utf-16-le") in pattern for pattern in compiled) <= 7
     assert all(redactor.redact(p) == MASK for p in passwords)
 
 
