@@ -121,7 +121,9 @@ def _char_forms(char: str) -> list[bytes]:
     forms.append(b"%26%23" + str(point).encode() + b"%3[bB]")
     forms.append(b"&#[xX]0*" + _hex(point, 1).lstrip(b"0") + b";?")
     forms.extend(re.escape(b"&" + name.encode()) for name in _ENTITY_NAMES.get(char, ()))
-    return forms + literal
+    # Each form once: an ASCII character is the same in all three charsets, and a form said
+    # twice only makes the pattern longer to compile and to try.
+    return list(dict.fromkeys(forms)) + list(dict.fromkeys(literal))
 
 
 def _entity_names() -> dict[str, list[str]]:
