@@ -79,6 +79,30 @@ async def _drop(send: Send) -> None:
     raise ConnectionDropped("dropped by a fault")
 
 
+async def _hold(seconds: float, receive: Receive) -> Receive | None:
+    """Hold a request back for `seconds`, or less: None as soon as its client goes away (a
+    browser that gave up on a navigation closes the connection), so that nothing is left
+    waiting on a client that no longer wants the answer. Otherwise the `receive` to go on with:
+    the request's body read meanwhile first, then the connection's own."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    early: list[Message] = []
+    while (left := deadline - loop.time()) > 0:
+        try:
+            # After the body, `receive` waits for the client to go away (ASGI's http.disconnect).
+            message = await asyncio.wait_for(receive(), left)
+        except TimeoutError:
+            break
+        if message["type"] == "http.disconnect":
+            return None
+        early.append(message)
+
+    async def held() -> Message:
+        return early.pop(0) if early else await receive()
+
+    return held
+
+
 class PortalLayer:
     """Journal every screen request and apply the fault (if any) that fires for it."""
 
@@ -117,8 +141,9 @@ class PortalLayer:
     ) -> None:
         if fault.kind is FaultKind.DELAY:
             self._record_fault(scope, fault, None)
-            await asyncio.sleep(fault.delay_seconds or 0)
-            self._record(scope, note, await self._forward(scope, receive, send))
+            held = await _hold(fault.delay_seconds or 0, receive)
+            if held is not None:  # a client that went away meanwhile gets nothing processed
+                self._record(scope, note, await self._forward(scope, held, send))
             return
         await self._emit(fault, scope, send, None)
 
@@ -128,7 +153,7 @@ class PortalLayer:
         captured = Captured()
         await self.app(scope, receive, captured.send)
         self._record(scope, note, captured.status)
-        await self._emit(fault, scope, send, captured, account=note.account)
+        await self._emit(fault, scope, send, captured, receive, account=note.account)
 
     async def _emit(
         self,
@@ -136,6 +161,7 @@ class PortalLayer:
         scope: Scope,
         send: Send,
         captured: Captured | None,
+        receive: Receive | None = None,
         account: str | None = None,
     ) -> None:
         kind = fault.kind
@@ -163,7 +189,8 @@ class PortalLayer:
             status = captured.status
             self._record_fault(scope, fault, status, account)
             if kind is FaultKind.DELAY:
-                await asyncio.sleep(fault.delay_seconds or 0)
+                if receive is not None and await _hold(fault.delay_seconds or 0, receive) is None:
+                    return  # processed, but its client went away: no answer to give
                 body = bytes(captured.body)
             else:
                 body = bytes(captured.body[: len(captured.body) // 2])

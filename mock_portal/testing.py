@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 import threading
 import time
 import tomllib
@@ -117,6 +119,13 @@ def _detail(body: str) -> str:
     return str(detail)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS set-up, made once: a client made without one reads the system's
+    certificate bundle again, which is most of what making a client costs (a test makes one)."""
+    return httpx.create_ssl_context()
+
+
 class ControlClient:
     """A small synchronous client for `/_control`.
 
@@ -126,7 +135,9 @@ class ControlClient:
     """
 
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
-        self._http = httpx.Client(base_url=base_url.rstrip("/") + "/_control", timeout=timeout)
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/_control", timeout=timeout, verify=_tls_context()
+        )
 
     def __enter__(self) -> ControlClient:
         return self

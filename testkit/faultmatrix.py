@@ -41,8 +41,9 @@ USER_ID = "KNAB1234"
 CANARY = "Canary9Leak7"
 #: Small time-outs keep the `delay` cases short; the delay outlasts every one of them.
 TIMEOUT_SECONDS = 2.5
-#: The robot stops a navigation it gave up on, so the browser drops the connection at once
-#: and a delayed request is never processed afterwards (a late 変更 would be a race).
+#: The robot stops a navigation it gave up on, so the browser drops the connection at once:
+#: the mock then ends the delay there, and never processes the request afterwards (a late 変更
+#: would be a race).
 DELAY_SECONDS = 4.5
 ATTEMPTS = 2
 SETTINGS: dict[str, Any] = {
@@ -334,8 +335,8 @@ def seed_earlier_month(download_dir: Path) -> Path:
 
 
 def wait_until_idle(server: PortalServer, timeout: float = 30.0) -> None:
-    """Until the mock has no request in flight: a delayed request goes on after the robot
-    gave up on it, and must not land in the next case (or the next test) instead."""
+    """Until the mock has no request in flight: a request the robot gave up on must not land
+    in the next case (or the next test). A delayed one ends as its connection closes."""
     # uvicorn keeps one task per request being answered; idle keep-alive connections have none.
     tasks = server._server.server_state.tasks
     deadline = time.monotonic() + timeout

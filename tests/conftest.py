@@ -61,12 +61,35 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
         yield backend
 
 
-@pytest.fixture(autouse=True)
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def ctrl_c_as_a_terminal_has_it() -> None:
-    """Every test starts with Python's own Ctrl-C. A test that left SIGINT ignored would make
-    the next one's Ctrl-C vanish, in this process (`_thread.interrupt_main` does nothing) and in
-    every process it starts (an ignored signal is inherited: Python then never raises
-    KeyboardInterrupt). A clean-clone suite hung, and its Ctrl-C tests saw a download finish,
-    so."""
-    if threading.current_thread() is threading.main_thread():
+    """The tests start with Python's own Ctrl-C, even when pytest did not: a process started as
+    a shell's background job (`make test &`, a CI step run so) has SIGINT ignored from its start,
+    and Python keeps it so (`SIG_IGN`). Its Ctrl-C would vanish in this process
+    (`_thread.interrupt_main` does nothing) and in every process a test starts (an ignored
+    signal is inherited: Python then never raises KeyboardInterrupt) — a clean-clone suite hung,
+    and its Ctrl-C tests saw a download finish, so."""
+    if _in_main_thread() and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_left_as_found() -> Iterator[None]:
+    """Every test leaves Ctrl-C as it found it, or fails (named) in its teardown: a handler left
+    behind would take the next tests' Ctrl-C. The handler is put back either way."""
+    if not _in_main_thread():
+        yield
+        return
+    found = signal.getsignal(signal.SIGINT)
+    if found is not signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        pytest.fail(f"SIGINT's handler was {found!r} before the test: a wider fixture left it")
+    yield
+    left = signal.getsignal(signal.SIGINT)
+    if left is not signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        pytest.fail(f"the test left SIGINT's handler as {left!r}: put back what you change")

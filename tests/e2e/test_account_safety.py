@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e
 Cli = Callable[..., CliResult]
 
 #: How long the mock holds the マイページ back: the signal is sent as soon as the login is seen,
-#: so it lands while the page is held; what is left of the hold, the mock then waits out.
+#: so it lands while the page is held; the hold ends as the stopped run's browser goes away.
 HELD_SECONDS = 5
 
 

@@ -130,8 +130,8 @@ def test_fault_persistent_should_end_with_its_code_and_leave_nothing(
     case: FaultCase, run_matrix_case: Callable[[FaultCase, bool], CaseResult]
 ) -> None:
     # The delay cases are the longest of the matrix, by design: both attempts wait out the
-    # time-out (faultmatrix.TIMEOUT_SECONDS), then the mock's held request is waited out
-    # (faultmatrix.DELAY_SECONDS from its start) so that it cannot land in the next case.
+    # time-out (faultmatrix.TIMEOUT_SECONDS); the mock drops a held request as soon as the
+    # browser gives up on it, and the case waits for that so that it cannot land in the next.
     expected = case.expected(persistent=True)
 
     result = run_matrix_case(case, True)

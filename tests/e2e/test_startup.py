@@ -113,7 +113,7 @@ def test_a_command_without_a_browser_should_start_no_driver(
 
 
 #: How long the mock holds the file back: the signal is sent as soon as the request is seen,
-#: and the process takes it at once; what is left of the hold, the mock then waits out (8 s:
+#: and the process takes it at once; the hold ends as the stopped run's browser goes away (8 s:
 #: with 5, a loaded machine once let the file through before the signal was acted on).
 HELD_SECONDS = 8
 
@@ -131,8 +131,8 @@ def test_ctrl_c_in_the_middle_of_a_download_should_exit_as_interrupted(
     """Ctrl-C while the portal is sending the file: the run's cleanup, then exit 130, said in
     one line (and the JSON object), no traceback, no file. With `whole_group`, as a terminal
     sends it: to Playwright's driver too."""
-    # Held long enough for the signal to land while the file is on its way, short enough for
-    # the mock to be idle again soon after (the request goes on after the robot is gone).
+    # Held long enough for the signal to land while the file is on its way; the mock drops the
+    # held request when the stopped run's browser goes away.
     write_config(env.config, {**_config(env.config), "timeouts": {"download_seconds": 30}})
     portal.slow_down(HELD_SECONDS, "download")
     log = tmp_path / "run.log"

@@ -13,8 +13,12 @@ from mock_portal.testing import ControlClient
 @pytest.fixture
 def http(mock_portal: ControlClient, mock_portal_url: str) -> Iterator[httpx.Client]:
     """A client with its own cookie jar that does not follow redirects, on the portal as the
-    plugin prepared it for this test (reset, or set up by the markers)."""
-    with httpx.Client(base_url=mock_portal_url, follow_redirects=False, timeout=10) as client:
+    plugin prepared it for this test (reset, or set up by the markers). The portal speaks
+    plain HTTP: no certificate bundle to read (`verify=False`), which a client would otherwise
+    do each time it is made."""
+    with httpx.Client(
+        base_url=mock_portal_url, follow_redirects=False, timeout=10, verify=False
+    ) as client:
         yield client
 
 

@@ -7,7 +7,8 @@ import time
 import httpx
 import pytest
 
-from mock_portal.testing import ControlClient
+from mock_portal.testing import ControlClient, PortalServer
+from testkit.faultmatrix import wait_until_idle
 from tests.mock_portal.server.support import KNOWN_ID, KNOWN_PASSWORD, change_password, login, page
 
 
@@ -126,6 +127,41 @@ def test_delay_should_serve_normally_after_waiting(
     assert http.get("/").status_code == 200
     assert time.monotonic() - started >= 0.3
     assert [entry["outcome"] for entry in portal.journal()] == ["fault:delay", "page"]
+
+
+def _give_up_on_a_login(base_url: str) -> None:
+    """A login the client gives up on after half a second (httpx then closes the connection)."""
+    form = {"user_id": KNOWN_ID, "password": KNOWN_PASSWORD}
+    with (
+        httpx.Client(base_url=base_url, timeout=0.5) as impatient,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        impatient.post("/mypage/login", data=form)
+
+
+def test_delay_should_end_unprocessed_when_the_client_goes_away(
+    http: httpx.Client, portal: ControlClient, portal_server: PortalServer
+) -> None:
+    # A browser that gives up on a navigation closes the connection: the held login is dropped
+    # at once, and never processed later (it would land in whatever the client does next).
+    portal.add_fault("login", "delay", method="POST", delay_seconds=60)
+
+    _give_up_on_a_login(str(http.base_url))
+    wait_until_idle(portal_server, timeout=10)  # far less than the 60 seconds of the hold
+
+    assert [entry["outcome"] for entry in portal.journal()] == ["fault:delay"]
+    assert portal.get_account(KNOWN_ID)["failed_logins"] == 0
+
+
+def test_delay_after_should_process_then_stop_holding_when_the_client_goes_away(
+    http: httpx.Client, portal: ControlClient, portal_server: PortalServer
+) -> None:
+    portal.add_fault("login", "delay", method="POST", phase="after", delay_seconds=60)
+
+    _give_up_on_a_login(str(http.base_url))
+    wait_until_idle(portal_server, timeout=10)
+
+    assert [entry["outcome"] for entry in portal.journal()] == ["login_ok", "fault:delay"]
 
 
 def test_delay_should_not_block_other_requests(portal: ControlClient, http: httpx.Client) -> None:
