@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 import unicodedata
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -129,6 +130,10 @@ def default_state_dir() -> Path:
     """The user's state folder (platformdirs): ~/.local/state/koss-rpa on Linux,
     %LOCALAPPDATA%\\koss-rpa on Windows, ~/Library/Application Support/koss-rpa on macOS."""
     return platformdirs.user_state_path(APP_NAME, appauthor=False)
+
+
+#: Set while `Settings.from_values` validates: the given values are the only source.
+_VALUES_ONLY: ContextVar[bool] = ContextVar("koss_rpa_settings_values_only", default=False)
 
 
 class _Anchored(PydanticBaseSettingsSource):
@@ -387,6 +392,18 @@ class Settings(BaseSettings):
         return self
 
     @classmethod
+    def from_values(cls, values: dict[str, Any]) -> Settings:
+        """Settings of `values` alone, validated as any settings are: for values that every
+        setting has, taken from settings loaded already (an account's in a batch). The
+        environment, the .env file and the configuration file are not read again: each value
+        they could give is one of `values` already, which wins over them."""
+        token = _VALUES_ONLY.set(True)
+        try:
+            return cls.model_validate(values)
+        finally:
+            _VALUES_ONLY.reset(token)
+
+    @classmethod
     def settings_customise_sources(
         cls,
         settings_cls: type[BaseSettings],
@@ -397,9 +414,12 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Relative paths: from the command line, the working folder (a person typed them
         # there); from a file, that file's folder; from an environment variable, refused.
+        given = _Anchored(init_settings, Path.cwd(), _("the command line"))
+        if _VALUES_ONLY.get():
+            return (given,)
         toml_file = getattr(settings_cls, "config_path", None)
         sources: list[PydanticBaseSettingsSource] = [
-            _Anchored(init_settings, Path.cwd(), _("the command line")),
+            given,
             _Anchored(env_settings, None, _("the environment variable {name}")),
             _Anchored(
                 dotenv_settings,

@@ -70,7 +70,7 @@ class AccountEntry(AccountOptions):
                     update[name] = value
         merged = base.model_dump() | update
         try:
-            return type(base).model_validate(merged)
+            return type(base).from_values(merged)
         except ValidationError as exc:
             raise SettingsInvalid(
                 f"{self.user_id}: {describe_validation_error(exc, None)}"

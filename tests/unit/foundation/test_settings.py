@@ -411,6 +411,36 @@ def test_an_accounts_files_relative_download_dir_should_be_relative_to_that_file
     assert parsed.accounts[1].download_dir == (office / "../../../x").resolve()
 
 
+def test_an_accounts_settings_should_be_its_options_over_the_loaded_ones_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from koss_rpa.account.roster import load_accounts
+
+    config = _toml(tmp_path, "keep_runs = 3\n[retry]\nattempts = 4\n")
+    monkeypatch.setenv("KOSS_HEADLESS", "false")
+    base = _load(tmp_path, config)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(
+        '[defaults]\non_expired = "fail"\nrotate_after_days = 30\n'
+        '[[accounts]]\nuser_id = "KNAB1234"\nrotate_after_days = 9\n',
+        encoding="utf-8",
+    )
+    parsed, _ = load_accounts(accounts, base)
+    # The file and the environment are not read again for an account (a batch asks for each
+    # account's settings more than once): what they gave is in the loaded settings.
+    config.write_text("keep_runs = = 5\n", encoding="utf-8")  # read again, it would fail
+    monkeypatch.setenv("KOSS_HEADLESS", "true")
+
+    mine = parsed.accounts[0].settings_for(base, parsed.defaults)
+
+    assert (mine.rotate_after_days, mine.on_expired) == (9, "fail")  # its own, the defaults
+    assert (mine.keep_runs, mine.retry.attempts, mine.headless) == (3, 4, False)  # as loaded
+    own = {"rotate_after_days": 9, "on_expired": "fail"}
+    assert mine.model_dump() == base.model_dump() | own
+    with pytest.raises(SettingsInvalid, match="login_budget"):  # still validated in whole
+        Settings.from_values(base.model_dump() | {"login_budget": 9})
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
