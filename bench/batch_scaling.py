@@ -7,11 +7,11 @@ isolated browser context per account can take here: a bare Playwright script (on
 koss-rpa's switches; per account a new context, the menu, the new window, login, the download
 and 終了 — no keyring, checks, trace or files), as many at once as the batch.
 
-Prints the batch's wall time over the floor's (target: at most 1.10x, issue #25), the speed-up
-over sequential downloads (target: at least 4x, bounded by what the floor allows on this
-machine's cores) and the peak memory (PSS) of each process tree (target for the batch: under
-1.5 GB), measured in one more run of each (sampling memory costs CPU, so timed runs are not
-sampled).
+Prints the batch's wall time over the floor's, the medians of `--runs` of each run
+alternately (target: at most 1.10x, issue #25), the speed-up over sequential downloads (target:
+at least 4x, bounded by what the floor allows on this machine's cores) and the peak memory
+(PSS) of each process tree (target for the batch: under 1.5 GB), measured in one more run of
+each (sampling memory costs CPU, so timed runs are not sampled).
 
 `--sweep 10,20,40,60` times the batch and the floor for each number of accounts instead (no
 sequential downloads) and prints the time per account and the peak memory of each, so that the
@@ -19,7 +19,7 @@ growth is seen to stay linear (the seconds each added account costs, from one si
 at the most within 1.25x of the least) and the memory flat (the largest batch's peak within
 1.25x of the smallest's).
 
-    python bench/batch_scaling.py [--accounts 20] [--concurrency N] [--sweep 10,20,40,60]
+    python bench/batch_scaling.py [--accounts 20] [--runs 3] [--concurrency N] [--sweep 10,20,40,60]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._measure import mib, peak_memory, run_timed  # noqa: E402
+from bench._measure import median, mib, peak_memory, run_timed  # noqa: E402
 from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
 from koss_rpa.settings import Settings  # noqa: E402
 from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
@@ -135,23 +135,31 @@ def verdict(ok: bool) -> str:
     return "OK" if ok else "OVER"
 
 
-def single(bench: Bench, ids: list[str], concurrency: int | None) -> bool:
+def single(bench: Bench, ids: list[str], concurrency: int | None, runs: int) -> bool:
     seq_config = bench.config("sequential")
     sequential = [
         run_timed([*KOSS, "--config", str(seq_config), "download", "-u", user_id], bench.env)
         for user_id in ids
     ]
-    batch_cmd = bench.batch(ids, "batch", concurrency)
-    batch_seconds = run_timed(batch_cmd, bench.env)
-    floor_seconds = run_timed(bench.floor(ids), bench.env)
-    files = bench.files("batch")
+    # Batch and floor alternately, `runs` times each: one of each varied by a tenth and more
+    # from one run of this bench to the next, on the same idle machine.
+    batch_runs, floor_runs = [], []
+    for n in range(runs):
+        batch_runs.append(run_timed(bench.batch(ids, f"batch-{n}", concurrency), bench.env))
+        floor_runs.append(run_timed(bench.floor(ids), bench.env))
+    batch_seconds, floor_seconds = median(batch_runs), median(floor_runs)
+    files = min(bench.files(f"batch-{n}") for n in range(runs))
     seq_peak = peak_memory(
         [*KOSS, "--config", str(seq_config), "download", "-u", ids[0]], bench.env
     )
     batch_peak = peak_memory(bench.batch(ids, "batch-memory", concurrency), bench.env)
     seq_seconds = sum(sequential)
     ratio = batch_seconds / floor_seconds
-    print(f"accounts: {len(ids)}, {bench.at_once} at once, files from the batch: {files}")
+    print(
+        f"accounts: {len(ids)}, {bench.at_once} at once, files from each batch: {files}; "
+        f"medians of {runs} runs each (batch {', '.join(f'{s:.1f}' for s in batch_runs)} s; "
+        f"floor {', '.join(f'{s:.1f}' for s in floor_runs)} s)"
+    )
     print(f"sequential downloads  {seq_seconds:6.1f} s  peak {mib(seq_peak)}")
     print(f"batch                 {batch_seconds:6.1f} s  peak {mib(batch_peak)}")
     print(f"bare floor            {floor_seconds:6.1f} s  (bare Playwright, the same steps)")
@@ -209,6 +217,7 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=None, help="default: the setting")
     parser.add_argument("--sweep", default="", help="account counts, e.g. 10,20,40,60")
+    parser.add_argument("--runs", type=int, default=3, help="batch and floor runs (medians)")
     args = parser.parse_args()
     sizes = sorted(int(n) for n in args.sweep.split(",") if n.strip())
     choice = resolve_browser("auto")
@@ -241,7 +250,7 @@ def main() -> int:
         if sizes:
             complete = sweep(bench, sizes, args.concurrency)
         else:
-            complete = single(bench, user_ids(args.accounts), args.concurrency)
+            complete = single(bench, user_ids(args.accounts), args.concurrency, args.runs)
     return 0 if complete else 1
 
 
