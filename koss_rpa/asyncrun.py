@@ -104,7 +104,11 @@ class LoopThread:
         except KeyboardInterrupt:
             self.loop.call_soon_threadsafe(cancel)
             self._wait(outcome)  # its cleanup, to the end; a second Ctrl-C stops waiting for it
-            if outcome.cancelled():
+            # Cancelled, or failed meanwhile: the same Ctrl-C reaches what the job drives (a
+            # terminal sends it to the whole process group: Playwright's driver dies of it, and
+            # the job's next call fails). Either way the run was interrupted; a job that
+            # finished (or absorbed the cancellation) gives its result.
+            if outcome.cancelled() or outcome.exception() is not None:
                 raise
         return outcome.result()
 

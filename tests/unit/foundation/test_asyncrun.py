@@ -170,6 +170,27 @@ def test_loop_thread_should_return_a_result_the_coroutine_gives_despite_ctrl_c()
     assert result == "finished anyway"
 
 
+def test_loop_thread_should_raise_ctrl_c_when_the_job_fails_of_it_instead_of_ending() -> None:
+    """A terminal's Ctrl-C reaches Playwright's driver too: the job's call fails (the driver is
+    gone) rather than being cancelled. The run was interrupted all the same: KeyboardInterrupt,
+    not the job's error (an "internal error", exit 1, in the field)."""
+    assert threading.current_thread() is threading.main_thread()
+    started = threading.Event()
+
+    async def driven() -> str:
+        started.set()
+        try:
+            await _until_ctrl_c()
+        except asyncio.CancelledError:
+            raise RuntimeError("Target page, context or browser has been closed") from None
+        return "never"
+
+    presser = _ctrl_c_once(started)
+    with asyncrun.LoopThread(), pytest.raises(KeyboardInterrupt):
+        asyncrun.run(driven())
+    presser.join()
+
+
 def test_loop_thread_should_not_wait_forever_when_its_loop_has_ended() -> None:
     cleaned_up: list[bool] = []
 
