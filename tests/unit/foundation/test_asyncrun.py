@@ -150,45 +150,43 @@ def test_loop_thread_should_cancel_on_ctrl_c_wait_for_the_cleanup_then_raise_it(
     assert events == ["cancelled", "cleaned up", "KeyboardInterrupt"]
 
 
-def test_loop_thread_should_return_a_result_the_coroutine_gives_despite_ctrl_c() -> None:
-    """A coroutine that absorbs the cancellation is not an interruption (as `asyncio.run`)."""
-    assert threading.current_thread() is threading.main_thread()
+def _run_through_ctrl_c(on_cancel: Callable[[], str]) -> str:
+    """Run a job on a loop thread that Ctrl-C interrupts once it has started; the job answers
+    the cancellation with `on_cancel()` (a result, or an error it raises)."""
+    assert threading.current_thread() is threading.main_thread()  # where Ctrl-C lands
     started = threading.Event()
 
-    async def stubborn() -> str:
+    async def job() -> str:
         started.set()
         try:
             await _until_ctrl_c()
         except asyncio.CancelledError:
-            return "finished anyway"
+            return on_cancel()
         return "never"
 
     presser = _ctrl_c_once(started)
-    with asyncrun.LoopThread():
-        result = asyncrun.run(stubborn())
-    presser.join()
-    assert result == "finished anyway"
+    try:
+        with asyncrun.LoopThread():
+            return asyncrun.run(job())
+    finally:
+        presser.join()
+
+
+def test_loop_thread_should_return_a_result_the_coroutine_gives_despite_ctrl_c() -> None:
+    """A coroutine that absorbs the cancellation is not an interruption (as `asyncio.run`)."""
+    assert _run_through_ctrl_c(lambda: "finished anyway") == "finished anyway"
 
 
 def test_loop_thread_should_raise_ctrl_c_when_the_job_fails_of_it_instead_of_ending() -> None:
     """A terminal's Ctrl-C reaches Playwright's driver too: the job's call fails (the driver is
     gone) rather than being cancelled. The run was interrupted all the same: KeyboardInterrupt,
     not the job's error (an "internal error", exit 1, in the field)."""
-    assert threading.current_thread() is threading.main_thread()
-    started = threading.Event()
 
-    async def driven() -> str:
-        started.set()
-        try:
-            await _until_ctrl_c()
-        except asyncio.CancelledError:
-            raise RuntimeError("Target page, context or browser has been closed") from None
-        return "never"
+    def driver_gone() -> str:
+        raise RuntimeError("Target page, context or browser has been closed")
 
-    presser = _ctrl_c_once(started)
-    with asyncrun.LoopThread(), pytest.raises(KeyboardInterrupt):
-        asyncrun.run(driven())
-    presser.join()
+    with pytest.raises(KeyboardInterrupt):
+        _run_through_ctrl_c(driver_gone)
 
 
 def test_loop_thread_should_not_wait_forever_when_its_loop_has_ended() -> None:
