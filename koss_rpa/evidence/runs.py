@@ -161,16 +161,11 @@ def _base64_cores(secret: bytes) -> list[bytes]:
     return cores
 
 
-def first_byte_guard(pattern: bytes) -> bytes:
-    """`pattern`, matching the same, with a look at the first byte in front: the regex engine
-    then passes over a byte that no match can start with (in a trace, nearly every byte)
-    without trying each of the pattern's alternatives there. `pattern` itself when the bytes a
-    match may start with are not known for sure."""
-    return _guarded(pattern, _first_bytes(pattern))
-
-
-def _guarded(pattern: bytes, first: set[int] | None) -> bytes:
-    """`pattern` behind a look at the first byte, one of `first` (`first_byte_guard`)."""
+def first_byte_guard(pattern: bytes, first: set[int] | None) -> bytes:
+    """`pattern`, matching the same, with a look at the first byte in front, one of `first`
+    (the bytes every match starts with: `_first_bytes`): the regex engine then passes over a
+    byte that no match can start with (in a trace, nearly every byte) without trying each of
+    the pattern's alternatives there. `pattern` itself when `first` is not known (None)."""
     if first is None:
         return pattern
     return (
@@ -274,7 +269,7 @@ class Redactor:
         joined = b"|".join(b"(?:" + pattern + b")" for pattern, _first in made)
         known = [first for _pattern, first in made if first is not None]
         first = set[int]().union(*known) if len(known) == len(made) else None
-        return re.compile(_guarded(joined, first))
+        return re.compile(first_byte_guard(joined, first))
 
     def _pattern_of(self, secret: str) -> tuple[bytes, set[int] | None]:
         made = self._made.get(secret)

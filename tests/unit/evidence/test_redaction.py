@@ -196,7 +196,7 @@ def test_the_first_byte_guard_should_change_no_match_and_stand_in_front(
 )
 def test_first_bytes_should_be_known_only_when_sure(pattern: bytes, first: set[int] | None) -> None:
     assert _first_bytes(pattern) == first
-    guarded = first_byte_guard(pattern)
+    guarded = first_byte_guard(pattern, _first_bytes(pattern))
     assert (guarded == pattern) is (first is None)
 
 
