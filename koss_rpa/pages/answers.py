@@ -160,20 +160,21 @@ async def _shown_in(
     those asked on its own, again at once: the usual answer costs two questions, not one for
     each screen and one for an error page."""
     made = [type(s)(page, frame) for s in screens]
-    others = [screen for n, screen in enumerate(made) if n != likely]
+    rest = [n for n in range(len(made)) if n != likely]
     anything_else, on_display = await asyncio.gather(
-        counted(any_of(error_marks(frame), *(screen.presence(frame) for screen in others))),
+        counted(any_of(error_marks(frame), *(made[n].presence(frame) for n in rest))),
         made[likely].is_displayed(),
     )
-    shown = {likely: on_display}
+    shown = [False] * len(made)
+    shown[likely] = on_display
     errors = 0
     if anything_else:
-        errors, *others_shown = await asyncio.gather(
-            counted(error_marks(frame)), *(screen.is_displayed() for screen in others)
+        errors, *others = await asyncio.gather(
+            counted(error_marks(frame)), *(made[n].is_displayed() for n in rest)
         )
-        rest = [n for n in range(len(made)) if n != likely]
-        shown.update(zip(rest, map(bool, others_shown), strict=True))
-    return made, errors, [bool(shown.get(n)) for n in range(len(made))]
+        for n, other in zip(rest, others, strict=True):
+            shown[n] = bool(other)
+    return made, errors, shown
 
 
 async def unknown_answer(page: Page, what: str, expected: str) -> KossError:
