@@ -15,7 +15,9 @@ if command -v apt-get >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "Installing Debian/Ubuntu's chromium with apt-get..."
-  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+  # With Debian's headless shell where there is one (headless runs take it: less CPU per run).
+  $SUDO apt-get update -qq && { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell >/dev/null 2>&1 \
+    || $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
     || $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-browser >/dev/null
 fi
 "$BIN/python" -m koss_rpa.flows.browser

@@ -15,6 +15,7 @@ from koss_rpa.flows import browser
 from koss_rpa.flows.browser import BrowserChoice, playwright_chromium_path, resolve_browser
 
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
+SYSTEM_HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
 
 
 def _no_bundled(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,12 +49,67 @@ def _executable(tmp_path: Path, name: str = "my-browser") -> Path:
 
 
 def test_resolve_browser_should_pick_the_system_chromium_here() -> None:
-    # This machine: Debian's Chromium, and no `playwright install chromium`.
-    choice = resolve_browser("auto")
+    # This machine: Debian's Chromium, its headless shell where installed (.ci/run installs
+    # both), and no `playwright install chromium`.
+    here = SYSTEM_HEADLESS_SHELL if SYSTEM_HEADLESS_SHELL.is_file() else SYSTEM_CHROMIUM
+    headless = resolve_browser("auto")
+    windowed = resolve_browser("auto", headless=False)
 
-    assert choice.executable_path == SYSTEM_CHROMIUM
-    assert choice.launch_kwargs() == {"executable_path": str(SYSTEM_CHROMIUM)}
-    assert str(SYSTEM_CHROMIUM) in choice.description
+    assert headless.executable_path == here
+    assert headless.launch_kwargs() == {"executable_path": str(here)}
+    assert str(here) in headless.description
+    assert windowed.executable_path == SYSTEM_CHROMIUM
+
+
+def test_resolve_browser_should_take_the_headless_shell_only_for_a_headless_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_bundled(monkeypatch)
+    _which(
+        monkeypatch,
+        {
+            "chromium": "/usr/bin/chromium",
+            "chromium-headless-shell": "/opt/x/chromium-headless-shell",
+        },
+    )
+
+    assert resolve_browser("auto").executable_path == Path("/opt/x/chromium-headless-shell")
+    assert resolve_browser("auto", headless=True).executable_path == Path(
+        "/opt/x/chromium-headless-shell"
+    )
+    assert resolve_browser("auto", headless=False).executable_path == SYSTEM_CHROMIUM
+
+
+def test_resolve_browser_should_find_the_headless_shell_off_the_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # cron's PATH may lack /usr/bin's neighbours; the packages' own place is still looked at.
+    _no_bundled(monkeypatch)
+    _which(monkeypatch, {})
+    _files(monkeypatch, {str(SYSTEM_HEADLESS_SHELL), str(SYSTEM_CHROMIUM)})
+
+    assert resolve_browser("auto").executable_path == SYSTEM_HEADLESS_SHELL
+    assert resolve_browser("auto", headless=False).executable_path == SYSTEM_CHROMIUM
+
+
+def test_resolve_browser_should_run_headless_in_the_whole_chromium_without_the_shell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_bundled(monkeypatch)
+    _which(monkeypatch, {"chromium": "/usr/bin/chromium"})
+
+    assert resolve_browser("auto", headless=True).executable_path == SYSTEM_CHROMIUM
+
+
+def test_resolve_browser_should_leave_playwrights_chromium_to_pick_its_own_shell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Playwright launches its own headless shell for a headless run of its own Chromium.
+    fake = Path("/fake/ms-playwright/chromium/chrome")
+    monkeypatch.setattr(browser, "playwright_chromium_path", lambda pw=None: fake)
+    _which(monkeypatch, {"chromium-headless-shell": "/usr/bin/chromium-headless-shell"})
+
+    assert resolve_browser("auto").launch_kwargs() == {}
 
 
 def test_resolve_browser_should_prefer_playwright_chromium(monkeypatch: pytest.MonkeyPatch) -> None:
