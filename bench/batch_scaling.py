@@ -218,9 +218,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=None, help="default: the setting")
     parser.add_argument("--sweep", default="", help="account counts, e.g. 10,20,40,60")
     parser.add_argument("--runs", type=int, default=3, help="batch and floor runs (medians)")
+    parser.add_argument(
+        "--browser", default="auto", help="as the setting: auto, a channel or a path"
+    )
     args = parser.parse_args()
     sizes = sorted(int(n) for n in args.sweep.split(",") if n.strip())
-    choice = resolve_browser("auto")
+    choice = resolve_browser(args.browser)
     work = Path(tempfile.mkdtemp(prefix="koss-bench-batch-"))
     ids = user_ids(max([args.accounts, *sizes]))
     keyring_file = work / "keyring.json"

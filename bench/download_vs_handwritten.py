@@ -55,8 +55,11 @@ with sync_playwright() as pw:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--browser", default="auto", help="as the setting: auto, a channel or a path"
+    )
     args = parser.parse_args()
-    choice = resolve_browser("auto")
+    choice = resolve_browser(args.browser)
     exe = str(choice.executable_path or "")
     # The mock serves from this process's thread; the tool under test is a separate process.
     with serve_in_thread() as server, ControlClient(server.url) as control:

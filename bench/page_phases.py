@@ -84,15 +84,14 @@ TRACES: dict[str, bool | None] = {
 }
 
 
-async def measure(url: str, runs: int, trace: bool | None) -> dict[str, list[list[float]]]:
-    executable = resolve_browser("auto").executable_path
+async def measure(
+    url: str, runs: int, trace: bool | None, spec: str
+) -> dict[str, list[list[float]]]:
+    launch = resolve_browser(spec).launch_kwargs()
     results: dict[str, list[list[float]]] = {"koss-rpa": [], "hand-written": []}
     steps: dict[str, Steps] = {"koss-rpa": koss_rpa_steps, "hand-written": handwritten_steps}
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(executable) if executable else None,
-            args=chromium_args(CLOSED_NETWORK_ARGS),
-        )
+        browser = await pw.chromium.launch(args=chromium_args(CLOSED_NETWORK_ARGS), **launch)
         for n in range(runs + 1):  # the first round warms the caches
             for name, run in steps.items():
                 context = await browser.new_context(accept_downloads=True, locale="ja-JP")
@@ -123,11 +122,14 @@ def report(results: dict[str, list[list[float]]], title: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument(
+        "--browser", default="auto", help="as the setting: auto, a channel or a path"
+    )
     args = parser.parse_args()
     with serve_in_thread() as server, ControlClient(server.url) as control:
         control.reset()
         for title, trace in TRACES.items():
-            report(asyncio.run(measure(f"{server.url}/", args.runs, trace)), title)
+            report(asyncio.run(measure(f"{server.url}/", args.runs, trace, args.browser)), title)
     return 0
 
 
