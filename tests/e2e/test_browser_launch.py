@@ -49,8 +49,15 @@ async def _targets_after_a_context(browser: Browser) -> list[str]:
     return [str(t["url"]) for t in infos["targetInfos"]]
 
 
-def _spec() -> str:
-    return str(resolve_browser("auto").executable_path or "auto")
+def _spec(headless: bool = True) -> str:
+    """The browser `auto` takes for a run with (`headless=False`) or without a window: here
+    Debian's whole Chromium, or for a headless run its headless shell where installed."""
+    return str(resolve_browser("auto", headless=headless).executable_path or "auto")
+
+
+#: The whole browser, run headless: where Chrome's own window parts (the pop-up) exist at all
+#: (a channel's Chrome or Edge, or Chromium without its headless shell).
+WHOLE_CHROMIUM = _spec(headless=False)
 
 
 def test_playwrights_own_disabled_features_should_be_read_as_it_passes_them() -> None:
@@ -87,10 +94,10 @@ def test_launched_should_end_with_disable_features_of_playwright_the_user_and_ko
 
 def test_a_context_should_get_no_address_bar_popup_with_koss_rpas_switches() -> None:
     async def both() -> tuple[list[str], list[str]]:
-        async with launched(_spec(), args=CLOSED_NETWORK_ARGS) as browser:
+        async with launched(WHOLE_CHROMIUM, args=CLOSED_NETWORK_ARGS) as browser:
             ours = await _targets_after_a_context(browser)
         async with async_playwright() as pw:
-            choice = resolve_browser("auto", pw)
+            choice = resolve_browser(WHOLE_CHROMIUM, pw)
             plain = await pw.chromium.launch(
                 args=list(CLOSED_NETWORK_ARGS), **choice.launch_kwargs()
             )
@@ -114,7 +121,8 @@ def test_a_window_without_a_display_should_say_so_and_how_to_fix_it(
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
 
     async def start() -> None:
-        async with launched(_spec(), headless=False, args=CLOSED_NETWORK_ARGS):
+        # `auto` for a run with a window: the whole Chromium, never the headless shell.
+        async with launched("auto", headless=False, args=CLOSED_NETWORK_ARGS):
             pass
 
     with pytest.raises(BrowserNotFound) as caught:
