@@ -39,8 +39,11 @@ typecheck: $(VENV)/.installed-test
 
 # Three workers on two cores: the browser tests wait on Chromium and the mock often enough that
 # a third worker fills the idle time (faster than two in both comparisons made, none flaky).
+# Bytecode is written (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is set, as
+# on these machines: else every worker, and every koss-rpa process a test starts, compiles the
+# sources again, and pytest rewrites every plugin's modules again in each worker.
 pytest: $(VENV)/.installed-test browser
-	$(BIN)/pytest -n 3 --dist loadgroup
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 3 --dist loadgroup
 
 # mypy runs beside pytest (-j2): on a clean checkout (no .mypy_cache) it takes one core for
 # half a minute, which overlaps the browser tests' waits instead of coming before them. Its

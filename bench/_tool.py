@@ -3,6 +3,7 @@ mock portal, and the command line of the tool as a separate process."""
 
 from __future__ import annotations
 
+import compileall
 import os
 import tempfile
 from dataclasses import dataclass
@@ -24,8 +25,18 @@ class Tool:
     env: dict[str, str]
 
 
+def compile_sources() -> None:
+    """Compile the tool's modules as pip compiles an installed wheel's: the benches run it from
+    this source tree, where PYTHONDONTWRITEBYTECODE (set on these machines) would otherwise
+    make every run compile them again, a cost no installed koss-rpa pays."""
+    for package in ("koss_rpa", "mock_portal", "testkit"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 def download_tool(python: str, portal_url: str, browser: str) -> Tool:
-    """A work folder with the account's password in a file keyring and a config for the mock."""
+    """A work folder with the account's password in a file keyring and a config for the mock;
+    the tool's modules compiled (`compile_sources`)."""
+    compile_sources()
     work = Path(tempfile.mkdtemp(prefix="koss-bench-"))
     keyring_file = work / "keyring.json"
     filekeyring.write(keyring_file, {USER_ID: PASSWORD})

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._measure import median, mib, peak_memory, run_timed  # noqa: E402
+from bench._tool import compile_sources  # noqa: E402
 from koss_rpa.flows.browser import CLOSED_NETWORK_ARGS, chromium_args, resolve_browser  # noqa: E402
 from koss_rpa.settings import Settings  # noqa: E402
 from mock_portal.testing import ControlClient, serve_in_thread  # noqa: E402
@@ -224,6 +225,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = sorted(int(n) for n in args.sweep.split(",") if n.strip())
     choice = resolve_browser(args.browser)
+    compile_sources()
     work = Path(tempfile.mkdtemp(prefix="koss-bench-batch-"))
     ids = user_ids(max([args.accounts, *sizes]))
     keyring_file = work / "keyring.json"
