@@ -23,9 +23,9 @@ from tests.support.memkeyring import MemoryKeyring, use_memory_keyring
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Drive the same browser the tool would pick (here: Debian's /usr/bin/chromium), with the
-    arguments it would add."""
-    choice = resolve_browser("auto")
+    """Drive the same browser the tool would pick (here: Debian's headless shell, or its
+    whole Chromium for `--headed`), with the arguments it would add."""
+    choice = resolve_browser("auto", headless=browser_type_launch_args.get("headless", True))
     args = chromium_args([*browser_type_launch_args.get("args", []), *CLOSED_NETWORK_ARGS])
     return {**browser_type_launch_args, **choice.launch_kwargs(), "args": args}
 
