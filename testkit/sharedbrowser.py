@@ -50,7 +50,7 @@ class SharedBrowser:
         if self._browser is None or not self._browser.is_connected():
             if self._playwright is None:
                 self._playwright = await async_playwright().start()
-            choice = resolve_browser(self.spec, self._playwright)
+            choice = resolve_browser(self.spec, self._playwright, headless=self.headless)
             self._browser = await self._playwright.chromium.launch(
                 headless=self.headless, args=self.args, **choice.launch_kwargs()
             )
