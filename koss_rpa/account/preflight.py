@@ -74,10 +74,12 @@ def check_state_dirs(settings: Settings) -> None:
         ) from exc
 
 
-def check_password_stored(settings: Settings, user_id: str) -> None:
+def check_password_stored(
+    settings: Settings, user_id: str, store: CredentialStore | None = None
+) -> None:
     """A password (current, or pending from an interrupted change) is in the keyring: no
     browser starts for an account that cannot log in."""
-    status = CredentialStore(settings.keyring_service).status(user_id)
+    status = (store or CredentialStore(settings.keyring_service)).status(user_id)
     if not (status.has_current or status.has_pending):
         raise missing(user_id)
 
@@ -86,9 +88,13 @@ def check_account_ready(settings: Settings, user_id: str) -> None:
     """Everything that would stop a login, asked before any browser starts: a password
     stored; the account's safety state in this state folder; no lock announced by the portal,
     no spent login budget; a password the portal has not rejected already (or a pending one
-    that has its try)."""
-    check_password_stored(settings, user_id)
-    store = CredentialStore(settings.keyring_service)
+    that has its try).
+
+    The checks share one store that reads each keyring entry once: keyrings.cryptfile, the
+    backend docs/scheduling.md gives a scheduled job, spends most of a second of CPU on every
+    read of a stored entry. The run reads them afresh once it holds the account's lock."""
+    store = CredentialStore(settings.keyring_service, cache=True)
+    check_password_stored(settings, user_id, store)
     account = Account(store, user_id, AccountSettings.of(settings))
     account.check_state_home()
     refused = account.refusal()

@@ -124,8 +124,9 @@ class CredentialStore:
     """The keyring entries of koss-rpa, under one service name."""
 
     def __init__(self, service: str = "koss-rpa", *, cache: bool = False) -> None:
-        """`cache`: remember what was read, for one run that holds the account's lock (some
-        backends, keyrings.cryptfile among them, take a second per read)."""
+        """`cache`: remember what was read, for one run that holds the account's lock, or for
+        checks made together (some backends, keyrings.cryptfile among them, take most of a
+        second per read)."""
         self.service = service
         self._cache: dict[str, str | None] | None = {} if cache else None
 

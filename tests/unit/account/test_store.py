@@ -9,6 +9,7 @@ import string
 import sys
 from collections.abc import Iterator, MutableSequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import keyring
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from keyring.backend import KeyringBackend
 from pydantic import SecretStr
 
+from koss_rpa.account.preflight import check_account_ready
 from koss_rpa.account.store import (
     CredentialStatus,
     CredentialStore,
@@ -30,8 +32,8 @@ from koss_rpa.account.store import (
     meets_policy,
     use_keyring,
 )
-from koss_rpa.errors import KeyringUnavailable
-from koss_rpa.settings import PasswordPolicy
+from koss_rpa.errors import KeyringUnavailable, LoginRejected
+from koss_rpa.settings import PasswordPolicy, Settings
 from koss_rpa.storage import JST
 
 UID = "KNAB1234"
@@ -474,9 +476,11 @@ class _CountingKeyring(MemoryKeyring):
         super().__init__()
         self.reads = 0
         self.deletes = 0
+        self.read_names: list[str] = []
 
     def get_password(self, service: str, username: str) -> str | None:
         self.reads += 1
+        self.read_names.append(username)
         return super().get_password(service, username)
 
     def delete_password(self, service: str, username: str) -> None:
@@ -525,6 +529,31 @@ def test_credential_store_with_cache_should_not_delete_what_it_knows_is_absent()
         store.discard_pending(UID)
 
     assert backend.deletes == 0
+
+
+def test_preflight_account_checks_should_read_each_keyring_entry_once(tmp_path: Path) -> None:
+    # keyrings.cryptfile spends most of a second of CPU on each read of a stored entry: the
+    # checks before a run (password stored, state folder, rejection) share their reads.
+    backend = _CountingKeyring()
+    settings = Settings(state_dir=tmp_path / "state")
+    with use_keyring(backend):
+        CredentialStore().set_password(UID, SecretStr("Old11111"))
+        backend.read_names.clear()
+
+        check_account_ready(settings, UID)
+
+    assert sorted(backend.read_names) == sorted(set(backend.read_names))
+    assert {UID, f"{UID}:meta"} <= set(backend.read_names)
+
+
+def test_preflight_account_checks_should_still_refuse_a_rejected_password(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path / "state")
+    store = CredentialStore()
+    store.set_password(UID, SecretStr("Old11111"))
+    store.mark_rejected(UID)
+
+    with pytest.raises(LoginRejected, match="KNAB1234"):
+        check_account_ready(settings, UID)
 
 
 def test_credential_store_without_cache_should_see_changes_by_others() -> None:
