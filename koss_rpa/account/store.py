@@ -8,11 +8,13 @@ password changed, whether the portal rejected it) is kept beside the passwords a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
 import string
 import sys
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -59,12 +61,21 @@ def check_backend() -> str:
     return name
 
 
+#: The keyrings.cryptfile backends given their master password, with a digest of it: giving
+#: it checks it by decrypting a reference entry (most of a second of CPU), once is enough.
+_unlocked: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
+
+
 def _unlock_cryptfile(backend: Any) -> None:
     """Give keyrings.cryptfile its master password, which it would otherwise ask for."""
     master = os.environ.get(CRYPTFILE_PASSWORD_VAR)
     if master:
+        digest = hashlib.sha256(master.encode()).digest()
+        if _unlocked.get(backend) == digest:
+            return
         with _keyring_errors():  # a wrong master password raises ValueError here
             backend.keyring_key = master
+        _unlocked[backend] = digest
     elif not sys.stdin.isatty():
         raise KeyringUnavailable(
             _(
@@ -108,7 +119,6 @@ class CredentialStatus:
     user_id: str
     has_current: bool
     has_pending: bool
-    has_previous: bool
     changed_at: datetime | None
     rejected_at: datetime | None
     #: When a login with the pending password was rejected (it gets one try).
@@ -280,12 +290,13 @@ class CredentialStore:
         self._update_meta(user_id, state_home=folder)
 
     def status(self, user_id: str) -> CredentialStatus:
+        """What a run needs to know (the previous password is not read: with some backends,
+        keyrings.cryptfile among them, each stored entry read costs most of a second)."""
         meta = self._meta(user_id)
         return CredentialStatus(
             user_id=user_id,
             has_current=self.current(user_id) is not None,
             has_pending=self.pending(user_id) is not None,
-            has_previous=self.previous(user_id) is not None,
             changed_at=_parse(meta.get("changed_at")),
             rejected_at=_parse(meta.get("rejected_at")),
             pending_tried_at=_parse(meta.get("pending_tried_at")),

@@ -258,11 +258,12 @@ def credentials_status(
     keyring = _keyring(inv, user_id)
     user_id = keyring.user_id
     status = keyring.store.status(user_id)
+    has_previous = keyring.store.previous(user_id) is not None
     out = inv.output()
     age = status.age_days()
     out.check(status.has_current, _("current password stored"), _("koss-rpa credentials set"))
     out.line(_("pending password: {v}").format(v=_("yes") if status.has_pending else _("no")))
-    out.line(_("previous password: {v}").format(v=_("yes") if status.has_previous else _("no")))
+    out.line(_("previous password: {v}").format(v=_("yes") if has_previous else _("no")))
     out.line(
         _("password age: {age}").format(
             age=f"{age:.1f} " + _("days") if age is not None else _("unknown")
@@ -276,7 +277,7 @@ def credentials_status(
             "user_id": user_id,
             "current": status.has_current,
             "pending": status.has_pending,
-            "previous": status.has_previous,
+            "previous": has_previous,
             "age_days": age,
             "rejected_at": status.rejected_at,
         },

@@ -171,7 +171,7 @@ def test_credential_store_should_return_none_when_nothing_is_stored() -> None:
     assert store.pending(UID) is None
     assert store.previous(UID) is None
     status = store.status(UID)
-    assert (status.has_current, status.has_pending, status.has_previous) == (False, False, False)
+    assert (status.has_current, status.has_pending) == (False, False)
     assert status.changed_at is None
     assert status.rejected_at is None
 
@@ -336,7 +336,7 @@ def test_delete_should_remove_every_entry_of_the_account_only(
     assert not [key for key in memory_keyring.entries if key[1].startswith(UID)]
     assert store.current("KNAB9999") == SecretStr("Other111")
     status = store.status(UID)
-    assert (status.has_current, status.has_pending, status.has_previous) == (False, False, False)
+    assert (status.has_current, status.has_pending) == (False, False)
     assert status.rejected_at is None
 
 
@@ -364,7 +364,8 @@ def test_status_should_never_contain_a_password() -> None:
         assert UID in text
         for password in ("Old11111", "New22222", "Pend3333"):
             assert password not in text
-    assert (status.has_current, status.has_pending, status.has_previous) == (True, True, True)
+    assert (status.has_current, status.has_pending) == (True, True)
+    assert store.previous(UID) is not None
 
 
 def test_status_should_survive_damaged_metadata(memory_keyring: MemoryKeyring) -> None:
@@ -381,13 +382,13 @@ def test_status_should_survive_damaged_metadata(memory_keyring: MemoryKeyring) -
 
 def test_age_days_should_count_from_changed_at() -> None:
     changed = datetime(2026, 11, 1, tzinfo=JST)
-    status = CredentialStatus(UID, True, False, False, changed_at=changed, rejected_at=None)
+    status = CredentialStatus(UID, True, False, changed_at=changed, rejected_at=None)
 
     assert status.age_days(now=changed + timedelta(days=10, hours=12)) == pytest.approx(10.5)
 
 
 def test_age_days_should_be_none_when_the_change_date_is_unknown() -> None:
-    status = CredentialStatus(UID, True, False, False, changed_at=None, rejected_at=None)
+    status = CredentialStatus(UID, True, False, changed_at=None, rejected_at=None)
 
     assert status.age_days() is None
 
@@ -546,6 +547,22 @@ def test_preflight_account_checks_should_read_each_keyring_entry_once(tmp_path: 
     assert {UID, f"{UID}:meta"} <= set(backend.read_names)
 
 
+def test_status_should_not_read_the_previous_password() -> None:
+    # Nothing but `credentials status` needs to know of it; with keyrings.cryptfile each read
+    # of a stored entry costs most of a second, and every account has one after a rotation.
+    backend = _CountingKeyring()
+    with use_keyring(backend):
+        store = CredentialStore()
+        store.set_password(UID, SecretStr("Old11111"))
+        store.set_password(UID, SecretStr("New22222"))
+        backend.read_names.clear()
+
+        status = store.status(UID)
+
+    assert status.has_current
+    assert f"{UID}:previous" not in backend.read_names
+
+
 def test_preflight_account_checks_should_still_refuse_a_rejected_password(tmp_path: Path) -> None:
     settings = Settings(state_dir=tmp_path / "state")
     store = CredentialStore()
@@ -585,6 +602,46 @@ def test_check_backend_should_hand_cryptfile_its_master_password(
 
     assert name == "keyrings.cryptfile.cryptfile._CryptFileKeyring"
     assert backend.keyring_key == "master-1"
+
+
+class _CheckingCryptFileKeyring(MemoryKeyring):
+    """Checks each master password it is given, as keyrings.cryptfile does (by decrypting a
+    reference entry: most of a second of CPU); "wrong" is refused."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checks: list[str] = []
+
+    @property
+    def keyring_key(self) -> str:
+        return self.checks[-1]
+
+    @keyring_key.setter
+    def keyring_key(self, master: str) -> None:
+        self.checks.append(master)
+        if master == "wrong":
+            raise ValueError("MAC check failed")
+
+
+_CheckingCryptFileKeyring.__module__ = "keyrings.cryptfile.cryptfile"
+
+
+def test_check_backend_should_check_a_master_password_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    backend = _CheckingCryptFileKeyring()
+    with use_keyring(backend):
+        monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "master-1")
+        check_backend()
+        check_backend()  # as the notification targets' check does after the preflight's
+        monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "master-2")
+        check_backend()
+        monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "wrong")
+        for _ in range(2):  # a refused one is never taken for checked
+            with pytest.raises(KeyringUnavailable, match="wrong master password"):
+                check_backend()
+
+    assert backend.checks == ["master-1", "master-2", "wrong", "wrong"]
 
 
 def test_check_backend_should_refuse_cryptfile_when_nobody_can_type_its_password(
