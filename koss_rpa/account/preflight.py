@@ -74,16 +74,6 @@ def check_state_dirs(settings: Settings) -> None:
         ) from exc
 
 
-def check_password_stored(
-    settings: Settings, user_id: str, store: CredentialStore | None = None
-) -> None:
-    """A password (current, or pending from an interrupted change) is in the keyring: no
-    browser starts for an account that cannot log in."""
-    status = (store or CredentialStore(settings.keyring_service)).status(user_id)
-    if not (status.has_current or status.has_pending):
-        raise missing(user_id)
-
-
 def check_account_ready(settings: Settings, user_id: str) -> None:
     """Everything that would stop a login, asked before any browser starts: a password
     stored; the account's safety state in this state folder; no lock announced by the portal,
@@ -94,14 +84,17 @@ def check_account_ready(settings: Settings, user_id: str) -> None:
     backend docs/scheduling.md gives a scheduled job, spends most of a second of CPU on every
     read of a stored entry. The run reads them afresh once it holds the account's lock."""
     store = CredentialStore(settings.keyring_service, cache=True)
-    check_password_stored(settings, user_id, store)
+    status = store.status(user_id)
+    # A password (current, or pending from an interrupted change): no browser starts for an
+    # account that cannot log in.
+    if not (status.has_current or status.has_pending):
+        raise missing(user_id)
     account = Account(store, user_id, AccountSettings.of(settings))
     account.check_state_home()
     refused = account.refusal()
     if refused is not None:
         refused.error.told_key = refused.told_key
         raise refused.error
-    status = store.status(user_id)
     pending_has_try = status.has_pending and status.pending_tried_at is None
     if status.rejected_at is not None and not pending_has_try:
         raise rejected_before(user_id)
