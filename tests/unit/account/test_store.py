@@ -642,6 +642,102 @@ def test_check_backend_should_check_a_master_password_once(
     assert backend.checks == ["master-1", "master-2", "wrong", "wrong"]
 
 
+class _Derivations:
+    """A real keyrings.cryptfile keyring in a file of its own, with a cheap Argon2 (its costs are
+    the class's attributes), counting the keys it derives: one per entry it encrypts or
+    decrypts, most of a second of CPU each with its own costs."""
+
+    def __init__(self, path: Path) -> None:
+        from keyrings.cryptfile.cryptfile import CryptFileKeyring
+
+        self.backend = CryptFileKeyring()
+        self.backend.file_path = str(path)
+        self.backend.time_cost, self.backend.memory_cost = 1, 16
+        self.count = 0
+        derive = self.backend._create_cipher
+
+        def counted(*args: Any) -> Any:
+            self.count += 1
+            return derive(*args)
+
+        self.backend._create_cipher = counted
+
+
+@pytest.fixture
+def cryptfile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[_Derivations]:
+    monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "master-1")
+    keyring_file = _Derivations(tmp_path / "cryptfile.cfg")
+    with use_keyring(keyring_file.backend):
+        check_backend()
+        yield keyring_file
+
+
+def test_cryptfile_should_decrypt_an_unchanged_entry_once_per_process(
+    cryptfile: _Derivations,
+) -> None:
+    # A run reads the account's entries in its checks, and again once it holds the lock.
+    CredentialStore().set_password(UID, SecretStr("Old11111"))
+    assert cryptfile.count >= 1  # encrypting derives a key too
+    cryptfile.count = 0
+
+    first, second = CredentialStore().current(UID), CredentialStore().current(UID)
+
+    assert first == second == SecretStr("Old11111")
+    assert cryptfile.count == 0  # encrypted by this process: known already
+
+
+def test_cryptfile_should_decrypt_an_entry_another_process_changed(
+    cryptfile: _Derivations, tmp_path: Path
+) -> None:
+    CredentialStore().set_password(UID, SecretStr("Old11111"))
+    assert CredentialStore().current(UID) == SecretStr("Old11111")
+    other = _Derivations(tmp_path / "cryptfile.cfg")  # another process, the same file
+    other.backend.keyring_key = "master-1"
+    with use_keyring(other.backend):
+        CredentialStore().set_password(UID, SecretStr("New22222"))
+    cryptfile.count = 0
+
+    assert CredentialStore().current(UID) == SecretStr("New22222")
+    assert cryptfile.count == 1
+    assert CredentialStore().current(UID) == SecretStr("New22222")  # as once the lock is held
+    assert cryptfile.count == 1
+
+
+def test_cryptfile_should_not_take_a_wrong_master_password_for_one_it_decrypted_with(
+    cryptfile: _Derivations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    CredentialStore().set_password(UID, SecretStr("Old11111"))
+    assert CredentialStore().current(UID) == SecretStr("Old11111")
+
+    monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "wrong")
+    with pytest.raises(KeyringUnavailable, match="wrong master password"):
+        check_backend()
+    cryptfile.backend._keyring_key = "wrong"  # as a master password given unchecked
+    with pytest.raises(KeyringUnavailable, match="wrong master password"):
+        CredentialStore().current(UID)
+
+
+def test_cryptfile_with_other_methods_should_be_left_as_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Other(_CryptFileKeyring):
+        def decrypt(self, data: bytes) -> bytes:
+            return data
+
+        def encrypt(self, data: bytes) -> bytes:
+            return data
+
+    Other.__module__ = "keyrings.cryptfile.cryptfile"
+    monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "master-1")
+    backend = Other()
+
+    with use_keyring(backend):
+        check_backend()
+
+    assert "decrypt" not in vars(backend)
+    assert "encrypt" not in vars(backend)
+
+
 def test_check_backend_should_refuse_cryptfile_when_nobody_can_type_its_password(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
