@@ -15,6 +15,7 @@ import os
 import secrets
 import string
 import sys
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -114,6 +115,7 @@ def _remember_decryptions(backend: Any) -> None:
     ):
         return
     known: OrderedDict[tuple[bytes, bytes, bytes | None], bytes] = OrderedDict()
+    guard = threading.Lock()  # the entries may be read from several threads (asyncio.to_thread)
 
     def key(encrypted: bytes, assoc: bytes | None) -> tuple[bytes, bytes, bytes | None]:
         # The master password read as the backend's own methods read it, first.
@@ -121,15 +123,17 @@ def _remember_decryptions(backend: Any) -> None:
         return master, bytes(encrypted), assoc
 
     def keep(entry: tuple[bytes, bytes, bytes | None], plain: bytes) -> None:
-        known[entry] = plain
-        while len(known) > DECRYPTED_KEPT:
-            known.popitem(last=False)
+        with guard:
+            known[entry] = plain
+            while len(known) > DECRYPTED_KEPT:
+                known.popitem(last=False)
 
     def decrypt_once(password_encrypted: bytes, assoc: bytes | None = None) -> bytes:
         entry = key(password_encrypted, assoc)
-        if entry in known:
-            known.move_to_end(entry)
-            return known[entry]
+        with guard:
+            if entry in known:
+                known.move_to_end(entry)
+                return known[entry]
         plain: bytes = decrypt(password_encrypted, assoc)  # raises if it cannot
         keep(entry, plain)
         return plain

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from keyring.backend import KeyringBackend
 from pydantic import SecretStr
 
+from koss_rpa.account import store as store_module
 from koss_rpa.account.preflight import check_account_ready
 from koss_rpa.account.store import (
     CredentialStatus,
@@ -715,6 +716,20 @@ def test_cryptfile_should_not_take_a_wrong_master_password_for_one_it_decrypted_
     cryptfile.backend._keyring_key = "wrong"  # as a master password given unchecked
     with pytest.raises(KeyringUnavailable, match="wrong master password"):
         CredentialStore().current(UID)
+
+
+def test_cryptfile_should_keep_a_bounded_number_of_decryptions(
+    cryptfile: _Derivations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "DECRYPTED_KEPT", 2)
+    for n, user_id in enumerate(("KNAB0001", "KNAB0002", "KNAB0003")):
+        CredentialStore().set_password(user_id, SecretStr(f"Pass{n}xyz"))  # password and record
+    cryptfile.count = 0
+
+    assert CredentialStore().current("KNAB0003") == SecretStr("Pass2xyz")  # among the last two
+    assert cryptfile.count == 0
+    assert CredentialStore().current("KNAB0001") == SecretStr("Pass0xyz")  # forgotten
+    assert cryptfile.count == 1
 
 
 def test_cryptfile_with_other_methods_should_be_left_as_it_is(
