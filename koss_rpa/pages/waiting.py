@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import re
 from asyncio import Future
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from playwright.async_api import Frame, Locator, Page
@@ -20,7 +21,8 @@ from koss_rpa.portal_errors import said, timed_out, translated
 
 #: A maintenance page says メンテナンス.
 MAINTENANCE_PATTERN = re.compile("メンテナンス")
-#: Chromium's own error page after a dropped connection or a refused one.
+#: The address of Chromium's own error page after a dropped connection or a refused one, in
+#: every Chromium (Chrome, Edge, the headless shell, whose page is empty).
 BROWSER_ERROR_URL = "chrome-error://"
 SERVER_ERROR_PATTERN = re.compile(
     r"Internal Server Error|Service Unavailable|Bad Gateway|Gateway Time-?out|\b50[0-4]\b"
@@ -43,13 +45,42 @@ def error_marks(root: Root) -> Locator:
         "or contains(., 'Bad Gateway') or contains(., 'Gateway Time')]"
     )
     # Chromium's own page for a connection that failed (not the portal's markup: the
-    # browser's), so that a dropped connection ends the wait at once.
+    # browser's), so that a dropped connection ends the wait at once. The headless shell's is
+    # empty: `shows_browser_error` knows it by its address.
     browser_error = root.locator("#main-frame-error")
     return marks.or_(titled).or_(browser_error)
 
 
+def shows_browser_error(page: Page) -> bool:
+    """Whether the window, or a frame of it, shows the browser's own error page (a connection
+    dropped or refused): known by its address, whatever it holds."""
+    return any(frame.url.startswith(BROWSER_ERROR_URL) for frame in page.frames)
+
+
+@contextmanager
+def _browser_error_shown(page: Page) -> Iterator[Future[None]]:
+    """Done once the window, or a frame of it, comes to show the browser's own error page.
+
+    Listened for in this process, not waited for through the driver (a waiter is two more
+    messages to it, each time)."""
+    shown: Future[None] = asyncio.get_running_loop().create_future()
+
+    def navigated(frame: Frame) -> None:
+        if frame.url.startswith(BROWSER_ERROR_URL) and not shown.done():
+            shown.set_result(None)
+
+    page.on("framenavigated", navigated)
+    try:
+        yield shown
+    finally:
+        page.remove_listener("framenavigated", navigated)
+        shown.cancel()
+
+
 async def shows_error_page(page: Page) -> bool:
     """Whether the window, or a frame of it, shows a maintenance, server error or error page."""
+    if shows_browser_error(page):
+        return True
     for frame in page.frames:
         if await counted(error_marks(frame)):
             return True
@@ -81,7 +112,7 @@ async def _title_and_heading(page: Page) -> tuple[str, str]:
 async def unexpected_screen(page: Page, expected: str) -> KossError:
     """A maintenance page, a browser error page or a server error become transient errors."""
     seen = await describe(page)
-    if page.url.startswith(BROWSER_ERROR_URL):
+    if shows_browser_error(page):
         return PortalUnavailable(
             _("The portal did not answer ({seen}); it will be tried again later.").format(seen=seen)
         )
@@ -120,32 +151,40 @@ async def _first_frame(
     page: Page, target: Callable[[Frame], Locator], seconds: float | None
 ) -> Frame | None:
     """The first frame of the page where `target` matches within `seconds` (None: the page's
-    default time-out, Playwright's own, as the flow set it for the context), or None."""
+    default time-out, Playwright's own, as the flow set it for the context), or None; None at
+    once when the browser shows its own error page (`shows_browser_error`), in any browser."""
     loop = asyncio.get_running_loop()
     deadline = None if seconds is None else loop.time() + seconds
     watched: dict[Future[Any], Frame] = {}
     attached: Future[Any] = loop.create_future()
     attached.set_result(None)
-    try:
-        while deadline is None or deadline > loop.time():
-            ms = None if deadline is None else (deadline - loop.time()) * 1000
-            _watch(page, target, watched, ms)
-            if attached.done():
-                attached = asyncio.ensure_future(page.wait_for_event("frameattached", timeout=ms))
-            done, _pending = await asyncio.wait(
-                {*watched, attached}, return_when=asyncio.FIRST_COMPLETED
-            )
-            for future in done - {attached}:
-                frame = watched.pop(future)
-                if future.exception() is None:
-                    return frame
-                if frame is page.main_frame and timed_out(future.exception()):
-                    return None  # the window's own wait ran out: so does this one
-            if not watched and attached.done() and attached.exception():
-                return None
-        return None
-    finally:
-        await cancel({*watched, attached})
+    with _browser_error_shown(page) as failed:
+        try:
+            while deadline is None or deadline > loop.time():
+                if shows_browser_error(page):
+                    return None
+                ms = None if deadline is None else (deadline - loop.time()) * 1000
+                _watch(page, target, watched, ms)
+                if attached.done():
+                    attached = asyncio.ensure_future(
+                        page.wait_for_event("frameattached", timeout=ms)
+                    )
+                done, _pending = await asyncio.wait(
+                    {*watched, attached, failed}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if failed in done:
+                    return None
+                for future in done - {attached}:
+                    frame = watched.pop(future)
+                    if future.exception() is None:
+                        return frame
+                    if frame is page.main_frame and timed_out(future.exception()):
+                        return None  # the window's own wait ran out: so does this one
+                if not watched and attached.done() and attached.exception():
+                    return None
+            return None
+        finally:
+            await cancel({*watched, attached})
 
 
 async def wait_for_screen(

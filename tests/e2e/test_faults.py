@@ -7,6 +7,7 @@ JUnit property (`--junitxml`), for whoever wants the numbers of a test run.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import zipfile
@@ -18,6 +19,7 @@ import pytest
 from pydantic import SecretStr
 
 from koss_rpa.errors import EXIT_OK, PortalUnavailable, ScreenNotReached
+from koss_rpa.pages.waiting import wait_for_screen
 from mock_portal.testing import ControlClient, PortalServer
 from testkit import faultmatrix
 from testkit.faultmatrix import CaseEnv, CaseResult, CliOutcome, FaultCase, wait_until_idle
@@ -178,6 +180,36 @@ def test_screen_check_should_name_the_expected_and_the_seen_screen(
         f"({base_url}/mypage)."
     )
     assert [e["outcome"] for e in portal.journal(method="POST")] == ["login_ok"]
+
+
+def test_a_dropped_connection_should_end_a_wait_at_once_whatever_the_error_page_holds(
+    portal: ControlClient, portal_server: PortalServer, shared_browser: SharedBrowser
+) -> None:
+    # With no time-out at all, only the browser's own error page can end the wait for the
+    # screen. Chromium's holds its message; the headless shell's, at the same address, nothing:
+    # a run used to wait out the whole navigation time-out (30 s by default) on it.
+    portal.add_fault("mypage", "drop", times=None)
+
+    async def wait_on_a_dropped_page() -> BaseException:
+        context = await (await shared_browser.browser()).new_context()
+        try:
+            page = await context.new_page()
+            page.set_default_timeout(0)
+            await page.goto(f"{portal_server.url}/")
+            # As a click does: the page leaves for the screen, and the error page stays.
+            await page.evaluate("url => { location.href = url }", f"{portal_server.url}/mypage")
+            waiting = wait_for_screen(page, "マイページ", lambda root: root.get_by_text("終了"))
+            with pytest.raises(PortalUnavailable) as error:
+                await asyncio.wait_for(waiting, timeout=60)  # only in case it never ends
+            return error.value
+        finally:
+            await context.close()
+
+    error = shared_browser.run(wait_on_a_dropped_page())
+
+    assert "chrome-error://" in str(error)
+    [fault] = portal.faults()
+    assert fault["fired"] >= 1  # Chromium itself tries a dropped request again, at times
 
 
 def _trace_events(trace: Path) -> list[dict[str, Any]]:
