@@ -359,11 +359,7 @@ def render(
         "",
         f"Settings of the fault runs: {settings['retry']['attempts']} attempts without back-off "
         f"waits, time-outs of {faultmatrix.TIMEOUT_SECONDS:g} s, delays of "
-        f"{faultmatrix.DELAY_SECONDS:g} s. A passing fault fires once. A dropped connection "
-        "that does not repeat never reaches the robot (1 attempt): Chromium resends the "
-        "request by itself — unless the portal had processed it before dropping the "
-        "connection (`password_change-POST-after-drop`): then the resent 変更 is refused, and "
-        "the robot finds out on its second attempt that the first one went through.",
+        f"{faultmatrix.DELAY_SECONDS:g} s. A passing fault fires once. {absorbed_drops(faults)}",
         "",
         "Each fault run is `koss-rpa download --json` in-process on a browser shared by the "
         "runs of a worker (a fresh context per attempt, as always); the crash points run "
@@ -450,6 +446,29 @@ def render(
             name = r.get("case") or r.get("point")
             lines.append(f"- `{name}`: {json.dumps(r, ensure_ascii=False)}")
     return "\n".join(lines) + "\n"
+
+
+def absorbed_drops(faults: list[dict[str, Any]]) -> str:
+    """What the runs with a dropped connection that does not repeat showed: how many never
+    reached the robot (Chromium resent the request by itself), and which took a second attempt."""
+    cases = {case.id: case for case in faultmatrix.cases()}
+    once = [
+        r
+        for r in faults
+        if not r["persistent"]
+        and cases[r["case"]].kind == faultmatrix.ABSORBED_BY_THE_BROWSER
+        and cases[r["case"]].screen.phase == "before"
+    ]
+    again = [f"`{r['case']}`" for r in once if r["attempts"] > 1]
+    return (
+        f"A dropped connection that does not repeat never reached the robot in "
+        f"{len(once) - len(again)} of these {len(once)} runs (1 attempt): Chromium resent the "
+        "request by itself"
+        + (f"; {', '.join(again)} took a second attempt" if again else "")
+        + ". Where the portal had processed the request before dropping the connection "
+        "(`password_change-POST-after-drop`), the resent 変更 is refused, and the robot finds "
+        "out on its second attempt that the first one went through."
+    )
 
 
 def _yes(value: bool) -> str:

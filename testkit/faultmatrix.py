@@ -116,10 +116,12 @@ HARMLESS: dict[tuple[str, str], str] = {
         "control the job uses there"
     ),
 }
-#: Chromium itself resends a request whose connection closed without any answer, once: a
-#: dropped connection that does not repeat never reaches the robot — unless the portal had
-#: processed the request before dropping it (phase "after"), so that the resend meets a portal
-#: that has moved on (a second 変更 refused: the current password has changed).
+#: Chromium itself resends a request whose connection closed without any answer, mostly: a
+#: dropped connection that does not repeat mostly never reaches the robot (the first request
+#: of a fresh context, the top page's, may take a second attempt: `Expected.or_attempts`) —
+#: unless the portal had processed the request before dropping it (phase "after"), so that the
+#: resend meets a portal that has moved on (a second 変更 refused: the current password has
+#: changed).
 ABSORBED_BY_THE_BROWSER = "drop"
 
 #: The exit code a persistent fault of each kind ends with, on a page of the portal.

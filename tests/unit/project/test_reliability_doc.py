@@ -93,3 +93,29 @@ def test_the_catalogue_check_should_see_a_row_missing_or_another_exit_code() -> 
         f"## Bad input: not in the document: {' | '.join(cells[:3])} |"
     ]
     assert len(differences(text.replace(bad_row, other_exit))) == 2
+
+
+def test_reliability_doc_should_say_what_its_runs_with_a_dropped_connection_showed() -> None:
+    # The sentence on the dropped connections that do not repeat is the table's, not a belief.
+    text = DOC.read_text(encoding="utf-8")
+    absorbed = [
+        case.id
+        for case in faultmatrix.cases()
+        if case.kind == faultmatrix.ABSORBED_BY_THE_BROWSER and case.screen.phase == "before"
+    ]
+    attempts = {}
+    for case_id in absorbed:
+        row = re.search(rf"^\| `{re.escape(case_id)}` \| once \|(.*)$", text, re.MULTILINE)
+        assert row, case_id
+        attempts[case_id] = int(row.group(1).split("|")[2])  # after the two exit codes
+    again = [case_id for case_id, n in attempts.items() if n > 1]
+
+    said = re.search(
+        r"never reached the robot in (\d+) of these (\d+) runs \(1 attempt\): Chromium resent "
+        r"the request by itself(?:; (.+?) took a second attempt)?\.",
+        text,
+    )
+    assert said, "no sentence on the dropped connections"
+    assert (int(said.group(1)), int(said.group(2))) == (len(absorbed) - len(again), len(absorbed))
+    named = said.group(3).split(", ") if said.group(3) else []
+    assert named == [f"`{case_id}`" for case_id in again]
