@@ -452,13 +452,7 @@ def absorbed_drops(faults: list[dict[str, Any]]) -> str:
     """What the runs with a dropped connection that does not repeat showed: how many never
     reached the robot (Chromium resent the request by itself), and which took a second attempt."""
     cases = {case.id: case for case in faultmatrix.cases()}
-    once = [
-        r
-        for r in faults
-        if not r["persistent"]
-        and cases[r["case"]].kind == faultmatrix.ABSORBED_BY_THE_BROWSER
-        and cases[r["case"]].screen.phase == "before"
-    ]
+    once = [r for r in faults if not r["persistent"] and cases[r["case"]].absorbed]
     again = [f"`{r['case']}`" for r in once if r["attempts"] > 1]
     return (
         f"A dropped connection that does not repeat never reached the robot in "

@@ -175,6 +175,12 @@ class FaultCase:
         return (self.screen.key, self.kind) in HARMLESS
 
     @property
+    def absorbed(self) -> bool:
+        """A dropped connection to a portal that had not processed the request: Chromium
+        mostly resends it by itself (`ABSORBED_BY_THE_BROWSER`)."""
+        return self.kind == ABSORBED_BY_THE_BROWSER and self.screen.phase == "before"
+
+    @property
     def modes(self) -> tuple[bool, ...]:
         """`persistent` values worth a run. Where the portal had done its work before the
         fault (phase "after", the result screen), the second attempt never comes back to the
@@ -192,8 +198,7 @@ class FaultCase:
         screen = self.screen
         unknown_change = screen.target == "password_change" and screen.method == "POST"
         login_failed = 1 if unknown_change and not screen.completes else 0
-        absorbed = self.kind == ABSORBED_BY_THE_BROWSER and screen.phase == "before"
-        if absorbed and not persistent:
+        if self.absorbed and not persistent:
             return Expected(EXIT_OK, 1, 0, int(screen.expired), or_attempts=ATTEMPTS)
         if self.harmless:
             return Expected(EXIT_OK, 1, 0, int(screen.expired))

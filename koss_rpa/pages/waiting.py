@@ -59,11 +59,14 @@ def shows_browser_error(page: Page) -> bool:
 
 @contextmanager
 def _browser_error_shown(page: Page) -> Iterator[Future[None]]:
-    """Done once the window, or a frame of it, comes to show the browser's own error page.
+    """Done once the window, or a frame of it, shows the browser's own error page: at once if
+    it does already.
 
     Listened for in this process, not waited for through the driver (a waiter is two more
     messages to it, each time)."""
     shown: Future[None] = asyncio.get_running_loop().create_future()
+    if shows_browser_error(page):
+        shown.set_result(None)
 
     def navigated(frame: Frame) -> None:
         if frame.url.startswith(BROWSER_ERROR_URL) and not shown.done():
@@ -161,8 +164,6 @@ async def _first_frame(
     with _browser_error_shown(page) as failed:
         try:
             while deadline is None or deadline > loop.time():
-                if shows_browser_error(page):
-                    return None
                 ms = None if deadline is None else (deadline - loop.time()) * 1000
                 _watch(page, target, watched, ms)
                 if attached.done():

@@ -98,11 +98,7 @@ def test_the_catalogue_check_should_see_a_row_missing_or_another_exit_code() -> 
 def test_reliability_doc_should_say_what_its_runs_with_a_dropped_connection_showed() -> None:
     # The sentence on the dropped connections that do not repeat is the table's, not a belief.
     text = DOC.read_text(encoding="utf-8")
-    absorbed = [
-        case.id
-        for case in faultmatrix.cases()
-        if case.kind == faultmatrix.ABSORBED_BY_THE_BROWSER and case.screen.phase == "before"
-    ]
+    absorbed = [case.id for case in faultmatrix.cases() if case.absorbed]
     attempts = {}
     for case_id in absorbed:
         row = re.search(rf"^\| `{re.escape(case_id)}` \| once \|(.*)$", text, re.MULTILINE)
