@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mock_portal import variants
+from mock_portal import schema, variants
 from mock_portal.messages import OVERRIDABLE
 from mock_portal.schema import NOT_BLANK
 
@@ -90,6 +90,11 @@ class MockConfig(BaseModel):
             re.compile(value)
         except re.error as exc:  # not a ValueError: pydantic would let it through as a crash
             raise ValueError(f"not a regular expression: {exc}") from None
+        if not schema.is_ecma_regex(value):
+            raise ValueError(
+                "not a regular expression of ECMA-262, which the control API's schema states "
+                "(format regex): use what both it and Python's re read, e.g. ^KN[A-Z]{2}[0-9]{4}$"
+            )
         return value
 
     def merged(self, changes: dict[str, Any]) -> MockConfig:

@@ -7,6 +7,7 @@ tester) builds from the schema is judged the way the schema says.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from datetime import date, datetime
@@ -22,6 +23,7 @@ __all__ = [
     "DateTimeText",
     "NotNull",
     "StrictBool",
+    "is_ecma_regex",
     "local_path_pattern",
 ]
 
@@ -85,3 +87,18 @@ def _not_null(value: Any) -> Any:
 
 #: An optional field that may be left out but not sent as `null` (the schema does not allow it).
 NotNull = Annotated[T | SkipJsonSchema[None], BeforeValidator(_not_null)]
+
+
+@functools.cache
+def _regex_format() -> Any:
+    import jsonschema_rs  # only a pattern being checked needs it (22 ms to import)
+
+    return jsonschema_rs.validator_for({"format": "regex"}, validate_formats=True)
+
+
+def is_ecma_regex(pattern: str) -> bool:
+    """Whether `pattern` is a regular expression as JSON Schema's format "regex" means it
+    (ECMA-262), by the validator schemathesis judges requests with: a pattern the control API
+    accepts is one its schema allows. Python's re reads much that ECMA-262 refuses (`]`, `{`
+    alone, `(?P<name>...)`, `\\A`, inline flags), so the mock takes what both read."""
+    return bool(_regex_format().is_valid(pattern))

@@ -171,6 +171,34 @@ def test_config_should_merge_and_validate(portal: ControlClient, http: httpx.Cli
     assert portal.config()["password_valid_days"] == 60
 
 
+#: Patterns Python's re compiles but ECMA-262 (the schema's `format: regex`) refuses; the stock
+#: schemathesis CLI sent the first one and found it taken (a schema-violating request accepted).
+PYTHON_ONLY_PATTERNS = ["]ü", "KN}", r"\AKN[A-Z]{2}[0-9]{4}\Z", "(?P<id>KN.*)", "(?i)kn.*"]
+
+
+@pytest.mark.parametrize("pattern", PYTHON_ONLY_PATTERNS)
+def test_config_should_refuse_a_user_id_pattern_its_schema_does_not_allow(
+    portal: ControlClient, http: httpx.Client, pattern: str
+) -> None:
+    answer = http.patch("/_control/config", json={"user_id_pattern": pattern})
+
+    assert answer.status_code == 422, answer.text
+    assert "ECMA-262" in answer.text
+    assert portal.config()["user_id_pattern"] == "KN[A-Z]{2}[0-9]{4}"
+
+
+def test_config_should_take_a_user_id_pattern_both_dialects_read(
+    portal: ControlClient, http: httpx.Client
+) -> None:
+    answer = http.patch("/_control/config", json={"user_id_pattern": r"^KI[A-Z]{2}\d{4}$"})
+
+    assert answer.status_code == 200, answer.text
+    assert portal.create_account(user_id="KIAB1234", password="Keiji2019")["user_id"] == "KIAB1234"
+    with pytest.raises(ControlError, match="409"):  # the pattern is in force
+        portal.create_account(user_id="KNAB5678", password="Keiji2019")
+    portal.reset()
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
