@@ -95,9 +95,38 @@ def ctrl_c_left_as_found() -> Iterator[None]:
         pytest.fail(f"the test left SIGINT's handler as {left!r}: put back what you change")
 
 
+#: Folders whose tests run one after another on one xdist worker (`--dist loadgroup`): the
+#: packaging tests share the sdist, wheel and venvs their session fixtures build, which every
+#: worker that ran one of them would build again (a minute of CPU each).
+TOGETHER = ("tests/packaging/",)
+
+
+def together(nodeid: str) -> str | None:
+    """The `TOGETHER` folder a test belongs to, if any."""
+    return next((folder for folder in TOGETHER if nodeid.startswith(folder)), None)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` by `TOGETHER`: each folder there is one unit of work, every other test
+    one of its own. xdist's own loadgroup tells its scheduler a test's `xdist_group` by
+    rewriting the test's node ID in the worker, which pytest 9.2 ignores (its IDs are
+    structured): the groups were silently dropped, and all three workers built the packaging
+    venvs (pytest-dev/pytest-xdist#1386). A folder is known from the node ID alone."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class Together(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return together(nodeid) or nodeid
+
+    return Together(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests kept together on one xdist worker (`xdist_group`: the packaging tests, which share
-    their venvs) go first. They run one after another, minutes in all; collected after the
-    browser tests, they started when those were nearly done and were the suite's tail, with the
-    other workers idle. The order is otherwise kept (a stable sort)."""
-    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
+    """Tests kept together on one xdist worker (`TOGETHER`) go first. They run one after
+    another, minutes in all; collected after the browser tests, they started when those were
+    nearly done and were the suite's tail, with the other workers idle. The order is otherwise
+    kept (a stable sort)."""
+    items.sort(key=lambda item: together(item.nodeid) is None)

@@ -1,10 +1,11 @@
 """The package as users get it: the sdist and wheel built with `build`, and fresh venvs with
 the wheel installed, with and without the `mock` extra.
 
-Everything here is built once per test run (the packaging tests share one xdist group, so one
-worker). The dependencies' wheels are kept in pytest's cache folder (`.pytest_cache`), so a
-venv is installed with `pip install --no-index --find-links CACHE` in seconds; the first run on
-a machine (or a new dependency) fills the cache from the package index with `pip wheel`.
+Everything here is built once per test run: the packaging tests run on one xdist worker
+(`TOGETHER` in tests/conftest.py), and `dist` fails on any other that would build it again.
+The dependencies' wheels are kept in pytest's cache folder (`.pytest_cache`), so a venv is
+installed with `pip install --no-index --find-links CACHE` in seconds; the first run on a
+machine (or a new dependency) fills the cache from the package index with `pip wheel`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Every test here runs on the same xdist worker, so the builds below happen once.
+#: Every test here runs on the same xdist worker (tests/conftest.py, `TOGETHER`), so the builds
+#: below happen once; the mark says so to xdist's own loadgroup too.
 PACKAGING = pytest.mark.xdist_group("packaging")
 
 
@@ -71,13 +73,27 @@ def checkout_copy(dest: Path) -> Path:
     return dest
 
 
+def _built_on_one_worker(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Under `--dist loadgroup`, fail if another xdist worker of this run built the packages
+    too: the packaging tests were meant to run on one (`TOGETHER`, tests/conftest.py)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None or not config.getoption("loadgroup", False):
+        return
+    run_root = tmp_path_factory.getbasetemp().parent  # shared by the run's workers
+    mine = run_root / f"packaging-built-on-{worker}"
+    mine.touch()
+    others = sorted(p.name.rsplit("-", 1)[-1] for p in run_root.glob("packaging-built-on-*"))
+    assert others == [worker], f"the packaging tests ran on workers {others}, not on one"
+
+
 @pytest.fixture(scope="session")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
+def dist(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Dist:
     """The sdist, and the wheel built from it, as `python -m build` makes them.
 
     `--no-isolation`: the build backend (setuptools, in the `test` extra) is this venv's, so
     the build needs no download.
     """
+    _built_on_one_worker(request.config, tmp_path_factory)
     out = tmp_path_factory.mktemp("dist")
     source = checkout_copy(tmp_path_factory.mktemp("source"))
     ok(run(sys.executable, "-m", "build", "--no-isolation", "--outdir", out, source, cwd=source))
