@@ -51,10 +51,15 @@ def error_marks(root: Root) -> Locator:
     return marks.or_(titled).or_(browser_error)
 
 
+def _is_browser_error(frame: Frame) -> bool:
+    """Whether `frame` shows the browser's own error page (a connection dropped or refused):
+    known by its address, whatever it holds."""
+    return frame.url.startswith(BROWSER_ERROR_URL)
+
+
 def shows_browser_error(page: Page) -> bool:
-    """Whether the window, or a frame of it, shows the browser's own error page (a connection
-    dropped or refused): known by its address, whatever it holds."""
-    return any(frame.url.startswith(BROWSER_ERROR_URL) for frame in page.frames)
+    """Whether the window, or a frame of it, shows the browser's own error page."""
+    return any(_is_browser_error(frame) for frame in page.frames)
 
 
 @contextmanager
@@ -69,7 +74,7 @@ def _browser_error_shown(page: Page) -> Iterator[Future[None]]:
         shown.set_result(None)
 
     def navigated(frame: Frame) -> None:
-        if frame.url.startswith(BROWSER_ERROR_URL) and not shown.done():
+        if _is_browser_error(frame) and not shown.done():
             shown.set_result(None)
 
     page.on("framenavigated", navigated)
