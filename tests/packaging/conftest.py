@@ -23,9 +23,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Every test here runs on the same xdist worker (tests/conftest.py, `TOGETHER`), so the builds
-#: below happen once; the mark says so to xdist's own loadgroup too.
-PACKAGING = pytest.mark.xdist_group("packaging")
 
 
 def run(
@@ -82,8 +79,8 @@ def _built_on_one_worker(config: pytest.Config, tmp_path_factory: pytest.TempPat
     run_root = tmp_path_factory.getbasetemp().parent  # shared by the run's workers
     mine = run_root / f"packaging-built-on-{worker}"
     mine.touch()
-    others = sorted(p.name.rsplit("-", 1)[-1] for p in run_root.glob("packaging-built-on-*"))
-    assert others == [worker], f"the packaging tests ran on workers {others}, not on one"
+    builders = sorted(p.name.rsplit("-", 1)[-1] for p in run_root.glob("packaging-built-on-*"))
+    assert builders == [worker], f"the packaging tests ran on workers {builders}, not on one"
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.packaging.conftest import PACKAGING, Venv, clean_env, run
-
-pytestmark = PACKAGING
+from tests.packaging.conftest import Venv, clean_env, run
 
 
 def test_stock_schemathesis_should_find_nothing(mock_venv: Venv, elsewhere: Path) -> None:

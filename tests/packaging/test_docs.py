@@ -8,9 +8,7 @@ import re
 from pathlib import Path
 
 from koss_rpa.cli import docs
-from tests.packaging.conftest import PACKAGING, ROOT, Venv
-
-pytestmark = PACKAGING
+from tests.packaging.conftest import ROOT, Venv
 
 
 def test_docs_should_list_the_installed_files(plain_venv: Venv, elsewhere: Path) -> None:

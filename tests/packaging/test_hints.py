@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.conftest import PACKAGING, Venv
-
-pytestmark = PACKAGING
+from tests.packaging.conftest import Venv
 
 #: What each installer leaves in the venv, and the command the hints must name.
 INSTALLERS = {

@@ -8,9 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.packaging.conftest import PACKAGING, Venv, run
-
-pytestmark = PACKAGING
+from tests.packaging.conftest import Venv, run
 
 EXIT_COMPONENT_MISSING = 8
 HINT = "pip install 'koss-rpa[mock]'"

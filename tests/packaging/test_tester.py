@@ -6,9 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.packaging.conftest import PACKAGING, ROOT, Venv
-
-pytestmark = PACKAGING
+from tests.packaging.conftest import ROOT, Venv
 
 CAPTURE = ROOT / "tests" / "data" / "captures" / "older-login"
 

@@ -14,9 +14,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.packaging.conftest import PACKAGING, ROOT, Dist, ok, run
-
-pytestmark = PACKAGING
+from tests.packaging.conftest import ROOT, Dist, ok, run
 
 PYTHON_3_MINOR = "Programming Language :: Python :: 3."
 
